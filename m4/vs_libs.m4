@@ -1,0 +1,36 @@
+# VS_CHECK_LIBPCAP / VS_CHECK_CUNIT: pkg-config first, then a plain library
+# search for installs that ship no .pc file. Each sets <NAME>_CFLAGS/_LIBS.
+AC_DEFUN([VS_CHECK_LIBPCAP], [
+  PKG_CHECK_MODULES([PCAP], [libpcap >= 1.8], [], [
+    AC_SEARCH_LIBS([pcap_create], [pcap],
+      [PCAP_CFLAGS="" PCAP_LIBS=""],
+      [AC_MSG_ERROR([libpcap not found: install libpcap-dev])])
+  ])
+  AC_CHECK_HEADER([pcap/pcap.h], [],
+    [AC_MSG_ERROR([pcap/pcap.h not found: install libpcap-dev])])
+])
+
+# CUnit only builds the unit tests; without it, make check fails loudly
+# rather than passing on nothing.
+AC_DEFUN([VS_CHECK_CUNIT], [
+  PKG_CHECK_MODULES([CUNIT], [cunit], [], [
+    AC_SEARCH_LIBS([CU_initialize_registry], [cunit],
+      [CUNIT_CFLAGS="" CUNIT_LIBS=""],
+      [AC_MSG_ERROR([CUnit not found: install libcunit1-dev])])
+  ])
+])
+
+# VS_WARNINGS: the warning set goes into AM_CFLAGS, never into the user's CFLAGS.
+# snprintf truncation is how this code bounds names: not worth a warning.
+# --enable-sanitizers adds ASan and UBSan to the whole build.
+AC_DEFUN([VS_WARNINGS], [
+  VS_WARN_CFLAGS="-Wall -Wextra -Wshadow -Wpointer-arith -Wstrict-prototypes -Wmissing-prototypes -Wformat=2 -Wno-unused-parameter -Wno-format-truncation"
+  AC_ARG_ENABLE([werror],
+    [AS_HELP_STRING([--enable-werror], [turn compiler warnings into errors])],
+    [AS_IF([test "x$enableval" = xyes], [VS_WARN_CFLAGS="$VS_WARN_CFLAGS -Werror"])])
+  AC_ARG_ENABLE([sanitizers],
+    [AS_HELP_STRING([--enable-sanitizers], [build with AddressSanitizer and UndefinedBehaviorSanitizer])],
+    [AS_IF([test "x$enableval" = xyes],
+      [VS_WARN_CFLAGS="$VS_WARN_CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"])])
+  AC_SUBST([VS_WARN_CFLAGS])
+])

@@ -1,0 +1,115 @@
+/*
+ * acct: traffic counters and the per-network 60-second history.
+ *
+ * Pure bookkeeping: no I/O, no clock of its own (callers pass times), no
+ * allocation. The structures are public so the inventory can embed one per
+ * network and per vNIC; fields are read through the functions below.
+ *
+ * Lifecycle of a network's counters: acct_net_init → acct_count_* per frame
+ * and acct_net_tick on a timer → acct_net_history / totals when read.
+ * A vNIC's: acct_port_init → acct_port_attach to the network it sits on
+ * (again when it moves) → acct_count_frame credits it → acct_port_reset on
+ * power-up.
+ *
+ * Cost per frame is O(1) whatever the number of vNICs: a broadcast or
+ * multicast frame only adds to its network's group totals; each vNIC's share
+ * is derived when read (network group total since the vNIC attached, minus
+ * the group frames it sent itself).
+ */
+#ifndef VS_ACCT_H
+#define VS_ACCT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Columns of the history: completed seconds kept, column 1 the newest. */
+#define ACCT_HISTORY_SECONDS 60
+
+/* A second is closed by the timer only this long after it ended, so frames
+ * the kernel still holds in a partly filled capture block (retired after the
+ * capture timeout, see capture.h) land in their own second. */
+#define ACCT_CLOSE_GRACE_USEC 300000
+
+struct acct_counts {
+	uint64_t bytes;
+	uint64_t packets;
+};
+
+struct acct_net {
+	struct acct_counts carried; /* every frame the network carried */
+	struct acct_counts group;   /* broadcast and multicast among them */
+	uint64_t malformed;         /* frames too short to attribute */
+	uint64_t capture_drops;     /* frames the capture lost */
+	/* ring[head] collects second cur_sec; the slots before it (going
+	 * backwards, wrapping) hold cur_sec-1, cur_sec-2, ... */
+	uint64_t ring[ACCT_HISTORY_SECONDS + 1];
+	unsigned head;
+	int64_t cur_sec;
+	bool started; /* false until the first frame or tick sets cur_sec */
+};
+
+struct acct_port {
+	struct acct_counts sent;
+	struct acct_counts rx_unicast;     /* frames addressed to this vNIC */
+	struct acct_counts rx_carried;     /* group share from networks left */
+	struct acct_counts group_base;     /* net->group when attached or reset */
+	struct acct_counts group_sent_own; /* group frames it sent on net since */
+	struct acct_net *net;              /* where it receives group frames */
+};
+
+void acct_net_init(struct acct_net *net);
+
+/*
+ * Counts one frame of len bytes carried by net, captured at second ts_sec.
+ * src: the vNIC whose MAC is the source, or NULL; dst: the vNIC whose MAC is
+ * the destination, or NULL; group: the destination is broadcast/multicast
+ * (then dst is ignored). A frame older than the second being collected (a
+ * clock stepped back) is added to the current second.
+ */
+void acct_count_frame(struct acct_net *net, struct acct_port *src,
+		      struct acct_port *dst, bool group, uint32_t len,
+		      int64_t ts_sec);
+
+/* Counts a frame too short to carry addresses: network totals only. */
+void acct_count_malformed(struct acct_net *net, uint32_t len, int64_t ts_sec);
+
+/* Adds frames the capture reports lost. */
+void acct_count_drops(struct acct_net *net, uint64_t drops);
+
+/*
+ * Advances the history to wall-clock time now_usec (µs since the epoch):
+ * seconds that ended more than ACCT_CLOSE_GRACE_USEC ago are closed, as 0
+ * when idle. If the clock went back behind the second being collected, the
+ * history keeps its columns and collects from now on: nothing is lost or
+ * moved.
+ */
+void acct_net_tick(struct acct_net *net, int64_t now_usec);
+
+/*
+ * Copies the completed seconds, newest first: out[0] is column 1. Sets
+ * *end_sec to the end of column 1's second (the start of the second being
+ * collected), or 0 before any frame or tick.
+ */
+void acct_net_history(const struct acct_net *net,
+		      uint64_t out[ACCT_HISTORY_SECONDS], int64_t *end_sec);
+
+/* Bytes of the last completed second (column 1). */
+uint64_t acct_net_rate(const struct acct_net *net);
+
+void acct_port_init(struct acct_port *port);
+
+/* Zeroes the vNIC's counters (power-up, reset, restore), keeping its network. */
+void acct_port_reset(struct acct_port *port);
+
+/* Makes net (or NULL) the network whose group frames the vNIC receives;
+ * what it received so far is kept. */
+void acct_port_attach(struct acct_port *port, struct acct_net *net);
+
+/* Frames and bytes the vNIC sent. */
+struct acct_counts acct_port_sent(const struct acct_port *port);
+
+/* Frames and bytes the vNIC received: addressed to it, plus the group frames
+ * of its network it did not send itself. */
+struct acct_counts acct_port_received(const struct acct_port *port);
+
+#endif

@@ -1,0 +1,355 @@
+#include "conf.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_WORDS 8
+
+struct line_ctx {
+	const char *file;
+	unsigned lineno;
+	const char *token;
+	struct conf_error *err;
+};
+
+static int fail(const struct line_ctx *ctx, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static int fail(const struct line_ctx *ctx, const char *fmt, ...)
+{
+	char why[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof why, fmt, ap);
+	va_end(ap);
+	/* Precisions keep the message within CONF_ERROR_MAX. */
+	snprintf(ctx->err->msg, sizeof ctx->err->msg, "%.900s:%u: %.64s: %s",
+		 ctx->file, ctx->lineno, ctx->token, why);
+	return -1;
+}
+
+struct conf *conf_new(void)
+{
+	struct conf *conf = calloc(1, sizeof *conf);
+	if (conf)
+		conf->capture_buffer = CONF_DEFAULT_CAPTURE_BUFFER;
+	return conf;
+}
+
+void conf_free(struct conf *conf)
+{
+	if (!conf)
+		return;
+	for (size_t i = 0; i < conf->n_foreign; i++)
+		free(conf->foreign[i].text);
+	free(conf->foreign);
+	free(conf->networks);
+	free(conf->vms);
+	free(conf->vnics);
+	free(conf);
+}
+
+/* Appends one zeroed element to a growing array; NULL when out of memory. */
+static void *array_push(void *arrayp, size_t *count, size_t size)
+{
+	void **array = arrayp;
+	size_t n = *count;
+	/* Grow at powers of two so n pushes cost O(n). */
+	if ((n & (n - 1)) == 0) {
+		void *grown = realloc(*array, (n ? 2 * n : 1) * size);
+		if (!grown)
+			return NULL;
+		*array = grown;
+	}
+	void *slot = (char *)*array + n * size;
+	memset(slot, 0, size);
+	*count = n + 1;
+	return slot;
+}
+
+/* A name is 1..max visible ASCII characters. */
+static bool valid_name(const char *s, size_t max)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > max)
+		return false;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/* What the kernel accepts as an interface name (dev_valid_name). */
+static bool valid_ifname(const char *s)
+{
+	if (!valid_name(s, CONF_IFNAME_MAX) || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	return strpbrk(s, "/:") == NULL;
+}
+
+static bool valid_uuid(const char *s)
+{
+	if (strlen(s) != CONF_UUID_LEN)
+		return false;
+	for (int i = 0; i < CONF_UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		if (dash ? s[i] != '-' : !isxdigit((unsigned char)s[i]))
+			return false;
+	}
+	return true;
+}
+
+static int want_args(const struct line_ctx *ctx, int nargs, int min, int max,
+		     const char *usage)
+{
+	if (nargs < min || nargs > max)
+		return fail(ctx, "%s arguments; usage: %s",
+			    nargs < min ? "missing" : "too many", usage);
+	return 0;
+}
+
+static int parse_network(struct conf *conf, const struct line_ctx *ctx,
+			 char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 2, 2, "network NAME BRIDGE") < 0)
+		return -1;
+	if (!valid_name(args[0], CONF_NAME_MAX))
+		return fail(ctx, "'%.64s' is not a valid network name", args[0]);
+	if (!valid_ifname(args[1]))
+		return fail(ctx, "'%.64s' is not a valid bridge interface name", args[1]);
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		if (!strcmp(conf->networks[i].name, args[0]))
+			return fail(ctx, "network '%s' is already defined", args[0]);
+		if (!strcmp(conf->networks[i].bridge, args[1]))
+			return fail(ctx, "bridge '%s' already belongs to network '%s'",
+				    args[1], conf->networks[i].name);
+	}
+	struct conf_network *net = array_push(&conf->networks, &conf->n_networks, sizeof *net);
+	if (!net)
+		return fail(ctx, "out of memory");
+	strcpy(net->name, args[0]);
+	strcpy(net->bridge, args[1]);
+	return 0;
+}
+
+static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 2, "vm NAME [uuid=UUID]") < 0)
+		return -1;
+	if (!valid_name(args[0], CONF_NAME_MAX))
+		return fail(ctx, "'%.64s' is not a valid VM name", args[0]);
+	if (conf_find_vm(conf, args[0]))
+		return fail(ctx, "VM '%s' is already defined", args[0]);
+	const char *uuid = "";
+	if (nargs == 2) {
+		if (strncasecmp(args[1], "uuid=", 5) != 0)
+			return fail(ctx, "unknown option '%.64s'; usage: vm NAME [uuid=UUID]", args[1]);
+		uuid = args[1] + 5;
+		if (!valid_uuid(uuid))
+			return fail(ctx, "'%.64s' is not a UUID (8-4-4-4-12 hex digits)", uuid);
+	}
+	struct conf_vm *vm = array_push(&conf->vms, &conf->n_vms, sizeof *vm);
+	if (!vm)
+		return fail(ctx, "out of memory");
+	strcpy(vm->name, args[0]);
+	for (int i = 0; uuid[i]; i++)
+		vm->uuid[i] = (char)tolower((unsigned char)uuid[i]);
+	return 0;
+}
+
+static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 2, 3, "vnic VM MAC [HOST-IFNAME]") < 0)
+		return -1;
+	const struct conf_vm *vm = conf_find_vm(conf, args[0]);
+	if (!vm)
+		return fail(ctx, "VM '%.64s' is not defined (a 'vm' line must come first)", args[0]);
+	uint8_t mac[MAC_LEN];
+	if (mac_parse(args[1], mac) < 0)
+		return fail(ctx, "'%.64s' is not a MAC address", args[1]);
+	if (mac_is_group(mac))
+		return fail(ctx, "'%s' is a multicast address, not a vNIC's", args[1]);
+	const char *ifname = nargs == 3 ? args[2] : "";
+	if (*ifname && !valid_ifname(ifname))
+		return fail(ctx, "'%.64s' is not a valid interface name", ifname);
+	size_t vnics_of_vm = 0;
+	for (size_t i = 0; i < conf->n_vnics; i++) {
+		const struct conf_vnic *v = &conf->vnics[i];
+		if (!memcmp(v->mac, mac, MAC_LEN))
+			return fail(ctx, "MAC %s already belongs to VM '%s'", args[1], v->vm);
+		if (*ifname && !strcmp(v->ifname, ifname))
+			return fail(ctx, "interface '%s' already belongs to VM '%s'", ifname, v->vm);
+		vnics_of_vm += v->vm_index == (size_t)(vm - conf->vms);
+	}
+	if (vnics_of_vm >= 65535)
+		return fail(ctx, "VM '%s' has 65535 vNICs already", args[0]);
+	struct conf_vnic *vnic = array_push(&conf->vnics, &conf->n_vnics, sizeof *vnic);
+	if (!vnic)
+		return fail(ctx, "out of memory");
+	strcpy(vnic->vm, args[0]);
+	vnic->vm_index = (size_t)(vm - conf->vms);
+	memcpy(vnic->mac, mac, MAC_LEN);
+	strcpy(vnic->ifname, ifname);
+	return 0;
+}
+
+/* SIZE: a byte count with an optional k, m or g suffix (powers of 1024). */
+static int parse_capture_buffer(struct conf *conf, const struct line_ctx *ctx,
+				char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "captureBuffer SIZE[k|m|g]") < 0)
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long long n = strtoull(args[0], &end, 10);
+	unsigned shift = 0;
+	if (*end && !end[1]) {
+		switch (tolower((unsigned char)*end)) {
+		case 'k': shift = 10; end++; break;
+		case 'm': shift = 20; end++; break;
+		case 'g': shift = 30; end++; break;
+		}
+	}
+	if (!isdigit((unsigned char)args[0][0]) || *end || errno || n > (CONF_MAX_CAPTURE_BUFFER >> shift))
+		return fail(ctx, "'%.64s' is not a size up to 1g", args[0]);
+	n <<= shift;
+	if (n < CONF_MIN_CAPTURE_BUFFER)
+		return fail(ctx, "'%.64s' is smaller than 256k", args[0]);
+	conf->capture_buffer = (size_t)n;
+	return 0;
+}
+
+static int keep_foreign(struct conf *conf, const struct line_ctx *ctx, const char *line)
+{
+	struct conf_foreign *f = array_push(&conf->foreign, &conf->n_foreign, sizeof *f);
+	if (!f || !(f->text = strdup(line))) {
+		if (f)
+			conf->n_foreign--;
+		return fail(ctx, "out of memory");
+	}
+	snprintf(f->file, sizeof f->file, "%s", ctx->file);
+	f->line = ctx->lineno;
+	return 0;
+}
+
+static const struct {
+	const char *token;
+	int (*parse)(struct conf *, const struct line_ctx *, char **, int);
+} conf_tokens[] = {
+	{ "network", parse_network },
+	{ "vm", parse_vm },
+	{ "vnic", parse_vnic },
+	{ "captureBuffer", parse_capture_buffer },
+};
+
+int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
+		    const char *line, struct conf_error *err)
+{
+	struct line_ctx ctx = { file, lineno, "", err };
+	size_t len = strlen(line);
+	if (len > CONF_LINE_MAX)
+		return fail(&ctx, "line longer than %d characters", CONF_LINE_MAX);
+
+	char buf[CONF_LINE_MAX + 1];
+	memcpy(buf, line, len + 1);
+	char *words[MAX_WORDS + 1];
+	int nwords = 0;
+	for (char *p = buf;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r')
+			p++;
+		if (!*p || *p == '#')
+			break;
+		if (nwords == MAX_WORDS + 1) {
+			ctx.token = words[0];
+			return fail(&ctx, "too many words");
+		}
+		words[nwords++] = p;
+		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
+			p++;
+		if (*p)
+			*p++ = '\0';
+	}
+	if (nwords == 0)
+		return 0;
+
+	ctx.token = words[0];
+	for (size_t i = 0; i < sizeof conf_tokens / sizeof conf_tokens[0]; i++)
+		if (!strcasecmp(words[0], conf_tokens[i].token))
+			return conf_tokens[i].parse(conf, &ctx, words + 1, nwords - 1);
+
+	if (conf->is_foreign && conf->is_foreign(words[0])) {
+		while (*line == ' ' || *line == '\t')
+			line++;
+		return keep_foreign(conf, &ctx, line);
+	}
+	return fail(&ctx, "unknown token");
+}
+
+int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
+		      size_t len, struct conf_error *err)
+{
+	char line[CONF_LINE_MAX + 2];
+	unsigned lineno = 0;
+	size_t pos = 0;
+	while (pos < len) {
+		lineno++;
+		const char *nl = memchr(text + pos, '\n', len - pos);
+		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
+		struct line_ctx ctx = { file, lineno, "", err };
+		if (memchr(text + pos, '\0', n))
+			return fail(&ctx, "NUL byte in line");
+		if (n > CONF_LINE_MAX)
+			return fail(&ctx, "line longer than %d characters", CONF_LINE_MAX);
+		memcpy(line, text + pos, n);
+		line[n] = '\0';
+		if (conf_parse_line(conf, file, lineno, line, err) < 0)
+			return -1;
+		pos += n + 1;
+	}
+	return 0;
+}
+
+int conf_parse_file(struct conf *conf, const char *path, struct conf_error *err)
+{
+	struct line_ctx ctx = { path, 0, "", err };
+	FILE *fp = fopen(path, "r");
+	if (!fp)
+		return fail(&ctx, "cannot open: %s", strerror(errno));
+	char *text = NULL;
+	size_t size = 0;
+	FILE *mem = open_memstream(&text, &size);
+	char chunk[8192];
+	size_t got;
+	while (mem && (got = fread(chunk, 1, sizeof chunk, fp)) > 0)
+		fwrite(chunk, 1, got, mem);
+	int read_error = ferror(fp);
+	fclose(fp);
+	if (!mem || fclose(mem) != 0 || read_error) {
+		free(text);
+		return fail(&ctx, "cannot read: %s", strerror(errno ? errno : EIO));
+	}
+	int rc = conf_parse_buffer(conf, path, text, size, err);
+	free(text);
+	return rc;
+}
+
+const struct conf_network *conf_find_network(const struct conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->n_networks; i++)
+		if (!strcmp(conf->networks[i].name, name) || !strcmp(conf->networks[i].bridge, name))
+			return &conf->networks[i];
+	return NULL;
+}
+
+const struct conf_vm *conf_find_vm(const struct conf *conf, const char *name)
+{
+	for (size_t i = 0; i < conf->n_vms; i++)
+		if (!strcmp(conf->vms[i].name, name))
+			return &conf->vms[i];
+	return NULL;
+}

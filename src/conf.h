@@ -1,0 +1,105 @@
+/*
+ * conf: vsacctd.conf, parsed into plain values.
+ *
+ * Parsing is pure (conf_parse_buffer works on text in memory); only
+ * conf_parse_file reads a file. Every error names file, line and token:
+ * "FILE:LINE: TOKEN: what is wrong". Lines whose token belongs to Net-SNMP
+ * (agentXSocket, agentXPingInterval, …) are kept verbatim for the agent to
+ * hand to Net-SNMP, if the caller's predicate says Net-SNMP knows the token.
+ *
+ * Lifecycle: conf_new → conf_parse_file / conf_parse_buffer (any number of
+ * times: files add up) → read the fields → conf_free. A conf that failed to
+ * parse is freed, never used: a reload keeps the configuration in force.
+ */
+#ifndef VS_CONF_H
+#define VS_CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "mac.h"
+
+#define CONF_NAME_MAX 255     /* vsVmName, vsNetName: DisplayString (SIZE (1..255)) */
+#define CONF_IFNAME_MAX 15    /* Linux IFNAMSIZ less its NUL */
+#define CONF_UUID_LEN 36
+#define CONF_PATH_MAX 1024
+#define CONF_LINE_MAX 1024    /* longer lines are refused, not truncated */
+#define CONF_ERROR_MAX 1400
+
+#define CONF_DEFAULT_CAPTURE_BUFFER (32u << 20)
+#define CONF_MIN_CAPTURE_BUFFER (256u << 10)
+#define CONF_MAX_CAPTURE_BUFFER (1u << 30)
+
+struct conf_network {
+	char name[CONF_NAME_MAX + 1];
+	char bridge[CONF_IFNAME_MAX + 1];
+};
+
+struct conf_vm {
+	char name[CONF_NAME_MAX + 1];
+	char uuid[CONF_UUID_LEN + 1]; /* "" when not given */
+};
+
+struct conf_vnic {
+	char vm[CONF_NAME_MAX + 1];
+	size_t vm_index; /* of vm in conf->vms */
+	uint8_t mac[MAC_LEN];
+	char ifname[CONF_IFNAME_MAX + 1]; /* "" when not given */
+};
+
+/* A line for Net-SNMP's own configuration system. */
+struct conf_foreign {
+	char *text;
+	char file[CONF_PATH_MAX];
+	unsigned line;
+};
+
+/* Whether Net-SNMP accepts a token (compared case-insensitively, as it does). */
+typedef bool (*conf_foreign_fn)(const char *token);
+
+struct conf {
+	/* Tokens not ours are kept for Net-SNMP when is_foreign says yes, and
+	 * are errors otherwise (also while it is NULL, as conf_new leaves it). */
+	conf_foreign_fn is_foreign;
+
+	struct conf_network *networks;
+	size_t n_networks;
+	struct conf_vm *vms;
+	size_t n_vms;
+	struct conf_vnic *vnics;
+	size_t n_vnics;
+	struct conf_foreign *foreign;
+	size_t n_foreign;
+
+	size_t capture_buffer; /* bytes of kernel ring per bridge */
+};
+
+struct conf_error {
+	char msg[CONF_ERROR_MAX];
+};
+
+/* A conf holding the defaults. NULL when out of memory. */
+struct conf *conf_new(void);
+void conf_free(struct conf *conf);
+
+/*
+ * Parses one line (no newline), numbered lineno of file. Returns 0, or -1
+ * with err filled. Comments start with '#' at the line's start or after
+ * blanks.
+ */
+int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
+		    const char *line, struct conf_error *err);
+
+/* Parses len bytes of text as the lines of file. Stops at the first error. */
+int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
+		      size_t len, struct conf_error *err);
+
+/* Reads and parses a file. A file that cannot be read is an error too. */
+int conf_parse_file(struct conf *conf, const char *path, struct conf_error *err);
+
+/* Looks a network up by name or bridge; NULL when absent. */
+const struct conf_network *conf_find_network(const struct conf *conf, const char *name);
+const struct conf_vm *conf_find_vm(const struct conf *conf, const char *name);
+
+#endif

@@ -1,0 +1,22 @@
+/*
+ * hostif: what the kernel says of a vNIC's host-side interface.
+ */
+#ifndef VS_HOSTIF_H
+#define VS_HOSTIF_H
+
+#include <stdbool.h>
+
+#include "conf.h"
+
+struct hostif_info {
+	bool exists;
+	bool up;     /* administratively up (IFF_UP) */
+	int ifindex; /* 0 when it does not exist */
+	char master[CONF_IFNAME_MAX + 1]; /* bridge it is a port of, or "" */
+};
+
+/* Reads the interface's state from sysfs. A missing interface is not an
+ * error: info->exists is false. Returns 0, or -1 when sysfs cannot be read. */
+int hostif_lookup(const char *ifname, struct hostif_info *info);
+
+#endif

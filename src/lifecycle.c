@@ -1,0 +1,45 @@
+#include "lifecycle.h"
+
+static void power_up(struct inv_vm *vm, int64_t now_usec)
+{
+	for (size_t i = 0; i < vm->nvnics; i++)
+		acct_port_reset(&vm->vnics[i].acct);
+	vm->discontinuity_usec = now_usec;
+}
+
+bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
+		     const struct hostif_info *obs, int64_t now_usec)
+{
+	bool named = false, running = false, reappeared = false;
+	for (size_t i = 0; i < vm->nvnics; i++) {
+		struct inv_vnic *vnic = &vm->vnics[i];
+		if (!*vnic->ifname)
+			continue;
+		named = true;
+		const struct hostif_info *o = &obs[i];
+		int ifindex = o->exists ? o->ifindex : 0;
+		if (ifindex && vnic->host_ifindex && ifindex != vnic->host_ifindex)
+			reappeared = true;
+		vnic->host_ifindex = ifindex;
+		running |= o->exists && o->up;
+		if (o->exists && *o->master) {
+			struct inv_net *net = inventory_net_by_bridge(inv, o->master);
+			if (net != vnic->net)
+				inventory_vnic_attach(vnic, net);
+		}
+	}
+	if (!named)
+		return false;
+
+	enum vm_state next = running ? VM_RUNNING : VM_OFF;
+	if (next == VM_RUNNING && (vm->state != VM_RUNNING || reappeared))
+		power_up(vm, now_usec);
+	bool changed = next != vm->state;
+	vm->state = next;
+	return changed;
+}
+
+bool lifecycle_counts_visible(const struct inv_vm *vm)
+{
+	return vm->state != VM_OFF && vm->state != VM_SAVED;
+}

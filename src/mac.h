@@ -1,0 +1,33 @@
+/*
+ * mac: Ethernet MAC addresses as values: parse, format, classify, hash.
+ */
+#ifndef VS_MAC_H
+#define VS_MAC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define MAC_LEN 6
+#define MAC_STRLEN 18 /* "52:54:00:12:34:56" and its NUL */
+
+/* Parses six colon-separated hex octets ("52:54:00:12:34:56", either
+ * case, one or two digits each). Returns 0, or -1 on anything else. */
+int mac_parse(const char *text, uint8_t mac[MAC_LEN]);
+
+/* Writes the lower-case colon form into out. Returns out. */
+char *mac_format(const uint8_t mac[MAC_LEN], char out[MAC_STRLEN]);
+
+/* A group address (broadcast or multicast) has the I/G bit set. */
+static inline bool mac_is_group(const uint8_t mac[MAC_LEN])
+{
+	return (mac[0] & 0x01) != 0;
+}
+
+/* The address as a 48-bit integer, the key of the MAC tables. */
+static inline uint64_t mac_key(const uint8_t mac[MAC_LEN])
+{
+	return (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 | (uint64_t)mac[2] << 24 |
+	       (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | (uint64_t)mac[5];
+}
+
+#endif

@@ -1,0 +1,20 @@
+#include "meter.h"
+
+#include "decode.h"
+
+void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
+		 const uint8_t *bytes, uint32_t caplen, uint32_t len)
+{
+	struct decoded_frame f;
+	if (decode_frame(bytes, caplen, len, &f) < 0) {
+		acct_count_malformed(&net->acct, len, ts_sec);
+		return;
+	}
+	struct inv_vnic *src = inventory_vnic_by_mac(inv, f.src);
+	bool group = mac_is_group(f.dst);
+	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f.dst);
+	if (src && !src->net && !*src->ifname)
+		inventory_vnic_attach(src, net);
+	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL,
+			 group, f.len, ts_sec);
+}
