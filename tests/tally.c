@@ -1,1 +1,137 @@
-int main(void){return 0;}
+/*
+ * tally: the capture side of vsacctd alone, for the integration tests.
+ *
+ * Runs the daemon's engine and loop on a configuration and writes every
+ * counter to a file on SIGUSR1 (and on SIGTERM, before exiting), so a test
+ * can compare what the capture counted with what the kernel counted.
+ *
+ * usage: tally -c CONF -o OUT
+ * OUT lines (one writer, replaced atomically):
+ *   net NAME bytes=B packets=P malformed=M drops=D state=S end=SEC hist=C1,…,C60
+ *   vnic VM INDEX MAC sent_bytes=… sent_packets=… recv_bytes=… recv_packets=… net=NAME|-
+ *   vm NAME state=S sent_bytes=… sent_packets=… recv_bytes=… recv_packets=…
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "daemon.h"
+#include "engine.h"
+#include "inventory.h"
+#include "log.h"
+#include "loop.h"
+
+static volatile sig_atomic_t dump_requested;
+
+static void on_usr1(int sig) { dump_requested = 1; }
+
+static void dump(struct inventory *inv, const char *out)
+{
+	char tmp[1100];
+	snprintf(tmp, sizeof tmp, "%s.tmp", out);
+	FILE *fp = fopen(tmp, "w");
+	if (!fp) {
+		log_warn("%s", tmp);
+		return;
+	}
+	for (size_t i = 0; i < inventory_net_count(inv); i++) {
+		const struct inv_net *net = inventory_net(inv, i);
+		uint64_t h[ACCT_HISTORY_SECONDS];
+		int64_t end;
+		acct_net_history(&net->acct, h, &end);
+		fprintf(fp, "net %s bytes=%llu packets=%llu malformed=%llu drops=%llu state=%d end=%lld hist=",
+			net->name, (unsigned long long)net->acct.carried.bytes,
+			(unsigned long long)net->acct.carried.packets,
+			(unsigned long long)net->acct.malformed,
+			(unsigned long long)net->acct.capture_drops, net->capture_state,
+			(long long)end);
+		for (int k = 0; k < ACCT_HISTORY_SECONDS; k++)
+			fprintf(fp, "%s%llu", k ? "," : "", (unsigned long long)h[k]);
+		fputc('\n', fp);
+	}
+	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
+		const struct inv_vm *vm = inventory_vm(inv, i);
+		for (size_t j = 0; j < vm->nvnics; j++) {
+			const struct inv_vnic *v = &vm->vnics[j];
+			struct acct_counts s = acct_port_sent(&v->acct);
+			struct acct_counts r = acct_port_received(&v->acct);
+			char mac[MAC_STRLEN];
+			fprintf(fp, "vnic %s %u %s sent_bytes=%llu sent_packets=%llu recv_bytes=%llu recv_packets=%llu net=%s\n",
+				vm->name, v->index, mac_format(v->mac, mac),
+				(unsigned long long)s.bytes, (unsigned long long)s.packets,
+				(unsigned long long)r.bytes, (unsigned long long)r.packets,
+				v->net ? v->net->name : "-");
+		}
+		struct acct_counts s = inventory_vm_sent(vm);
+		struct acct_counts r = inventory_vm_received(vm);
+		fprintf(fp, "vm %s state=%d sent_bytes=%llu sent_packets=%llu recv_bytes=%llu recv_packets=%llu\n",
+			vm->name, vm->state, (unsigned long long)s.bytes, (unsigned long long)s.packets,
+			(unsigned long long)r.bytes, (unsigned long long)r.packets);
+	}
+	if (fclose(fp) != 0 || rename(tmp, out) != 0)
+		log_warn("%s", out);
+}
+
+struct tally {
+	struct engine *eng;
+	struct inventory *inv;
+	const char *out;
+};
+
+static size_t tally_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	return 0;
+}
+
+static void tally_handle(void *ctx, const struct pollfd *fds, size_t n)
+{
+	struct tally *t = ctx;
+	if (!dump_requested)
+		return;
+	dump_requested = 0;
+	engine_drain(t->eng);
+	dump(t->inv, t->out);
+}
+
+int main(int argc, char **argv)
+{
+	const char *conf_path = NULL, *out = NULL;
+	int c;
+	while ((c = getopt(argc, argv, "c:o:")) != -1) {
+		if (c == 'c')
+			conf_path = optarg;
+		else if (c == 'o')
+			out = optarg;
+		else
+			return 64;
+	}
+	if (!conf_path || !out) {
+		fprintf(stderr, "usage: tally -c CONF -o OUT\n");
+		return 64;
+	}
+	log_init("tally", LOG_TO_STDERR);
+	struct conf *conf = conf_new();
+	struct conf_error err;
+	if (conf_parse_file(conf, conf_path, &err) < 0) {
+		fprintf(stderr, "tally: %s\n", err.msg);
+		return 78;
+	}
+	struct tally t = { .out = out };
+	t.inv = inventory_new(conf, loop_mono_usec());
+	t.eng = engine_new(t.inv, conf->capture_buffer);
+	daemon_signals();
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
+
+	struct loop_client client = { tally_pollfds, tally_handle, &t };
+	int rc = loop_run(t.eng, &client, &daemon_stop);
+	engine_drain(t.eng);
+	dump(t.inv, out);
+	engine_free(t.eng);
+	inventory_free(t.inv);
+	conf_free(conf);
+	return rc < 0 ? 1 : 0;
+}

@@ -1,9 +1,321 @@
+#include <string.h>
+
+#include "acct.h"
 #include "runner.h"
 
-static void test_acct_placeholder(void) { CU_ASSERT(1); }
+#define T0 1700000000 /* any second will do; one far from 0 */
+#define USEC 1000000LL
+
+static struct acct_net net, other;
+
+static int acct_setup(void)
+{
+	acct_net_init(&net);
+	acct_net_init(&other);
+	return 0;
+}
+
+static void test_acct_totals(void)
+{
+	acct_setup();
+	acct_count_frame(&net, NULL, NULL, false, 60, T0);
+	acct_count_frame(&net, NULL, NULL, true, 1514, T0);
+	acct_count_malformed(&net, 5, T0);
+	CU_ASSERT_EQUAL(net.carried.bytes, 60 + 1514 + 5);
+	CU_ASSERT_EQUAL(net.carried.packets, 3);
+	CU_ASSERT_EQUAL(net.group.bytes, 1514);
+	CU_ASSERT_EQUAL(net.group.packets, 1);
+	CU_ASSERT_EQUAL(net.malformed, 1);
+	acct_count_drops(&net, 7);
+	acct_count_drops(&net, 3);
+	CU_ASSERT_EQUAL(net.capture_drops, 10);
+}
+
+static void test_acct_frames_land_in_their_second(void)
+{
+	acct_setup();
+	acct_count_frame(&net, NULL, NULL, false, 100, T0);
+	acct_count_frame(&net, NULL, NULL, false, 200, T0 + 1);
+	acct_count_frame(&net, NULL, NULL, false, 300, T0 + 1);
+	acct_count_frame(&net, NULL, NULL, false, 400, T0 + 3);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_history(&net, h, &end);
+	/* T0+3 is still being collected: never shown. */
+	CU_ASSERT_EQUAL(end, T0 + 3);
+	CU_ASSERT_EQUAL(h[0], 0);   /* T0+2: idle */
+	CU_ASSERT_EQUAL(h[1], 500); /* T0+1 */
+	CU_ASSERT_EQUAL(h[2], 100); /* T0 */
+	for (int i = 3; i < ACCT_HISTORY_SECONDS; i++)
+		CU_ASSERT_EQUAL(h[i], 0);
+	CU_ASSERT_EQUAL(acct_net_rate(&net), 0);
+}
+
+static void test_acct_tick_closes_idle_seconds(void)
+{
+	acct_setup();
+	acct_count_frame(&net, NULL, NULL, false, 1000, T0);
+	/* Within the grace after T0 ended, T0 stays open... */
+	acct_net_tick(&net, (T0 + 1) * USEC + ACCT_CLOSE_GRACE_USEC - 1);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0);
+	/* ...and is closed once the grace has passed. */
+	acct_net_tick(&net, (T0 + 1) * USEC + ACCT_CLOSE_GRACE_USEC);
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 1);
+	CU_ASSERT_EQUAL(h[0], 1000);
+	CU_ASSERT_EQUAL(acct_net_rate(&net), 1000);
+	/* Five idle seconds later the frame sits in column 6, zeros before. */
+	acct_net_tick(&net, (T0 + 6) * USEC + ACCT_CLOSE_GRACE_USEC);
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 6);
+	for (int i = 0; i < 5; i++)
+		CU_ASSERT_EQUAL(h[i], 0);
+	CU_ASSERT_EQUAL(h[5], 1000);
+	CU_ASSERT_EQUAL(acct_net_rate(&net), 0);
+}
+
+static void test_acct_ring_rollover(void)
+{
+	acct_setup();
+	/* 130 seconds of traffic: second T0+s carries s+1 bytes. */
+	for (int s = 0; s < 130; s++)
+		acct_count_frame(&net, NULL, NULL, false, (uint32_t)s + 1, T0 + s);
+	acct_net_tick(&net, (T0 + 130) * USEC + ACCT_CLOSE_GRACE_USEC);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 130);
+	/* Column N = second T0+130-N, which carried 130-N+1 bytes. */
+	for (int n = 1; n <= ACCT_HISTORY_SECONDS; n++)
+		CU_ASSERT_EQUAL(h[n - 1], (uint64_t)(130 - n + 1));
+	CU_ASSERT_EQUAL(net.carried.packets, 130);
+}
+
+static void test_acct_long_gap_clears_history(void)
+{
+	acct_setup();
+	acct_count_frame(&net, NULL, NULL, false, 777, T0);
+	acct_count_frame(&net, NULL, NULL, false, 5, T0 + 1000);
+	acct_net_tick(&net, (T0 + 1001) * USEC + ACCT_CLOSE_GRACE_USEC);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(h[0], 5);
+	for (int i = 1; i < ACCT_HISTORY_SECONDS; i++)
+		CU_ASSERT_EQUAL(h[i], 0);
+	CU_ASSERT_EQUAL(net.carried.bytes, 782);
+}
+
+static void test_acct_clock_step_back(void)
+{
+	acct_setup();
+	acct_count_frame(&net, NULL, NULL, false, 10, T0 + 100);
+	acct_count_frame(&net, NULL, NULL, false, 20, T0 + 101);
+	/* The clock jumps back an hour: a frame stamped then is added to
+	 * the second being collected, not to a second long gone. */
+	acct_count_frame(&net, NULL, NULL, false, 40, T0 + 101 - 3600);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 101);
+	CU_ASSERT_EQUAL(h[0], 10);
+	/* The timer sees the step: history kept, collection relabelled. */
+	acct_net_tick(&net, (T0 + 101 - 3600) * USEC + 500000);
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 101 - 3600);
+	CU_ASSERT_EQUAL(h[0], 10);
+	/* Time then runs on from the new reading. */
+	acct_count_frame(&net, NULL, NULL, false, 80, T0 + 102 - 3600);
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 102 - 3600);
+	CU_ASSERT_EQUAL(h[0], 20 + 40);
+	CU_ASSERT_EQUAL(h[1], 10);
+	CU_ASSERT_EQUAL(net.carried.bytes, 150);
+}
+
+static void test_acct_64bit_sums(void)
+{
+	acct_setup();
+	struct acct_port a;
+	acct_port_init(&a);
+	acct_port_attach(&a, &net);
+	/* 3 million jumbo frames: well past 2^32 bytes. */
+	for (int i = 0; i < 3000000; i++)
+		acct_count_frame(&net, &a, NULL, false, 9018, T0 + i / 1000000);
+	CU_ASSERT_EQUAL(acct_port_sent(&a).bytes, 3000000ull * 9018);
+	CU_ASSERT(acct_port_sent(&a).bytes > UINT32_MAX);
+	CU_ASSERT_EQUAL(net.carried.bytes, 3000000ull * 9018);
+	/* One second's worth is beyond 32 bits too. */
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_tick(&net, (T0 + 3) * USEC + ACCT_CLOSE_GRACE_USEC);
+	acct_net_history(&net, h, &end);
+	CU_ASSERT_EQUAL(h[0], 1000000ull * 9018);
+}
+
+static void test_acct_unicast_sent_received(void)
+{
+	acct_setup();
+	struct acct_port a, b;
+	acct_port_init(&a);
+	acct_port_init(&b);
+	acct_port_attach(&a, &net);
+	acct_port_attach(&b, &net);
+	acct_count_frame(&net, &a, &b, false, 100, T0);
+	acct_count_frame(&net, &a, &b, false, 100, T0);
+	acct_count_frame(&net, &b, &a, false, 60, T0);
+	/* To a MAC nobody owns, from a MAC nobody owns. */
+	acct_count_frame(&net, &a, NULL, false, 70, T0);
+	acct_count_frame(&net, NULL, &b, false, 80, T0);
+	CU_ASSERT_EQUAL(acct_port_sent(&a).bytes, 270);
+	CU_ASSERT_EQUAL(acct_port_sent(&a).packets, 3);
+	CU_ASSERT_EQUAL(acct_port_received(&a).bytes, 60);
+	CU_ASSERT_EQUAL(acct_port_received(&a).packets, 1);
+	CU_ASSERT_EQUAL(acct_port_sent(&b).bytes, 60);
+	CU_ASSERT_EQUAL(acct_port_received(&b).bytes, 280);
+	CU_ASSERT_EQUAL(acct_port_received(&b).packets, 3);
+	CU_ASSERT_EQUAL(net.carried.bytes, 410);
+}
+
+static void test_acct_broadcast_received_by_all_but_sender(void)
+{
+	acct_setup();
+	struct acct_port a, b, c, elsewhere;
+	struct acct_port *ports[] = { &a, &b, &c };
+	for (int i = 0; i < 3; i++) {
+		acct_port_init(ports[i]);
+		acct_port_attach(ports[i], &net);
+	}
+	acct_port_init(&elsewhere);
+	acct_port_attach(&elsewhere, &other);
+
+	acct_count_frame(&net, &a, NULL, true, 42, T0);   /* ARP from a */
+	acct_count_frame(&net, &b, NULL, true, 100, T0);  /* multicast from b */
+	acct_count_frame(&net, NULL, NULL, true, 300, T0); /* from the host */
+	CU_ASSERT_EQUAL(acct_port_received(&a).bytes, 400);
+	CU_ASSERT_EQUAL(acct_port_received(&a).packets, 2);
+	CU_ASSERT_EQUAL(acct_port_received(&b).bytes, 342);
+	CU_ASSERT_EQUAL(acct_port_received(&c).bytes, 442);
+	CU_ASSERT_EQUAL(acct_port_received(&c).packets, 3);
+	CU_ASSERT_EQUAL(acct_port_sent(&a).bytes, 42);
+	/* Another network's broadcasts are not received here. */
+	CU_ASSERT_EQUAL(acct_port_received(&elsewhere).bytes, 0);
+	/* A port sending a broadcast on a network it is not on (its frames
+	 * seen on another bridge) receives that network's group frames not. */
+	acct_count_frame(&other, &a, NULL, true, 64, T0);
+	CU_ASSERT_EQUAL(acct_port_received(&a).bytes, 400);
+	CU_ASSERT_EQUAL(acct_port_received(&elsewhere).bytes, 64);
+	CU_ASSERT_EQUAL(acct_port_sent(&a).bytes, 106);
+}
+
+static void test_acct_port_joining_late_gets_no_past_broadcasts(void)
+{
+	acct_setup();
+	struct acct_port late;
+	acct_port_init(&late);
+	acct_count_frame(&net, NULL, NULL, true, 500, T0);
+	acct_port_attach(&late, &net);
+	CU_ASSERT_EQUAL(acct_port_received(&late).bytes, 0);
+	acct_count_frame(&net, NULL, NULL, true, 60, T0);
+	CU_ASSERT_EQUAL(acct_port_received(&late).bytes, 60);
+}
+
+static void test_acct_port_moves_network(void)
+{
+	acct_setup();
+	struct acct_port p;
+	acct_port_init(&p);
+	acct_port_attach(&p, &net);
+	acct_count_frame(&net, NULL, NULL, true, 100, T0);
+	acct_count_frame(&net, &p, NULL, true, 10, T0);
+	acct_port_attach(&p, &other);
+	/* What it received on the old network stays; the old network's later
+	 * broadcasts do not reach it, the new one's do. */
+	acct_count_frame(&net, NULL, NULL, true, 1000, T0);
+	acct_count_frame(&other, NULL, NULL, true, 7, T0);
+	acct_count_frame(&other, &p, NULL, true, 3, T0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 107);
+	CU_ASSERT_EQUAL(acct_port_received(&p).packets, 2);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 13);
+	/* Detached: keeps its total, receives nothing more. */
+	acct_port_attach(&p, NULL);
+	acct_count_frame(&other, NULL, NULL, true, 9, T0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 107);
+}
+
+static void test_acct_port_reset(void)
+{
+	acct_setup();
+	struct acct_port p, q;
+	acct_port_init(&p);
+	acct_port_init(&q);
+	acct_port_attach(&p, &net);
+	acct_port_attach(&q, &net);
+	acct_count_frame(&net, &q, &p, false, 100, T0);
+	acct_count_frame(&net, NULL, NULL, true, 50, T0);
+	acct_count_frame(&net, &p, NULL, true, 20, T0);
+	acct_port_reset(&p);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).packets, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).packets, 0);
+	/* Counting starts again from there, on the same network. */
+	acct_count_frame(&net, NULL, NULL, true, 5, T0);
+	acct_count_frame(&net, &p, NULL, true, 6, T0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 5);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 6);
+	/* The network and the other port are untouched. */
+	CU_ASSERT_EQUAL(net.carried.bytes, 181);
+	CU_ASSERT_EQUAL(acct_port_received(&q).bytes, 50 + 20 + 5 + 6);
+}
+
+#define MANY 10000
+
+static void test_acct_many_vms(void)
+{
+	acct_setup();
+	static struct acct_port ports[MANY];
+	for (int i = 0; i < MANY; i++) {
+		acct_port_init(&ports[i]);
+		acct_port_attach(&ports[i], &net);
+	}
+	/* Every port sends one unicast frame to its neighbour and one
+	 * broadcast; sizes differ per port so mix-ups show. */
+	for (int i = 0; i < MANY; i++) {
+		acct_count_frame(&net, &ports[i], &ports[(i + 1) % MANY], false, 64 + (uint32_t)i, T0);
+		acct_count_frame(&net, &ports[i], NULL, true, 60, T0);
+	}
+	uint64_t all_broadcast = 60ull * MANY;
+	int wrong = 0;
+	for (int i = 0; i < MANY; i++) {
+		int from = (i + MANY - 1) % MANY;
+		if (acct_port_sent(&ports[i]).bytes != 64u + (uint64_t)i + 60 ||
+		    acct_port_sent(&ports[i]).packets != 2 ||
+		    acct_port_received(&ports[i]).bytes != 64u + (uint64_t)from + all_broadcast - 60 ||
+		    acct_port_received(&ports[i]).packets != 1 + MANY - 1)
+			wrong++;
+	}
+	CU_ASSERT_EQUAL(wrong, 0);
+	CU_ASSERT_EQUAL(net.carried.packets, 2 * MANY);
+}
 
 static CU_TestInfo acct_tests[] = {
-	{ "placeholder", test_acct_placeholder },
+	{ "network totals, group and malformed", test_acct_totals },
+	{ "frames land in their second", test_acct_frames_land_in_their_second },
+	{ "tick closes idle seconds after the grace", test_acct_tick_closes_idle_seconds },
+	{ "ring rollover", test_acct_ring_rollover },
+	{ "long gap clears history", test_acct_long_gap_clears_history },
+	{ "clock step back", test_acct_clock_step_back },
+	{ "64-bit sums", test_acct_64bit_sums },
+	{ "unicast sent and received", test_acct_unicast_sent_received },
+	{ "broadcast received by all but sender", test_acct_broadcast_received_by_all_but_sender },
+	{ "late joiner gets no past broadcasts", test_acct_port_joining_late_gets_no_past_broadcasts },
+	{ "port moves network", test_acct_port_moves_network },
+	{ "port reset", test_acct_port_reset },
+	{ "10,000 ports", test_acct_many_vms },
 	CU_TEST_INFO_NULL,
 };
 
