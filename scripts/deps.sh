@@ -1,0 +1,31 @@
+# shellcheck shell=bash
+#
+# scripts/deps.sh — installs the Debian packages vsacct needs, only those
+# missing, so the README's commands work on a fresh Debian 12 machine.
+#
+#   deps_install GROUP...    groups: build, test, demo
+
+deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev)
+deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
+           smitools erlang-snmp)
+deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3)
+
+deps_install() {
+    local group pkg missing=()
+    for group in "$@"; do
+        local -n list="deps_$group"
+        for pkg in "${list[@]}"; do
+            dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'ok installed' ||
+                missing+=("$pkg")
+        done
+    done
+    ((${#missing[@]})) || return 0
+    if ((EUID != 0)); then
+        echo "missing packages: ${missing[*]} (run as root to install them)" >&2
+        return 1
+    fi
+    echo "installing: ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q >/dev/null
+    apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
