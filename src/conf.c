@@ -28,8 +28,8 @@ static int fail(const struct line_ctx *ctx, const char *fmt, ...)
 	vsnprintf(why, sizeof why, fmt, ap);
 	va_end(ap);
 	/* Precisions keep the message within CONF_ERROR_MAX. */
-	snprintf(ctx->err->msg, sizeof ctx->err->msg, "%.900s:%u: %.64s: %s",
-		 ctx->file, ctx->lineno, ctx->token, why);
+	snprintf(ctx->err->msg, sizeof ctx->err->msg, "%.900s:%u: %.64s%s%s",
+		 ctx->file, ctx->lineno, ctx->token, *ctx->token ? ": " : "", why);
 	return -1;
 }
 
@@ -124,9 +124,9 @@ static int parse_network(struct conf *conf, const struct line_ctx *ctx,
 		return fail(ctx, "'%.64s' is not a valid bridge interface name", args[1]);
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		if (!strcmp(conf->networks[i].name, args[0]))
-			return fail(ctx, "network '%s' is already defined", args[0]);
+			return fail(ctx, "network '%.64s' is already defined", args[0]);
 		if (!strcmp(conf->networks[i].bridge, args[1]))
-			return fail(ctx, "bridge '%s' already belongs to network '%s'",
+			return fail(ctx, "bridge '%s' already belongs to network '%.64s'",
 				    args[1], conf->networks[i].name);
 	}
 	struct conf_network *net = array_push(&conf->networks, &conf->n_networks, sizeof *net);
@@ -144,7 +144,7 @@ static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, 
 	if (!valid_name(args[0], CONF_NAME_MAX))
 		return fail(ctx, "'%.64s' is not a valid VM name", args[0]);
 	if (conf_find_vm(conf, args[0]))
-		return fail(ctx, "VM '%s' is already defined", args[0]);
+		return fail(ctx, "VM '%.64s' is already defined", args[0]);
 	const char *uuid = "";
 	if (nargs == 2) {
 		if (strncasecmp(args[1], "uuid=", 5) != 0)
@@ -181,13 +181,13 @@ static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args
 	for (size_t i = 0; i < conf->n_vnics; i++) {
 		const struct conf_vnic *v = &conf->vnics[i];
 		if (!memcmp(v->mac, mac, MAC_LEN))
-			return fail(ctx, "MAC %s already belongs to VM '%s'", args[1], v->vm);
+			return fail(ctx, "MAC %s already belongs to VM '%.64s'", args[1], v->vm);
 		if (*ifname && !strcmp(v->ifname, ifname))
-			return fail(ctx, "interface '%s' already belongs to VM '%s'", ifname, v->vm);
+			return fail(ctx, "interface '%s' already belongs to VM '%.64s'", ifname, v->vm);
 		vnics_of_vm += v->vm_index == (size_t)(vm - conf->vms);
 	}
 	if (vnics_of_vm >= 65535)
-		return fail(ctx, "VM '%s' has 65535 vNICs already", args[0]);
+		return fail(ctx, "VM '%.64s' has 65535 vNICs already", args[0]);
 	struct conf_vnic *vnic = array_push(&conf->vnics, &conf->n_vnics, sizeof *vnic);
 	if (!vnic)
 		return fail(ctx, "out of memory");
@@ -224,10 +224,10 @@ static int parse_capture_buffer(struct conf *conf, const struct line_ctx *ctx,
 	return 0;
 }
 
-static int keep_foreign(struct conf *conf, const struct line_ctx *ctx, const char *line)
+static int keep_foreign(struct conf *conf, const struct line_ctx *ctx, const char *text)
 {
 	struct conf_foreign *f = array_push(&conf->foreign, &conf->n_foreign, sizeof *f);
-	if (!f || !(f->text = strdup(line))) {
+	if (!f || !(f->text = strdup(text))) {
 		if (f)
 			conf->n_foreign--;
 		return fail(ctx, "out of memory");
@@ -257,14 +257,14 @@ int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
 
 	char buf[CONF_LINE_MAX + 1];
 	memcpy(buf, line, len + 1);
-	char *words[MAX_WORDS + 1];
+	char *words[MAX_WORDS];
 	int nwords = 0;
 	for (char *p = buf;;) {
 		while (*p == ' ' || *p == '\t' || *p == '\r')
 			p++;
 		if (!*p || *p == '#')
 			break;
-		if (nwords == MAX_WORDS + 1) {
+		if (nwords == MAX_WORDS) {
 			ctx.token = words[0];
 			return fail(&ctx, "too many words");
 		}
@@ -283,9 +283,14 @@ int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
 			return conf_tokens[i].parse(conf, &ctx, words + 1, nwords - 1);
 
 	if (conf->is_foreign && conf->is_foreign(words[0])) {
-		while (*line == ' ' || *line == '\t')
-			line++;
-		return keep_foreign(conf, &ctx, line);
+		/* Net-SNMP gets the words alone: no comment, no CR. */
+		char joined[CONF_LINE_MAX + 1] = "";
+		for (int i = 0; i < nwords; i++) {
+			if (i)
+				strcat(joined, " ");
+			strcat(joined, words[i]);
+		}
+		return keep_foreign(conf, &ctx, joined);
 	}
 	return fail(&ctx, "unknown token");
 }
@@ -299,7 +304,10 @@ int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
 	while (pos < len) {
 		lineno++;
 		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
+		size_t next = (nl ? (size_t)(nl - text) : len) + 1;
+		size_t n = next - 1 - pos;
+		if (n > 0 && text[pos + n - 1] == '\r')
+			n--; /* CRLF files: the CR is not part of the line */
 		struct line_ctx ctx = { file, lineno, "", err };
 		if (memchr(text + pos, '\0', n))
 			return fail(&ctx, "NUL byte in line");
@@ -309,7 +317,7 @@ int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
 		line[n] = '\0';
 		if (conf_parse_line(conf, file, lineno, line, err) < 0)
 			return -1;
-		pos += n + 1;
+		pos = next;
 	}
 	return 0;
 }
@@ -341,7 +349,7 @@ int conf_parse_file(struct conf *conf, const char *path, struct conf_error *err)
 const struct conf_network *conf_find_network(const struct conf *conf, const char *name)
 {
 	for (size_t i = 0; i < conf->n_networks; i++)
-		if (!strcmp(conf->networks[i].name, name) || !strcmp(conf->networks[i].bridge, name))
+		if (!strcmp(conf->networks[i].name, name))
 			return &conf->networks[i];
 	return NULL;
 }

@@ -3,7 +3,8 @@
  *
  * Parsing is pure (conf_parse_buffer works on text in memory); only
  * conf_parse_file reads a file. Every error names file, line and token:
- * "FILE:LINE: TOKEN: what is wrong". Lines whose token belongs to Net-SNMP
+ * "FILE:LINE: TOKEN: what is wrong" ("FILE:LINE: what is wrong" when the
+ * line has no token to blame). Lines whose token belongs to Net-SNMP
  * (agentXSocket, agentXPingInterval, …) are kept verbatim for the agent to
  * hand to Net-SNMP, if the caller's predicate says Net-SNMP knows the token.
  *
@@ -48,7 +49,7 @@ struct conf_vnic {
 	char ifname[CONF_IFNAME_MAX + 1]; /* "" when not given */
 };
 
-/* A line for Net-SNMP's own configuration system. */
+/* A line for Net-SNMP's own configuration system: its words, single-spaced. */
 struct conf_foreign {
 	char *text;
 	char file[CONF_PATH_MAX];
@@ -98,7 +99,7 @@ int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
 /* Reads and parses a file. A file that cannot be read is an error too. */
 int conf_parse_file(struct conf *conf, const char *path, struct conf_error *err);
 
-/* Looks a network up by name or bridge; NULL when absent. */
+/* Looks a network or VM up by name; NULL when absent. */
 const struct conf_network *conf_find_network(const struct conf *conf, const char *name);
 const struct conf_vm *conf_find_vm(const struct conf *conf, const char *name);
 

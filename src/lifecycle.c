@@ -22,8 +22,10 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 			reappeared = true;
 		vnic->host_ifindex = ifindex;
 		running |= o->exists && o->up;
-		if (o->exists && *o->master) {
-			struct inv_net *net = inventory_net_by_bridge(inv, o->master);
+		/* An interface that exists sits on its bridge's network, or
+		 * on none; one that is gone keeps its place for its return. */
+		if (o->exists) {
+			struct inv_net *net = *o->master ? inventory_net_by_bridge(inv, o->master) : NULL;
 			if (net != vnic->net)
 				inventory_vnic_attach(vnic, net);
 		}

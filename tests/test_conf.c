@@ -580,6 +580,24 @@ static void test_conf_network_duplicate_bridge(void)
 			"bridge 'br0' already belongs to network 'lan0'");
 }
 
+static void test_conf_duplicate_long_name_message(void)
+{
+	/* A duplicate 255-character name: the message must still say what is
+	 * wrong, not stop inside the name. */
+	char *name = repeat("", 'x', CONF_NAME_MAX, "");
+	size_t n = 2 * CONF_NAME_MAX + 64;
+	char *text = malloc(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+
+	snprintf(text, n, "network %s br0\nnetwork %s br1\nvm after_error\n", name, name);
+	EXPECT_ERROR(text, FILE_NAME ":2: network: ", "is already defined", 1, 0, 0, 0, 0);
+
+	snprintf(text, n, "vm %s\nvm %s\nvm after_error\n", name, name);
+	EXPECT_ERROR(text, FILE_NAME ":2: vm: ", "is already defined", 0, 1, 0, 0, 0);
+	free(text);
+	free(name);
+}
+
 /* ---- errors: vm ---------------------------------------------------------- */
 
 static void test_conf_vm_missing_args(void)
@@ -868,16 +886,16 @@ static void test_conf_foreign_kept_verbatim(void)
 					     "agentXSocket tcp:localhost:705\n"
 					     "  \tAGENTXPINGINTERVAL   15  # keep\n"
 					     "vm web02\n"
-					     "agentxsocket\tunix:/run/agentx/master\n");
+					     "agentxsocket\tunix:/run/agentx/master\r\n");
 	CU_ASSERT_EQUAL(conf->n_vms, 2);
 	CU_ASSERT_EQUAL_FATAL(conf->n_foreign, 3);
 	CU_ASSERT_STRING_EQUAL(conf->foreign[0].text, "agentXSocket tcp:localhost:705");
 	CU_ASSERT_STRING_EQUAL(conf->foreign[0].file, FILE_NAME);
 	CU_ASSERT_EQUAL(conf->foreign[0].line, 3);
-	/* Leading blanks go; the rest stays as written. */
-	CU_ASSERT_STRING_EQUAL(conf->foreign[1].text, "AGENTXPINGINTERVAL   15  # keep");
+	/* Net-SNMP gets the words: no blanks around, no comment, no CR. */
+	CU_ASSERT_STRING_EQUAL(conf->foreign[1].text, "AGENTXPINGINTERVAL 15");
 	CU_ASSERT_EQUAL(conf->foreign[1].line, 4);
-	CU_ASSERT_STRING_EQUAL(conf->foreign[2].text, "agentxsocket\tunix:/run/agentx/master");
+	CU_ASSERT_STRING_EQUAL(conf->foreign[2].text, "agentxsocket unix:/run/agentx/master");
 	CU_ASSERT_EQUAL(conf->foreign[2].line, 6);
 	/* The predicate is asked about the token alone. */
 	CU_ASSERT_STRING_EQUAL(last_foreign_query, "agentxsocket");
@@ -1014,9 +1032,9 @@ static void test_conf_find_network(void)
 	const struct conf_network *dmz = conf_find_network(conf, "dmz");
 	CU_ASSERT_PTR_EQUAL(lan0, &conf->networks[0]);
 	CU_ASSERT_PTR_EQUAL(dmz, &conf->networks[1]);
-	/* By bridge too. */
-	CU_ASSERT_PTR_EQUAL(conf_find_network(conf, "br0"), lan0);
-	CU_ASSERT_PTR_EQUAL(conf_find_network(conf, "virbr1"), dmz);
+	/* By name only: a bridge is not a network's name. */
+	CU_ASSERT_PTR_NULL(conf_find_network(conf, "br0"));
+	CU_ASSERT_PTR_NULL(conf_find_network(conf, "virbr1"));
 	CU_ASSERT_PTR_NULL(conf_find_network(conf, "lan"));
 	CU_ASSERT_PTR_NULL(conf_find_network(conf, "br1"));
 	CU_ASSERT_PTR_NULL(conf_find_network(conf, "LAN0"));
@@ -1103,6 +1121,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: network bad bridge name", test_conf_network_bad_bridge },
 	{ "error: network duplicate name", test_conf_network_duplicate_name },
 	{ "error: network duplicate bridge", test_conf_network_duplicate_bridge },
+	{ "error: duplicate long name still says why", test_conf_duplicate_long_name_message },
 	{ "error: vm missing arguments", test_conf_vm_missing_args },
 	{ "error: vm too many arguments", test_conf_vm_too_many_args },
 	{ "error: vm bad name", test_conf_vm_bad_name },
@@ -1133,7 +1152,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "conf_parse_file on a file larger than a read", test_conf_parse_file_large },
 	{ "conf_parse_file error names the file and line", test_conf_parse_file_error_names_file },
 	{ "error: conf_parse_file on a missing file or a directory", test_conf_parse_file_missing },
-	{ "conf_find_network by name and bridge", test_conf_find_network },
+	{ "conf_find_network by name", test_conf_find_network },
 	{ "conf_find_vm", test_conf_find_vm },
 	{ "2000 VMs with 2 vNICs each", test_conf_many_vms },
 	CU_TEST_INFO_NULL,

@@ -1,9 +1,459 @@
+/*
+ * Unit tests of src/lifecycle.c: a VM's state from hand-made observations
+ * of its vNICs' host interfaces, power-ups (counters back to 0, the
+ * discontinuity moved), and placing vNICs on the network of their bridge.
+ */
 #include "runner.h"
 
-static void test_lifecycle_placeholder(void) { CU_ASSERT(1); }
+#include <stdio.h>
+#include <string.h>
+
+#include "lifecycle.h"
+
+#define T0 INT64_C(1000000)     /* when the inventory is built */
+#define T1 INT64_C(5000000)
+#define T2 INT64_C(9000000)
+#define T3 INT64_C(13000000)
+#define TS INT64_C(1700000000) /* capture timestamps, seconds */
+
+static const char CONF_TEXT[] =
+	"network lan0 br0\n"
+	"network lan1 br1\n"
+	"vm named\n"
+	"vnic named 52:54:00:00:01:01 vnet0\n"
+	"vnic named 52:54:00:00:01:02 vnet1\n"
+	"vm anon\n"
+	"vnic anon 52:54:00:00:02:01\n"
+	"vm mixed\n"
+	"vnic mixed 52:54:00:00:03:01\n"
+	"vnic mixed 52:54:00:00:03:02 vnet3\n"
+	"vm peer\n"
+	"vnic peer 52:54:00:00:04:01\n";
+
+/* ---- helpers ---------------------------------------------------------- */
+
+struct fixture {
+	struct inventory *inv;
+	struct inv_net *lan0, *lan1;
+	struct inv_vm *named, *anon, *mixed, *peer;
+};
+
+static struct inv_vm *vm_named(const struct inventory *inv, const char *name)
+{
+	for (size_t i = 0; i < inventory_vm_count(inv); i++)
+		if (!strcmp(inventory_vm(inv, i)->name, name))
+			return inventory_vm(inv, i);
+	return NULL;
+}
+
+static struct fixture setup(void)
+{
+	struct fixture f;
+	struct conf *conf = conf_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	struct conf_error err = { "" };
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, "lc.conf", CONF_TEXT, strlen(CONF_TEXT), &err), 0);
+	f.inv = inventory_new(conf, T0);
+	conf_free(conf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(f.inv);
+	f.lan0 = inventory_net_by_bridge(f.inv, "br0");
+	f.lan1 = inventory_net_by_bridge(f.inv, "br1");
+	f.named = vm_named(f.inv, "named");
+	f.anon = vm_named(f.inv, "anon");
+	f.mixed = vm_named(f.inv, "mixed");
+	f.peer = vm_named(f.inv, "peer");
+	CU_ASSERT_FATAL(f.lan0 && f.lan1 && f.named && f.anon && f.mixed && f.peer);
+	/* The peer has no host interface: placed on lan0 by hand, as the
+	 * meter would when it sees it send there. */
+	inventory_vnic_attach(&f.peer->vnics[0], f.lan0);
+	return f;
+}
+
+static struct hostif_info absent(void)
+{
+	struct hostif_info o;
+	memset(&o, 0, sizeof o);
+	return o;
+}
+
+static struct hostif_info seen(int ifindex, bool up, const char *master)
+{
+	struct hostif_info o = absent();
+	o.exists = true;
+	o.up = up;
+	o.ifindex = ifindex;
+	snprintf(o.master, sizeof o.master, "%s", master);
+	return o;
+}
+
+/* Traffic between vNIC v and the peer on lan0: v sends 100 bytes to the
+ * peer, the peer 200 to v, and the peer broadcasts 50. */
+static void exchange(struct fixture *f, struct inv_vnic *v)
+{
+	struct acct_port *peer = &f->peer->vnics[0].acct;
+	acct_count_frame(&f->lan0->acct, &v->acct, peer, false, 100, TS);
+	acct_count_frame(&f->lan0->acct, peer, &v->acct, false, 200, TS);
+	acct_count_frame(&f->lan0->acct, peer, NULL, true, 50, TS);
+}
+
+static void assert_counts(struct acct_counts got, uint64_t bytes, uint64_t packets,
+			  const char *what, unsigned line)
+{
+	char text[200];
+	snprintf(text, sizeof text, "%s: %llu bytes / %llu packets (got %llu / %llu)", what,
+		 (unsigned long long)bytes, (unsigned long long)packets,
+		 (unsigned long long)got.bytes, (unsigned long long)got.packets);
+	CU_assertImplementation(got.bytes == bytes && got.packets == packets, line, text,
+				__FILE__, "", CU_FALSE);
+}
+#define ASSERT_COUNTS(got, bytes, packets) \
+	assert_counts((got), (bytes), (packets), #got, __LINE__)
+
+/* Brings "named" up on lan0 (ifindexes 10 and 11) at T1, then exchanges
+ * traffic on both vNICs: each sent 100/1, received 200 + 50 / 2. */
+static void named_running_with_traffic(struct fixture *f)
+{
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br0") };
+	CU_ASSERT_TRUE(lifecycle_apply(f->inv, f->named, obs, T1));
+	CU_ASSERT_EQUAL_FATAL(f->named->state, VM_RUNNING);
+	exchange(f, &f->named->vnics[0]);
+	exchange(f, &f->named->vnics[1]);
+	/* Each vNIC also receives the broadcast the peer sent for the other. */
+	ASSERT_COUNTS(acct_port_sent(&f->named->vnics[0].acct), 100, 1);
+	ASSERT_COUNTS(acct_port_received(&f->named->vnics[0].acct), 300, 3);
+	ASSERT_COUNTS(inventory_vm_sent(f->named), 200, 2);
+	ASSERT_COUNTS(inventory_vm_received(f->named), 600, 6);
+}
+
+/* ---- tests ------------------------------------------------------------- */
+
+static void test_lifecycle_no_ifname_stays_unknown(void)
+{
+	struct fixture f = setup();
+	CU_ASSERT_EQUAL(f.anon->state, VM_UNKNOWN);
+	exchange(&f, &f.anon->vnics[0]);
+	/* Whatever the observation says, it is not about a named interface. */
+	struct hostif_info obs[1] = { seen(5, true, "br1") };
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.anon, obs, T1));
+	CU_ASSERT_EQUAL(f.anon->state, VM_UNKNOWN);
+	obs[0] = absent();
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.anon, obs, T2));
+	CU_ASSERT_EQUAL(f.anon->state, VM_UNKNOWN);
+	/* Nothing reset, nothing moved. */
+	CU_ASSERT_EQUAL(f.anon->discontinuity_usec, T0);
+	ASSERT_COUNTS(inventory_vm_sent(f.anon), 100, 1);
+	ASSERT_COUNTS(inventory_vm_received(f.anon), 200, 1); /* not on a network: no broadcast */
+	CU_ASSERT_PTR_NULL(f.anon->vnics[0].net);
+	CU_ASSERT_TRUE(lifecycle_counts_visible(f.anon));
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_absent_is_off(void)
+{
+	struct fixture f = setup();
+	struct hostif_info obs[2] = { absent(), absent() };
+	/* Off already: no change. */
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	CU_ASSERT_FALSE(lifecycle_counts_visible(f.named));
+
+	/* Running, then both interfaces gone: off, a change. */
+	obs[0] = seen(10, true, "br0");
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	obs[0] = absent();
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	CU_ASSERT_EQUAL(f.named->vnics[0].host_ifindex, 0);
+	CU_ASSERT_FALSE(lifecycle_counts_visible(f.named));
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_down_is_off(void)
+{
+	struct fixture f = setup();
+	struct hostif_info obs[2] = { seen(10, false, "br0"), seen(11, false, "br0") };
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	CU_ASSERT_EQUAL(f.named->vnics[0].host_ifindex, 10);
+
+	obs[1].up = true;
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	obs[1].up = false;
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_up_is_running(void)
+{
+	struct fixture f = setup();
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br0") };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(f.named->vnics[0].host_ifindex, 10);
+	CU_ASSERT_EQUAL(f.named->vnics[1].host_ifindex, 11);
+	CU_ASSERT_TRUE(lifecycle_counts_visible(f.named));
+	/* The same observation again: nothing changes. */
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T3));
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_power_up_resets_counters(void)
+{
+	struct fixture f = setup();
+	named_running_with_traffic(&f);
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T1);
+
+	/* Shut down: off, counters kept (hidden), discontinuity unmoved. */
+	struct hostif_info obs[2] = { absent(), absent() };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	ASSERT_COUNTS(inventory_vm_sent(f.named), 200, 2);
+	ASSERT_COUNTS(inventory_vm_received(f.named), 600, 6);
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T1);
+
+	/* Powered up again, new interfaces: every vNIC back to 0. */
+	obs[0] = seen(20, true, "br0");
+	obs[1] = seen(21, true, "br0");
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T3);
+	for (size_t i = 0; i < 2; i++) {
+		ASSERT_COUNTS(acct_port_sent(&f.named->vnics[i].acct), 0, 0);
+		ASSERT_COUNTS(acct_port_received(&f.named->vnics[i].acct), 0, 0);
+	}
+	ASSERT_COUNTS(inventory_vm_sent(f.named), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(f.named), 0, 0);
+
+	/* Counting goes on from 0, broadcasts included. */
+	exchange(&f, &f.named->vnics[0]);
+	ASSERT_COUNTS(acct_port_sent(&f.named->vnics[0].acct), 100, 1);
+	ASSERT_COUNTS(acct_port_received(&f.named->vnics[0].acct), 250, 2);
+	ASSERT_COUNTS(acct_port_received(&f.named->vnics[1].acct), 50, 1);
+	/* The other VMs are untouched. */
+	ASSERT_COUNTS(inventory_vm_sent(f.peer), 3 * 200 + 3 * 50, 6);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_power_up_from_down(void)
+{
+	/* Interfaces that stayed (down, then up, same ifindexes) are a
+	 * power-up too: off → running. */
+	struct fixture f = setup();
+	named_running_with_traffic(&f);
+	struct hostif_info obs[2] = { seen(10, false, "br0"), seen(11, false, "br0") };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	obs[0].up = true;
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T3);
+	/* Both vNICs reset, the one still down included. */
+	ASSERT_COUNTS(inventory_vm_sent(f.named), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(f.named), 0, 0);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_new_ifindex_while_running(void)
+{
+	/* Restarted between two looks: still running, but the interfaces are
+	 * new. That is a power-up. */
+	struct fixture f = setup();
+	named_running_with_traffic(&f);
+	struct hostif_info obs[2] = { seen(30, true, "br0"), seen(31, true, "br0") };
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2)); /* state unchanged */
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T2);
+	ASSERT_COUNTS(inventory_vm_sent(f.named), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(f.named), 0, 0);
+	CU_ASSERT_EQUAL(f.named->vnics[0].host_ifindex, 30);
+
+	/* One interface renewed is enough. */
+	exchange(&f, &f.named->vnics[1]);
+	obs[0] = seen(40, true, "br0");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T3);
+	ASSERT_COUNTS(inventory_vm_sent(f.named), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(f.named), 0, 0);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_same_ifindex_keeps_counters(void)
+{
+	struct fixture f = setup();
+	named_running_with_traffic(&f);
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br0") };
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T1);
+	ASSERT_COUNTS(inventory_vm_sent(f.named), 200, 2);
+	ASSERT_COUNTS(inventory_vm_received(f.named), 600, 6);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_master_attaches_and_moves(void)
+{
+	struct fixture f = setup();
+	struct inv_vnic *v0 = &f.named->vnics[0], *v1 = &f.named->vnics[1];
+	CU_ASSERT_PTR_NULL(v0->net);
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br1") };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_PTR_EQUAL(v0->net, f.lan0);
+	CU_ASSERT_PTR_EQUAL(v1->net, f.lan1);
+	acct_count_frame(&f.lan0->acct, NULL, NULL, true, 64, TS);
+	ASSERT_COUNTS(acct_port_received(&v0->acct), 64, 1);
+	ASSERT_COUNTS(acct_port_received(&v1->acct), 0, 0);
+
+	/* vnet0 moved to br1: it follows, keeping what it received. */
+	obs[0] = seen(10, true, "br1");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_PTR_EQUAL(v0->net, f.lan1);
+	CU_ASSERT_PTR_EQUAL(v1->net, f.lan1);
+	ASSERT_COUNTS(acct_port_received(&v0->acct), 64, 1);
+	acct_count_frame(&f.lan0->acct, NULL, NULL, true, 100, TS);
+	acct_count_frame(&f.lan1->acct, NULL, NULL, true, 10, TS);
+	ASSERT_COUNTS(acct_port_received(&v0->acct), 74, 2);
+	ASSERT_COUNTS(acct_port_received(&v1->acct), 10, 1);
+	/* A move is no power-up. */
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T1);
+
+	/* Attached while down too: placement does not wait for running. */
+	obs[0] = seen(10, false, "br0");
+	obs[1] = seen(11, false, "br0");
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_OFF);
+	CU_ASSERT_PTR_EQUAL(v0->net, f.lan0);
+	CU_ASSERT_PTR_EQUAL(v1->net, f.lan0);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_unknown_master_detaches(void)
+{
+	struct fixture f = setup();
+	struct inv_vnic *v0 = &f.named->vnics[0];
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br0") };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_PTR_EQUAL(v0->net, f.lan0);
+	acct_count_frame(&f.lan0->acct, NULL, NULL, true, 64, TS);
+
+	/* Now a port of a bridge no network is configured for. */
+	obs[0] = seen(10, true, "virbr9");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_PTR_NULL(v0->net);
+	CU_ASSERT_PTR_EQUAL(f.named->vnics[1].net, f.lan0);
+	ASSERT_COUNTS(acct_port_received(&v0->acct), 64, 1);
+	acct_count_frame(&f.lan0->acct, NULL, NULL, true, 100, TS);
+	ASSERT_COUNTS(acct_port_received(&v0->acct), 64, 1);
+	/* A known bridge's name that is a network's name, not its bridge,
+	 * is unknown as well. */
+	obs[1] = seen(11, true, "lan1");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_PTR_NULL(f.named->vnics[1].net);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_no_master_detaches(void)
+{
+	/* DESIGN: "A vNIC is placed on the network whose bridge its host
+	 * interface is a port of." An interface taken off its bridge (ip link
+	 * set vnet0 nomaster, or the bridge deleted) is a port of none: it
+	 * must no longer be credited with that network's broadcasts. */
+	struct fixture f = setup();
+	struct inv_vnic *v0 = &f.named->vnics[0];
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br0") };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_PTR_EQUAL(v0->net, f.lan0);
+
+	obs[0] = seen(10, true, "");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_PTR_NULL(v0->net);
+	acct_count_frame(&f.lan0->acct, NULL, NULL, true, 100, TS);
+	ASSERT_COUNTS(acct_port_received(&v0->acct), 0, 0);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_one_up_one_absent_is_running(void)
+{
+	struct fixture f = setup();
+	struct hostif_info obs[2] = { seen(10, true, "br0"), absent() };
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.named, obs, T1));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(f.named->vnics[1].host_ifindex, 0);
+	CU_ASSERT_PTR_NULL(f.named->vnics[1].net);
+
+	/* Either order; one down and one up as well. */
+	obs[0] = absent();
+	obs[1] = seen(11, true, "br0");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T2));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	obs[0] = seen(10, false, "br0");
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.named, obs, T3));
+	CU_ASSERT_EQUAL(f.named->state, VM_RUNNING);
+	/* vnet0 came back with its old ifindex 10 after being absent while
+	 * the VM kept running on vnet1: no restart, counters not reset. */
+	CU_ASSERT_EQUAL(f.named->discontinuity_usec, T1);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_mixed_vm_follows_named_vnic(void)
+{
+	/* vNIC 1 has no host interface: its observation is ignored. */
+	struct fixture f = setup();
+	CU_ASSERT_EQUAL(f.mixed->state, VM_OFF);
+	struct hostif_info obs[2] = { seen(7, true, "br0"), absent() };
+	CU_ASSERT_FALSE(lifecycle_apply(f.inv, f.mixed, obs, T1));
+	CU_ASSERT_EQUAL(f.mixed->state, VM_OFF);
+	CU_ASSERT_PTR_NULL(f.mixed->vnics[0].net);
+
+	obs[0] = absent();
+	obs[1] = seen(12, true, "br1");
+	CU_ASSERT_TRUE(lifecycle_apply(f.inv, f.mixed, obs, T2));
+	CU_ASSERT_EQUAL(f.mixed->state, VM_RUNNING);
+	CU_ASSERT_PTR_EQUAL(f.mixed->vnics[1].net, f.lan1);
+	CU_ASSERT_PTR_NULL(f.mixed->vnics[0].net);
+	CU_ASSERT_EQUAL(f.mixed->discontinuity_usec, T2);
+	inventory_free(f.inv);
+}
+
+static void test_lifecycle_counts_visible(void)
+{
+	struct fixture f = setup();
+	struct inv_vm *vm = f.named;
+	static const struct {
+		enum vm_state state;
+		bool visible;
+	} cases[] = {
+		{ VM_UNKNOWN, true }, { VM_RUNNING, true }, { VM_OFF, false },
+		{ VM_SAVED, false },  { VM_PAUSED, true },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		vm->state = cases[i].state;
+		CU_ASSERT_EQUAL(lifecycle_counts_visible(vm), cases[i].visible);
+	}
+	inventory_free(f.inv);
+}
 
 static CU_TestInfo lifecycle_tests[] = {
-	{ "placeholder", test_lifecycle_placeholder },
+	{ "VM without host interface stays unknown", test_lifecycle_no_ifname_stays_unknown },
+	{ "interfaces absent: off", test_lifecycle_absent_is_off },
+	{ "interfaces down: off", test_lifecycle_down_is_off },
+	{ "interface up: running, changed once", test_lifecycle_up_is_running },
+	{ "power-up resets counters, moves discontinuity", test_lifecycle_power_up_resets_counters },
+	{ "down then up is a power-up", test_lifecycle_power_up_from_down },
+	{ "new ifindex while running is a power-up", test_lifecycle_new_ifindex_while_running },
+	{ "same ifindex keeps counters", test_lifecycle_same_ifindex_keeps_counters },
+	{ "master bridge attaches, another moves", test_lifecycle_master_attaches_and_moves },
+	{ "master of no known network detaches", test_lifecycle_unknown_master_detaches },
+	{ "no master at all detaches", test_lifecycle_no_master_detaches },
+	{ "one vNIC up, one absent: running", test_lifecycle_one_up_one_absent_is_running },
+	{ "vNIC without interface is ignored", test_lifecycle_mixed_vm_follows_named_vnic },
+	{ "counts visible per state", test_lifecycle_counts_visible },
 	CU_TEST_INFO_NULL,
 };
 

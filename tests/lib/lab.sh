@@ -207,14 +207,13 @@ _lab_alive() {
 # process in process group PID (lab_bg makes each command a group leader, so
 # this finds its children even after they were orphaned), PID itself, and
 # all their descendants (which also catches a child that made its own group).
-# If PID is alive with another start time it was reused: nothing is ours.
-# A group id cannot be reused while a member lives, so the group test is
-# safe after the leader has died.
+# If PID exists (alive or zombie) with another start time, the pid was
+# reused and nothing is ours.  A dead leader's group id cannot be reused
+# while a member lives, so the group test stays safe after the leader died.
 _lab_family() {
-    local pid=$1 start=$2
-    if [[ -e /proc/$pid ]] && ! _lab_alive "$pid" "$start"; then
-        _lab_alive "$pid" || return 0      # a zombie leader: look at its group
-        [[ $(_lab_starttime "$pid") == "$start" ]] || return 0
+    local pid=$1 start=$2 now
+    if now=$(_lab_starttime "$pid"); then
+        [[ $now == "$start" ]] || return 0
     fi
     ps -e -o pid=,ppid=,pgid= | awk -v root="$pid" '
         { p[NR] = $1; pp[NR] = $2; if ($3 == root || $1 == root) mine[$1] = 1 }
@@ -453,13 +452,16 @@ lab_vm() {
     [[ $cidr == */* ]] || { _lab_err "IP must be IP/PREFIXLEN: '$cidr'"; return 1; }
 
     local dir=$LAB_DIR/state/vm/$vm ns=$LAB_PREFIX-$vm
-    if [[ -d $dir ]]; then
+    if [[ -f $dir/hostif ]]; then
         # Power on again: only if the previous veth is gone.
         if ip -n "$LAB_HV" link show "$(cat "$dir/hostif")" >/dev/null 2>&1; then
             _lab_err "VM $vm exists and is powered on"
             return 1
         fi
         [[ -n $hostif ]] || hostif=$(cat "$dir/hostif")
+    elif [[ -d $dir ]]; then
+        _lab_err "VM $vm is half made (an earlier lab_vm failed)"
+        return 1
     else
         if [[ -z $hostif ]]; then
             hostif=$LAB_PREFIX$vm
@@ -478,7 +480,7 @@ lab_vm() {
     # The VM end is created directly inside the VM namespace, already named
     # eth0 and carrying its MAC: it never exists anywhere else.  The
     # namespaces' "default" IPv6 setting (off) applies to both ends at
-    # creation; it is set per interface again below as a check.
+    # creation; setting it per interface below makes that explicit.
     _lab_run ip -n "$LAB_HV" link add "$hostif" type veth \
         peer name eth0 address "$mac" netns "$ns" || return 1
     printf '%s\n' "$hostif" >"$dir/hostif"
@@ -561,7 +563,8 @@ lab_arp_static() {
     for d in "$LAB_DIR"/state/vm/*/; do
         [[ -d $d ]] || continue
         a=$(basename "$d")
-        ip -n "$LAB_HV" link show "$(cat "$d/hostif")" >/dev/null 2>&1 && vms+=("$a")
+        [[ -f $d/hostif ]] || continue
+        if ip -n "$LAB_HV" link show "$(cat "$d/hostif")" >/dev/null 2>&1; then vms+=("$a"); fi
     done
     for a in "${vms[@]}"; do
         br=$(cat "$LAB_DIR/state/vm/$a/br")
@@ -653,10 +656,11 @@ lab_stop() {
 # Run CMD every 0.1 s until it succeeds (return 0) or TIMEOUT_S (may be
 # fractional) has passed (return 1).  CMD's output is not redirected.
 lab_wait_for() {
-    local timeout=${1:-} deadline
+    local timeout=${1:-} us deadline
     (($# >= 2)) || { _lab_err "usage: lab_wait_for TIMEOUT_S CMD..."; return 1; }
     shift
-    deadline=$(($(_lab_now_us) + $(_lab_secs_to_us "$timeout")))
+    us=$(_lab_secs_to_us "$timeout") || return 1
+    deadline=$(($(_lab_now_us) + us))
     while :; do
         if "$@"; then return 0; fi
         (($(_lab_now_us) < deadline)) || return 1
@@ -766,6 +770,10 @@ _lab_snmp_defaults() {
 # it.  Returns once the agent answers a GET of sysUpTime.0 (10 s at most).
 # Called again after lab_snmpd_stop/kill, it restarts the master with the
 # same configuration, port and socket.  Main shell only.
+# The AgentX socket is root's only (agentXPerms 0660 0700, and $LAB_DIR is
+# 0700): a subagent that drops privileges before connecting needs, say,
+# `lab_snmpd_conf "agentXPerms 0666 0755"` before the start and
+# `chmod 755 "$LAB_DIR"`.
 lab_snmpd_start() {
     _lab_need_hv || return 1
     if [[ -n ${LAB_SNMPD_PID:-} ]] && _lab_alive "$LAB_SNMPD_PID"; then
