@@ -8,36 +8,58 @@
 
 static enum log_target log_target = LOG_TO_STDERR;
 static const char *log_ident = "vsacctd";
-static bool log_debugging;
+static int log_level = LOG_INFO;
+static FILE *log_file;
 
-void log_init(const char *ident, enum log_target target)
+int log_init(const char *ident, enum log_target target, const char *path)
 {
 	log_ident = ident;
 	log_target = target;
 	if (target == LOG_TO_SYSLOG)
 		openlog(ident, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	if (target == LOG_TO_FILE) {
+		if (log_file)
+			fclose(log_file);
+		log_file = fopen(path, "a");
+		if (!log_file) {
+			log_target = LOG_TO_STDERR;
+			log_warn("cannot open log file %s", path);
+			return -1;
+		}
+		setvbuf(log_file, NULL, _IOLBF, 0);
+	}
+	return 0;
 }
 
-void log_set_debug(bool enabled) { log_debugging = enabled; }
-bool log_debug_enabled(void) { return log_debugging; }
+void log_set_level(int max_priority) { log_level = max_priority; }
 
 void log_message(int priority, const char *msg)
 {
-	if (priority == LOG_DEBUG && !log_debugging)
+	if (priority > log_level)
 		return;
-	if (log_target == LOG_TO_SYSLOG) {
+	FILE *out;
+	switch (log_target) {
+	case LOG_TO_NOTHING:
+		return;
+	case LOG_TO_SYSLOG:
 		syslog(priority, "%s", msg);
 		return;
+	case LOG_TO_FILE: out = log_file; break;
+	case LOG_TO_STDOUT: out = stdout; break;
+	default: out = stderr; break;
 	}
 	/* Net-SNMP hands over lines that may already end in a newline. */
 	size_t n = strlen(msg);
 	while (n > 0 && msg[n - 1] == '\n')
 		n--;
-	fprintf(stderr, "%s: %.*s\n", log_ident, (int)n, msg);
+	fprintf(out, "%s: %.*s\n", log_ident, (int)n, msg);
+	fflush(out);
 }
 
 static void log_vformat(int priority, const char *suffix, const char *fmt, va_list ap)
 {
+	if (priority > log_level)
+		return;
 	char buf[1024];
 	int n = vsnprintf(buf, sizeof buf, fmt, ap);
 	if (suffix && n >= 0 && (size_t)n < sizeof buf)

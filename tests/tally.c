@@ -112,7 +112,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tally -c CONF -o OUT\n");
 		return 64;
 	}
-	log_init("tally", LOG_TO_STDERR);
+	log_init("tally", LOG_TO_STDERR, NULL);
 	struct conf *conf = conf_new();
 	struct conf_error err;
 	if (conf_parse_file(conf, conf_path, &err) < 0) {

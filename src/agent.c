@@ -1,0 +1,134 @@
+#include "agent.h"
+
+#include <net-snmp/agent/net-snmp-agent-includes.h>
+#include <net-snmp/library/large_fd_set.h>
+#include <stdlib.h>
+#include <strings.h>
+
+#include "log.h"
+
+static const char *agent_app;
+static bool socket_from_command_line;
+
+/* Net-SNMP's messages, through our logger. */
+static int agent_log(int major, int minor, void *serverarg, void *clientarg)
+{
+	const struct snmp_log_message *m = serverarg;
+	log_message(m->priority, m->msg);
+	return 0;
+}
+
+void agent_init(const char *app, const char *agentx_socket)
+{
+	agent_app = app;
+	snmp_disable_log();
+	snmp_register_callback(SNMP_CALLBACK_LIBRARY, SNMP_CALLBACK_LOGGING, agent_log, NULL);
+	snmp_enable_calllog();
+
+	netsnmp_enable_subagent();
+	/* vsacctd reads its own configuration file; Net-SNMP gets only the
+	 * lines meant for it, and keeps no persistent files of its own. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_READ_CONFIGS, 1);
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_DONT_PERSIST_STATE, 1);
+	/* The loop runs the alarms: no SIGALRM interrupting it. */
+	netsnmp_ds_set_boolean(NETSNMP_DS_LIBRARY_ID, NETSNMP_DS_LIB_ALARM_DONT_USE_SIG, 1);
+	if (agentx_socket) {
+		netsnmp_ds_set_string(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_X_SOCKET, agentx_socket);
+		socket_from_command_line = true;
+	}
+	/* A subagent resolves no OIDs by name: reading every MIB file on the
+	 * host would only cost start-up time and fill the log. */
+	setenv("MIBS", "", 1);
+	init_agent(app);
+	/* init_agent sets the ping interval to 15 s: ours goes after it,
+	 * the config's agentXPingInterval after that, in agent_start. */
+	netsnmp_ds_set_int(NETSNMP_DS_APPLICATION_ID, NETSNMP_DS_AGENT_AGENTX_PING_INTERVAL,
+			   AGENT_DEFAULT_PING_INTERVAL);
+}
+
+static bool has_handler(const char *type, const char *token)
+{
+	for (struct config_line *l = read_config_get_handlers(type); l; l = l->next)
+		if (l->config_token && !strcasecmp(l->config_token, token))
+			return true;
+	return false;
+}
+
+bool agent_knows_token(const char *token)
+{
+	return has_handler(agent_app, token) || has_handler("agentx", token);
+}
+
+int agent_start(const struct conf *conf, struct mib *mib)
+{
+	for (size_t i = 0; i < conf->n_foreign; i++) {
+		const struct conf_foreign *f = &conf->foreign[i];
+		if (socket_from_command_line && !strncasecmp(f->text, "agentxsocket", 12)) {
+			log_info("%s:%u: agentXSocket: -x on the command line wins", f->file, f->line);
+			continue;
+		}
+		netsnmp_config_remember(f->text);
+	}
+	if (mib_register(mib) < 0) {
+		log_warnx("cannot register VS-ACCOUNTING-MIB with the agent library");
+		return -1;
+	}
+	/* Reads the remembered lines, then opens the master session. */
+	init_snmp(agent_app);
+	return 0;
+}
+
+void agent_stop(void)
+{
+	snmp_shutdown(agent_app);
+}
+
+void agent_clock(struct mib_clock *now)
+{
+	now->uptime_cs = (uint32_t)netsnmp_get_agent_uptime();
+	now->mono_usec = loop_mono_usec();
+	now->real_usec = loop_real_usec();
+}
+
+static size_t agent_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	netsnmp_large_fd_set readfds;
+	netsnmp_large_fd_set_init(&readfds, FD_SETSIZE);
+	int numfds = 0, block = 1;
+	struct timeval tv = { 0, 0 };
+	/* Asked afresh every time: a reconnected master may have a new fd. */
+	snmp_select_info2(&numfds, &readfds, &tv, &block);
+	size_t n = 0;
+	for (int fd = 0; fd < numfds && n < max; fd++)
+		if (NETSNMP_LARGE_FD_ISSET(fd, &readfds))
+			fds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
+	netsnmp_large_fd_set_cleanup(&readfds);
+	if (!block) {
+		long ms = tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
+		if (ms < *timeout_ms)
+			*timeout_ms = (int)ms;
+	}
+	return n;
+}
+
+static void agent_handle(void *ctx, const struct pollfd *fds, size_t n)
+{
+	netsnmp_large_fd_set readfds;
+	netsnmp_large_fd_set_init(&readfds, FD_SETSIZE);
+	bool readable = false;
+	for (size_t i = 0; i < n; i++) {
+		if (fds[i].revents) {
+			NETSNMP_LARGE_FD_SET(fds[i].fd, &readfds);
+			readable = true;
+		}
+	}
+	if (readable)
+		snmp_read2(&readfds);
+	else
+		snmp_timeout();
+	netsnmp_large_fd_set_cleanup(&readfds);
+	run_alarms();
+	netsnmp_check_outstanding_agent_requests();
+}
+
+const struct loop_client agent_loop_client = { agent_pollfds, agent_handle, NULL };

@@ -1,0 +1,65 @@
+/*
+ * mib: VS-ACCOUNTING-MIB: its OIDs (the root is written here and nowhere
+ * else in C) and its objects' values, read from the inventory.
+ *
+ * Lifecycle: mib_new(inventory, clock) → mib_register (once, before the
+ * agent connects) → mib_refresh after the inventory changes → mib_free.
+ * Only reads the inventory and acct; never touches pcap or the loop.
+ */
+#ifndef VS_MIB_H
+#define VS_MIB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <net-snmp/net-snmp-config.h>
+#include <net-snmp/net-snmp-includes.h>
+
+#include "inventory.h"
+#include "mibtable.h"
+
+/* vsAccountingMIB: netSnmpPlaypen 5005, until a PEN is registered. */
+extern const oid mib_root[];
+extern const size_t mib_root_len;
+
+/* What "now" is for one request: TimeStamps are the master's sysUpTime
+ * (hundredths of a second) at an event, derived from these. */
+struct mib_clock {
+	uint32_t uptime_cs;
+	int64_t mono_usec;
+	int64_t real_usec;
+};
+
+/* Reads the three clocks; the agent's version asks Net-SNMP for uptime. */
+typedef void (*mib_clock_fn)(struct mib_clock *now);
+
+enum mib_table_id {
+	MIB_SCALARS,   /* vsAcctGeneral: .1.1 */
+	MIB_VM,        /* vsVmTable: .1.2 */
+	MIB_VNIC,      /* vsVnicTable: .1.3 */
+	MIB_NET,       /* vsNetTable: .1.4 */
+	MIB_HISTORY,   /* vsNetHistoryTable: .1.5 */
+	MIB_NTABLES
+};
+
+struct mib;
+
+/* NULL when out of memory. */
+struct mib *mib_new(struct inventory *inv, mib_clock_fn clock);
+void mib_free(struct mib *mib);
+
+/* Rebuilds the index-ordered row lists from the inventory (after it
+ * changed). Returns 0, or -1 when out of memory (the old lists stay). */
+int mib_refresh(struct mib *mib, struct inventory *inv);
+
+/* The table served for id: what tests query and mib_register registers. */
+struct mibtable *mib_table(struct mib *mib, enum mib_table_id id);
+
+/* Registers every table with the agent. Returns 0 or -1. */
+int mib_register(struct mib *mib);
+
+/* sysUpTime (centiseconds) of an event at monotonic time event_usec, seen
+ * from now: 0 for events before the master's sysUpTime began. */
+uint32_t mib_timestamp(const struct mib_clock *now, int64_t event_usec);
+
+#endif
