@@ -264,6 +264,30 @@ _lab_none_alive() {
     done
 }
 
+# Stop tracked processes given as "PID START" argument pairs.  SIGTERM goes
+# to each live leader first, so that it shuts its own children down in its
+# own order (tshark lets dumpcap finish the file); the leaders get up to
+# GRACE seconds.  Then whatever is left of their families (orphans, or
+# children the leader did not stop) gets SIGTERM, 2 s, and SIGKILL.
+_lab_stop_tracked() {
+    local grace=$1 i
+    shift
+    local -a pairs=("$@") leaders=() family=()
+    for ((i = 0; i + 1 < ${#pairs[@]}; i += 2)); do
+        if _lab_alive "${pairs[i]}" "${pairs[i + 1]}"; then leaders+=("${pairs[i]}"); fi
+    done
+    if ((${#leaders[@]})); then
+        kill -TERM "${leaders[@]}" 2>/dev/null || true
+        _lab_wait_gone "$grace" "${leaders[@]}" || true
+    fi
+    # Families are looked up only now: a leader may have forked on its way out.
+    for ((i = 0; i + 1 < ${#pairs[@]}; i += 2)); do
+        mapfile -t -O "${#family[@]}" family < <(_lab_family "${pairs[i]}" "${pairs[i + 1]}")
+    done
+    mapfile -t family < <(_lab_living "${family[@]}")
+    _lab_terminate 2 "${family[@]}"
+}
+
 _lab_untrack() {
     local pid=$1 file=$LAB_DIR/state/pids
     [[ -f $file ]] || return 0
@@ -337,7 +361,7 @@ lab_on_cleanup() {
 }
 
 # lab_cleanup
-# Stop every tracked process (with its descendants), then every process still
+# Stop every tracked process (as lab_stop does), then every process still
 # inside a lab namespace, delete the namespaces (which deletes their veths and
 # bridges), and remove $LAB_DIR unless LAB_KEEP=1.  Safe to call more than
 # once; never fails.  Called by the EXIT trap; calling it earlier is allowed.
@@ -354,9 +378,9 @@ lab_cleanup() {
     # 1. Processes started with lab_bg, and their children.
     if [[ -f $LAB_DIR/state/pids ]]; then
         while read -r pid start name; do
-            mapfile -t -O "${#pids[@]}" pids < <(_lab_family "$pid" "$start")
+            pids+=("$pid" "$start")
         done <"$LAB_DIR/state/pids"
-        _lab_terminate 5 "${pids[@]}"
+        _lab_stop_tracked 5 "${pids[@]}"
     fi
 
     # 2. Anything else still running inside a lab namespace (e.g. a
@@ -639,16 +663,16 @@ lab_bg() {
 }
 
 # lab_stop PID
-# Stop a process started by lab_bg, with its descendants: SIGTERM, up to 5 s
-# for it to exit, then SIGKILL.  Refuses pids the lab did not start.
+# Stop a process started by lab_bg, with its descendants: SIGTERM to it, up
+# to 5 s for it to exit, then SIGTERM and (2 s later) SIGKILL to whatever of
+# its process group or descendants is left.  Refuses pids the lab did not
+# start.
 lab_stop() {
     local pid=${1:?usage: lab_stop PID} start name
     _lab_need_init || return 1
     read -r _ start name < <(awk -v p="$pid" '$1 == p' "$LAB_DIR/state/pids") ||
         { _lab_err "pid $pid was not started by lab_bg (or is stopped already)"; return 1; }
-    local -a family
-    mapfile -t family < <(_lab_family "$pid" "$start")
-    _lab_terminate 5 "${family[@]}"
+    _lab_stop_tracked 5 "$pid" "$start"
     _lab_untrack "$pid"
 }
 
