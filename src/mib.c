@@ -79,7 +79,7 @@ static int general_value(void *ctx, size_t row, unsigned column, netsnmp_variabl
 	case GEN_VM_COUNT: set_u32(vb, ASN_GAUGE, (uint32_t)mib->nvms); return 0;
 	case GEN_NET_COUNT: set_u32(vb, ASN_GAUGE, (uint32_t)mib->nnets); return 0;
 	case GEN_HISTORY_SECONDS: set_u32(vb, ASN_UNSIGNED, ACCT_HISTORY_SECONDS); return 0;
-	case GEN_VERSION: set_string(vb, VSACCT_VERSION); return 0;
+	case GEN_VERSION: set_string(vb, "vsacctd " VSACCT_VERSION); return 0;
 	}
 	return -1;
 }

@@ -7,13 +7,13 @@
 # standard traffic runs; then every VM's counters from snmpget must equal the
 # kernel's counters of its host-side veth, the network total and each
 # history column the reference capture's; a bulk walk of the whole MIB must
-# be strictly increasing; SET is refused; v2c and v3 agree; snmptable and
-# check_snmp read it; and a master killed and restarted while traffic flows
+# be strictly increasing; SET is refused; v2c and v3 agree; snmptable,
+# snmp_exporter and check_snmp read it; and a master killed and restarted while traffic flows
 # finds the counters again, not reset, within two ping intervals.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
-for lib in lab check vmlab traffic; do
+for lib in lab check vmlab traffic exporter; do
     # shellcheck source=/dev/null
     . "$here/../lib/$lib.sh"
 done
@@ -114,6 +114,16 @@ table=$(lab_snmp snmptable -OU -Cf , -CH VS-ACCOUNTING-MIB::vsVmTable)
 echo "$table"
 check_eq "snmptable vsVmTable: vm2's row" "vm2,,running,$TRAFFIC_VM2_SENT" "$(grep '^vm2,' <<<"$table" | cut -d, -f1-4)"
 unset LAB_MIBDIRS LAB_MIBS
+
+# --- Prometheus' snmp_exporter with the module from conf/
+exporter_start "$here/../../conf/snmp_exporter/snmp.yml"
+scrape=$(exporter_scrape "127.0.0.1:$LAB_SNMP_PORT" vsacct)
+for i in 1 2 3; do
+    value=$(awk -v m="vsVmNetBytesSent{vsVmIndex=\"$i\",vsVmName=\"vm$i\"}" '$1 == m { printf "%.0f", $2 }' <<<"$scrape")
+    check_eq "snmp_exporter scrape: vm$i's bytes sent" "$(get "$VM.5.$i")" "$value"
+done
+check_eq "snmp_exporter scrape: 60 history gauges" 60 "$(grep -c '^vsNetBytesSentSec{' <<<"$scrape")"
+lab_stop "$EXPORTER_PID"
 
 # --- Nagios' check_snmp with thresholds
 check_snmp() { ip netns exec "$LAB_HV" "$CHECK_SNMP" -H 127.0.0.1 -p "$LAB_SNMP_PORT" -P 2c -C public "$@"; }
