@@ -36,6 +36,7 @@
 #   lab_init NAME                   lab_cleanup            lab_on_cleanup CMD
 #   lab_hypervisor                  lab_bridge BR          lab_bridge_addr BR CIDR
 #   lab_bridge_mac BR               lab_vm VM BR MAC IP/CIDR [HOSTIF]
+#   lab_bridge_del BR
 #   lab_vm_del VM                   lab_vm_move VM BR2     lab_hostif VM
 #   lab_vm_ns VM                    lab_vm_ip VM           lab_vm_exec VM CMD...
 #   lab_hv_exec CMD...              lab_arp_static         lab_counter NS IF FIELD
@@ -432,14 +433,29 @@ lab_bridge() {
     _lab_need_hv && _lab_valid_ifname "$br" || return 1
     [[ ! -d $LAB_DIR/state/br/$br ]] || { _lab_err "bridge $br exists already"; return 1; }
     local n mac
-    n=$(find "$LAB_DIR/state/br" -mindepth 1 -maxdepth 1 | wc -l)
-    mac=$(printf '02:00:00:00:0b:%02x' $((n + 1)))
+    if [[ -f $LAB_DIR/state/br/.$br.deleted/mac ]]; then
+        mac=$(cat "$LAB_DIR/state/br/.$br.deleted/mac")
+        rm -rf "$LAB_DIR/state/br/.$br.deleted"
+    else
+        n=$(find "$LAB_DIR/state/br" -mindepth 1 -maxdepth 1 | wc -l)
+        mac=$(printf '02:00:00:00:0b:%02x' $((n + 1)))
+    fi
     _lab_run ip -n "$LAB_HV" link add "$br" address "$mac" type bridge \
         stp_state 0 forward_delay 0 mcast_snooping 0 || return 1
     _lab_no_ipv6 "$LAB_HV" "$br" || return 1
     _lab_run ip -n "$LAB_HV" link set "$br" up || return 1
     mkdir -p "$LAB_DIR/state/br/$br"
     printf '%s\n' "$mac" >"$LAB_DIR/state/br/$br/mac"
+}
+
+# lab_bridge_del BR — delete bridge BR (its ports stay, unbridged); it may be
+# created again with lab_bridge, with the same MAC.
+lab_bridge_del() {
+    local br=${1:?usage: lab_bridge_del BR}
+    _lab_need_hv || return 1
+    [[ -d $LAB_DIR/state/br/$br ]] || { _lab_err "unknown bridge '$br'"; return 1; }
+    _lab_run ip -n "$LAB_HV" link del "$br" || return 1
+    mv "$LAB_DIR/state/br/$br" "$LAB_DIR/state/br/.$br.deleted"
 }
 
 # lab_bridge_mac BR — echo the bridge's (fixed) MAC address.
