@@ -75,7 +75,7 @@ int options_parse(int argc, char **argv, const char *default_conf,
 	memset(opt, 0, sizeof *opt);
 	opt->conf_path = default_conf;
 	opt->log_level = LOG_INFO;
-	optind = 1;
+	optind = 0; /* glibc: 0 also resets its position inside grouped flags */
 	opterr = 0;
 	int c;
 	while ((c = getopt(argc, argv, ":fc:x:L:p:Vh")) != -1) {
