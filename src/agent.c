@@ -83,11 +83,27 @@ void agent_stop(void)
 	snmp_shutdown(agent_app);
 }
 
+/* A value derived from two clock readings wobbles from one read to the
+ * next; keep the stored one until it is off by more than tolerance. */
+static int64_t steady(int64_t *stored, int64_t fresh, int64_t tolerance)
+{
+	if (*stored == 0 || fresh - *stored > tolerance || *stored - fresh > tolerance)
+		*stored = fresh;
+	return *stored;
+}
+
 void agent_clock(struct mib_clock *now)
 {
-	now->uptime_cs = (uint32_t)netsnmp_get_agent_uptime();
+	static int64_t start_usec, offset_usec;
 	now->mono_usec = loop_mono_usec();
-	now->real_usec = loop_real_usec();
+	/* The instant the master's sysUpTime was 0, on our monotonic clock.
+	 * Net-SNMP gives uptime in hundredths, so the instant read afresh
+	 * wobbles by one; it really moves only when a (new) master's session
+	 * opens. */
+	now->start_usec = steady(&start_usec,
+				 now->mono_usec - (int64_t)netsnmp_get_agent_uptime() * 10000, 20000);
+	/* Moves only when the wall clock is set. */
+	now->real_offset_usec = steady(&offset_usec, loop_real_usec() - now->mono_usec, 500000);
 }
 
 static size_t agent_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)

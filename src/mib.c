@@ -33,10 +33,12 @@ struct mib {
 
 uint32_t mib_timestamp(const struct mib_clock *now, int64_t event_usec)
 {
-	int64_t ago_cs = (now->mono_usec - event_usec) / 10000;
-	if (ago_cs < 0)
-		ago_cs = 0;
-	return ago_cs >= now->uptime_cs ? 0 : now->uptime_cs - (uint32_t)ago_cs;
+	if (event_usec > now->mono_usec)
+		event_usec = now->mono_usec;
+	if (event_usec <= now->start_usec)
+		return 0;
+	/* TimeTicks wrap at 2^32, as sysUpTime does. */
+	return (uint32_t)((event_usec - now->start_usec) / 10000);
 }
 
 static void set_counter64(netsnmp_variable_list *vb, uint64_t value)
@@ -190,8 +192,8 @@ static int history_value(void *ctx, size_t row, unsigned column, netsnmp_variabl
 	if (column == HISTORY_END_TIME) {
 		/* The end of column 1's second, moved onto the monotonic clock
 		 * the TimeStamps are computed on. */
-		int64_t ago_usec = mib->now.real_usec - end_sec * 1000000;
-		set_u32(vb, ASN_TIMETICKS, end_sec ? mib_timestamp(&mib->now, mib->now.mono_usec - ago_usec) : 0);
+		int64_t end_mono = end_sec * 1000000 - mib->now.real_offset_usec;
+		set_u32(vb, ASN_TIMETICKS, end_sec ? mib_timestamp(&mib->now, end_mono) : 0);
 		return 0;
 	}
 	return -1;

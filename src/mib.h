@@ -22,15 +22,18 @@
 extern const oid mib_root[];
 extern const size_t mib_root_len;
 
-/* What "now" is for one request: TimeStamps are the master's sysUpTime
- * (hundredths of a second) at an event, derived from these. */
+/* The clocks of one request. TimeStamps are the master's sysUpTime
+ * (hundredths of a second) at an event: the time since start_usec, the
+ * monotonic instant the master's sysUpTime was 0. Computed from fixed
+ * instants, a TimeStamp reads the same in every request until the event
+ * happens again or the master restarts. */
 struct mib_clock {
-	uint32_t uptime_cs;
-	int64_t mono_usec;
-	int64_t real_usec;
+	int64_t start_usec;       /* monotonic clock at sysUpTime 0 */
+	int64_t mono_usec;        /* monotonic clock now */
+	int64_t real_offset_usec; /* wall clock minus monotonic clock */
 };
 
-/* Reads the three clocks; the agent's version asks Net-SNMP for uptime. */
+/* Reads the clocks; the agent's version asks Net-SNMP for the start. */
 typedef void (*mib_clock_fn)(struct mib_clock *now);
 
 enum mib_table_id {
@@ -58,8 +61,9 @@ struct mibtable *mib_table(struct mib *mib, enum mib_table_id id);
 /* Registers every table with the agent. Returns 0 or -1. */
 int mib_register(struct mib *mib);
 
-/* sysUpTime (centiseconds) of an event at monotonic time event_usec, seen
- * from now: 0 for events before the master's sysUpTime began. */
+/* sysUpTime (centiseconds) at an event at monotonic time event_usec: 0 for
+ * events before the master's sysUpTime began; an event after now (a clock
+ * oddity) is taken as now. */
 uint32_t mib_timestamp(const struct mib_clock *now, int64_t event_usec);
 
 #endif

@@ -45,6 +45,15 @@ enum { NET_NAME = 2, NET_BRIDGE, NET_CAPTURE_STATE, NET_BYTES_SENT, NET_PACKETS_
 
 static struct mib_clock clock_now;
 
+/* The clocks when the master's sysUpTime reads uptime_cs at monotonic time
+ * mono_usec and the wall clock reads real_usec. */
+static struct mib_clock clock_at(uint32_t uptime_cs, int64_t mono_usec, int64_t real_usec)
+{
+	return (struct mib_clock){ .start_usec = mono_usec - (int64_t)uptime_cs * 10000,
+				   .mono_usec = mono_usec,
+				   .real_offset_usec = real_usec - mono_usec };
+}
+
 static void fake_clock(struct mib_clock *now)
 {
 	*now = clock_now;
@@ -74,8 +83,7 @@ static void mib_setup(void)
 {
 	memset(&f, 0, sizeof f);
 	memset(&vb, 0, sizeof vb);
-	clock_now = (struct mib_clock){ .uptime_cs = NOW_UPTIME, .mono_usec = NOW_MONO,
-					.real_usec = NOW_REAL };
+	clock_now = clock_at(NOW_UPTIME, NOW_MONO, NOW_REAL);
 	struct conf *conf = conf_new();
 	struct conf_error err = { "" };
 	if (!conf || conf_parse_buffer(conf, "mib.conf", CONF_TEXT, strlen(CONF_TEXT), &err) < 0) {
@@ -405,8 +413,7 @@ static void test_mib_vm_discontinuity(void)
 	/* Powered up at T1, 10 s ago. */
 	EXPECT_TICKS(MIB_VM, NOW_UPTIME - 1000, SUB(VM_DISCONTINUITY, 3));
 	/* The clock is read per request (prepare): a later request sees a
-	 * later uptime. */
-	clock_now.uptime_cs += 200;
+	 * later uptime, and the same TimeStamp for the same event. */
 	clock_now.mono_usec += 2 * SEC;
 	EXPECT_TICKS(MIB_VM, NOW_UPTIME - 1000, SUB(VM_DISCONTINUITY, 3));
 	f.anon->discontinuity_usec = clock_now.mono_usec - 5 * SEC;
@@ -635,14 +642,15 @@ static void test_mib_history_end_time(void)
 	/* Nothing seen on lan1 yet. */
 	EXPECT_TICKS(MIB_HISTORY, 0, SUB(HISTORY_END_TIME, 2));
 
-	/* uptime_cs - (real_usec - end_sec * 1e6) / 1e4, for other clocks. */
+	/* uptime_cs - (real_usec - end_sec * 1e6) / 1e4, for other clocks
+	 * (truncated to the hundredth sysUpTime was in at that end). */
 	struct {
 		uint32_t uptime_cs;
 		int64_t mono_usec, real_usec;
 		uint32_t expected;
 	} cases[] = {
-		{ 50000, NOW_MONO, (S + 4) * SEC + 2345678, 50000 - 234 },
-		{ 123456, 777 * SEC, (S + 4) * SEC + 999999, 123456 - 99 },
+		{ 50000, NOW_MONO, (S + 4) * SEC + 2345678, 50000 - 235 },
+		{ 123456, 777 * SEC, (S + 4) * SEC + 999999, 123456 - 100 },
 		{ 50000, NOW_MONO, (S + 4) * SEC, 50000 },
 		{ 4294967295u, NOW_MONO, (S + 4) * SEC + 10 * SEC, 4294967295u - 1000 },
 		/* Older than the master's uptime. */
@@ -652,9 +660,7 @@ static void test_mib_history_end_time(void)
 		{ 50000, NOW_MONO, (S + 3) * SEC, 50000 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
-		clock_now.uptime_cs = cases[i].uptime_cs;
-		clock_now.mono_usec = cases[i].mono_usec;
-		clock_now.real_usec = cases[i].real_usec;
+		clock_now = clock_at(cases[i].uptime_cs, cases[i].mono_usec, cases[i].real_usec);
 		EXPECT_TICKS(MIB_HISTORY, (long)cases[i].expected, SUB(HISTORY_END_TIME, 1));
 	}
 }
@@ -664,12 +670,12 @@ static void test_mib_history_end_time(void)
 static void test_mib_timestamp(void)
 {
 	READY();
-	struct mib_clock now = { .uptime_cs = NOW_UPTIME, .mono_usec = NOW_MONO, .real_usec = 0 };
+	struct mib_clock now = clock_at(NOW_UPTIME, NOW_MONO, 0);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO), NOW_UPTIME);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 5 * SEC), NOW_UPTIME - 500);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 10000), NOW_UPTIME - 1);
-	/* Less than a hundredth ago: now. */
-	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 9999), NOW_UPTIME);
+	/* Less than a hundredth ago: sysUpTime was still a hundredth less. */
+	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 9999), NOW_UPTIME - 1);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 499990000), 1);
 	/* At or before the master's start: 0. */
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 500 * SEC), 0);
@@ -680,10 +686,10 @@ static void test_mib_timestamp(void)
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO + 3 * SEC), NOW_UPTIME);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO + 1), NOW_UPTIME);
 	/* A master that just started. */
-	now.uptime_cs = 0;
+	now = clock_at(0, NOW_MONO, 0);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO), 0);
 	/* Near the 32-bit end of TimeTicks. */
-	now.uptime_cs = 4294967295u;
+	now = clock_at(4294967295u, NOW_MONO, 0);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 10 * SEC), 4294967295u - 1000);
 	CU_ASSERT_EQUAL(mib_timestamp(&now, NOW_MONO - 900 * SEC), 4294967295u - 90000);
 }
