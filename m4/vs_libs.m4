@@ -34,3 +34,12 @@ AC_DEFUN([VS_WARNINGS], [
       [VS_WARN_CFLAGS="$VS_WARN_CFLAGS -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined"])])
   AC_SUBST([VS_WARN_CFLAGS])
 ])
+
+# VS_CHECK_LIBXML2: libvirt's status files are XML.
+AC_DEFUN([VS_CHECK_LIBXML2], [
+  PKG_CHECK_MODULES([XML], [libxml-2.0], [], [
+    AC_SEARCH_LIBS([xmlReadMemory], [xml2],
+      [XML_CFLAGS="-I/usr/include/libxml2" XML_LIBS=""],
+      [AC_MSG_ERROR([libxml2 not found: install libxml2-dev])])
+  ])
+])

@@ -122,6 +122,7 @@ write_conf() {
             done
         else
             line=${line//@BRIDGE@/$br}
+            line=${line//@STATEDIR@/$LAB_DIR/state}
             printf '%s\n' "${line//@AGENTX@/$LAB_AGENTX}"
         fi
     done <"$top/conf/demo.conf.in"

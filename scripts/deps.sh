@@ -5,7 +5,7 @@
 #
 #   deps_install GROUP...    groups: build, test, demo
 
-deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev)
+deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
            iputils-ping monitoring-plugins-standard prometheus-snmp-exporter
            smitools erlang-snmp)

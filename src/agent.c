@@ -78,6 +78,17 @@ int agent_start(const struct conf *conf, struct mib *mib)
 	return 0;
 }
 
+void agent_notify_vm_state(const struct inv_vm *vm)
+{
+	netsnmp_variable_list *vars = mib_vm_state_change(vm);
+	if (!vars) {
+		log_warnx("VM %s: out of memory for vsVmStateChange", vm->name);
+		return;
+	}
+	send_v2trap(vars);
+	snmp_free_varbind(vars);
+}
+
 void agent_stop(void)
 {
 	snmp_shutdown(agent_app);

@@ -37,6 +37,9 @@ extern const struct loop_client agent_loop_client;
 
 void agent_stop(void);
 
+/* Sends vsVmStateChange for vm through the master (to its trap sinks). */
+void agent_notify_vm_state(const struct inv_vm *vm);
+
 /* The clocks for mib: the master's sysUpTime, monotonic and wall time. */
 void agent_clock(struct mib_clock *now);
 

@@ -71,6 +71,16 @@ static int check_datalink(pcap_t *pcap, char *err, size_t errlen)
 	return -1;
 }
 
+void capture_kick(struct capture *cap)
+{
+	cap->retry_at_usec = 0;
+}
+
+void capture_set_ctx(struct capture *cap, void *ctx)
+{
+	cap->ctx = ctx;
+}
+
 struct capture *capture_new_file(const char *path, capture_sink sink, void *ctx,
 				 char *err, size_t errlen)
 {

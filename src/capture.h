@@ -58,6 +58,12 @@ void capture_free(struct capture *cap);
  * (now_usec on the monotonic clock). Logs each change of status once. */
 void capture_maintain(struct capture *cap, int64_t now_usec);
 
+/* Makes the next capture_maintain try at once (the bridge just appeared). */
+void capture_kick(struct capture *cap);
+
+/* Changes the sink's context (its owner moved). */
+void capture_set_ctx(struct capture *cap, void *ctx);
+
 /*
  * Hands the frames waiting to the sink, up to CAPTURE_READ_BUDGET. Returns
  * how many, or -1 when the handle broke (the bridge went down or away): it is

@@ -36,8 +36,10 @@ static int fail(const struct line_ctx *ctx, const char *fmt, ...)
 struct conf *conf_new(void)
 {
 	struct conf *conf = calloc(1, sizeof *conf);
-	if (conf)
+	if (conf) {
 		conf->capture_buffer = CONF_DEFAULT_CAPTURE_BUFFER;
+		strcpy(conf->state_dir, CONF_DEFAULT_STATE_DIR);
+	}
 	return conf;
 }
 
@@ -224,6 +226,33 @@ static int parse_capture_buffer(struct conf *conf, const struct line_ctx *ctx,
 	return 0;
 }
 
+/* An absolute path without blanks (the line's words are blank-separated). */
+static int parse_path(const struct line_ctx *ctx, const char *arg, char out[CONF_PATH_MAX],
+		      const char *what)
+{
+	if (arg[0] != '/' || strlen(arg) >= CONF_PATH_MAX)
+		return fail(ctx, "'%.64s' is not an absolute path to %s", arg, what);
+	strcpy(out, arg);
+	return 0;
+}
+
+static int parse_state_dir(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "stateDir DIR") < 0)
+		return -1;
+	return parse_path(ctx, args[0], conf->state_dir, "a directory");
+}
+
+static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 2, "discover libvirt [DIR]") < 0)
+		return -1;
+	if (strcmp(args[0], "libvirt") != 0)
+		return fail(ctx, "unknown discovery source '%.64s' (known: libvirt)", args[0]);
+	return parse_path(ctx, nargs == 2 ? args[1] : CONF_DEFAULT_LIBVIRT_DIR,
+			  conf->libvirt_dir, "libvirt's runtime directory");
+}
+
 static int keep_foreign(struct conf *conf, const struct line_ctx *ctx, const char *text)
 {
 	struct conf_foreign *f = array_push(&conf->foreign, &conf->n_foreign, sizeof *f);
@@ -245,6 +274,8 @@ static const struct {
 	{ "vm", parse_vm },
 	{ "vnic", parse_vnic },
 	{ "captureBuffer", parse_capture_buffer },
+	{ "stateDir", parse_state_dir },
+	{ "discover", parse_discover },
 };
 
 int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,

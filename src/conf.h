@@ -31,6 +31,8 @@
 #define CONF_DEFAULT_CAPTURE_BUFFER (32u << 20)
 #define CONF_MIN_CAPTURE_BUFFER (256u << 10)
 #define CONF_MAX_CAPTURE_BUFFER (1u << 30)
+#define CONF_DEFAULT_STATE_DIR "/var/lib/vsacct"
+#define CONF_DEFAULT_LIBVIRT_DIR "/run/libvirt/qemu"
 
 struct conf_network {
 	char name[CONF_NAME_MAX + 1];
@@ -74,6 +76,8 @@ struct conf {
 	size_t n_foreign;
 
 	size_t capture_buffer; /* bytes of kernel ring per bridge */
+	char state_dir[CONF_PATH_MAX];   /* indexes (and counters) live here */
+	char libvirt_dir[CONF_PATH_MAX]; /* "" unless 'discover libvirt' */
 };
 
 struct conf_error {

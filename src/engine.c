@@ -1,12 +1,19 @@
 #include "engine.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 
 #include "capture.h"
-#include "hostif.h"
+#include "discover.h"
+#include "indexes.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "loop.h"
 #include "meter.h"
+#include "netlink.h"
 
 struct engine_net {
 	struct engine *eng;
@@ -14,12 +21,31 @@ struct engine_net {
 	struct capture *cap;
 };
 
+/* A domain discovery knows, kept after its status file is gone so that
+ * its VM stays a row, off. */
+struct known_domain {
+	struct libvirt_domain dom;
+	bool present;
+	bool restarted; /* running on, but libvirt says it started afresh */
+};
+
 struct engine {
+	struct conf *conf;
 	struct inventory *inv;
+	unsigned generation;
 	struct engine_net *nets; /* one per inventory network, same order */
 	size_t nnets;
-	int64_t next_hostif_usec;
-	struct hostif_info *obs; /* scratch for the largest VM's vNICs */
+	struct netlink *netlink;
+	struct discover *discover;
+	struct known_domain *known; /* sorted by name */
+	size_t nknown;
+	struct indexes *indexes;
+	char indexes_path[CONF_PATH_MAX + 16];
+	struct hostif_info *obs; /* scratch, one per vNIC of the largest VM */
+	size_t obs_len;
+	engine_vm_fn on_vm_state;
+	void *on_vm_state_ctx;
+	bool started; /* past the first build: state changes are news */
 };
 
 static void engine_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes,
@@ -29,31 +55,220 @@ static void engine_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes,
 	meter_frame(en->eng->inv, en->net, ts_sec, bytes, caplen, len);
 }
 
-struct engine *engine_new(struct inventory *inv, size_t capture_buffer)
+/* --- VM states --- */
+
+static void announce(struct engine *eng, const struct inv_vm *vm)
 {
-	struct engine *eng = calloc(1, sizeof *eng);
-	if (!eng)
-		return NULL;
-	eng->inv = inv;
-	eng->nnets = inventory_net_count(inv);
-	size_t max_vnics = 1;
-	for (size_t i = 0; i < inventory_vm_count(inv); i++)
-		if (inventory_vm(inv, i)->nvnics > max_vnics)
-			max_vnics = inventory_vm(inv, i)->nvnics;
-	eng->obs = calloc(max_vnics, sizeof *eng->obs);
-	eng->nets = calloc(eng->nnets ? eng->nnets : 1, sizeof *eng->nets);
-	if (!eng->obs || !eng->nets)
-		goto fail;
-	for (size_t i = 0; i < eng->nnets; i++) {
-		struct engine_net *en = &eng->nets[i];
+	log_info("VM %s: %s", vm->name, inventory_vm_state_name(vm->state));
+	if (eng->started && eng->on_vm_state)
+		eng->on_vm_state(eng->on_vm_state_ctx, vm);
+}
+
+static int by_domain_name(const void *a, const void *b)
+{
+	return strcmp(((const struct known_domain *)a)->dom.name,
+		      ((const struct known_domain *)b)->dom.name);
+}
+
+static struct known_domain *known_domain(const struct engine *eng, const char *name)
+{
+	struct known_domain key;
+	snprintf(key.dom.name, sizeof key.dom.name, "%s", name);
+	return bsearch(&key, eng->known, eng->nknown, sizeof *eng->known, by_domain_name);
+}
+
+/* Follows a VM's host interfaces (and for a discovered VM its domain). */
+static void engine_observe_vm(struct engine *eng, struct inv_vm *vm, int64_t now_usec)
+{
+	if (vm->nvnics > eng->obs_len) {
+		struct hostif_info *obs = realloc(eng->obs, vm->nvnics * sizeof *obs);
+		if (!obs)
+			return;
+		eng->obs = obs;
+		eng->obs_len = vm->nvnics;
+	}
+	for (size_t j = 0; j < vm->nvnics; j++)
+		netlink_lookup(eng->netlink, vm->vnics[j].ifname, &eng->obs[j]);
+	bool changed = lifecycle_apply(eng->inv, vm, eng->obs, now_usec);
+	if (vm->discovered) {
+		struct known_domain *k = known_domain(eng, vm->name);
+		changed |= lifecycle_apply_domain(vm, k && k->present ? &k->dom : NULL,
+						  k && k->restarted, now_usec);
+		if (k)
+			k->restarted = false;
+	}
+	if (changed)
+		announce(eng, vm);
+}
+
+/* --- captures follow the inventory's networks --- */
+
+static int engine_rebind(struct engine *eng, struct inventory *inv)
+{
+	size_t n = inventory_net_count(inv);
+	struct engine_net *nets = calloc(n + 1, sizeof *nets);
+	if (!nets)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_net *en = &nets[i];
 		en->eng = eng;
 		en->net = inventory_net(inv, i);
-		en->cap = capture_new_live(en->net->bridge, capture_buffer, engine_sink, en);
+		/* A bridge captured before keeps its handle: nothing is missed. */
+		for (size_t k = 0; k < eng->nnets && !en->cap; k++) {
+			struct engine_net *old = &eng->nets[k];
+			if (old->cap && !strcmp(old->net->bridge, en->net->bridge)) {
+				en->cap = old->cap;
+				old->cap = NULL;
+				capture_set_ctx(en->cap, en);
+			}
+		}
 		if (!en->cap)
+			en->cap = capture_new_live(en->net->bridge, eng->conf->capture_buffer,
+						   engine_sink, en);
+		if (!en->cap) {
+			for (size_t k = 0; k < i; k++)
+				capture_free(nets[k].cap);
+			free(nets);
+			return -1;
+		}
+	}
+	for (size_t k = 0; k < eng->nnets; k++)
+		capture_free(eng->nets[k].cap);
+	free(eng->nets);
+	eng->nets = nets;
+	eng->nnets = n;
+	return 0;
+}
+
+/* --- the inventory, rebuilt when a source changes --- */
+
+static int engine_rebuild(struct engine *eng, int64_t now_usec)
+{
+	const struct libvirt_domain **domains = calloc(eng->nknown + 1, sizeof *domains);
+	if (!domains)
+		return -1;
+	for (size_t i = 0; i < eng->nknown; i++)
+		domains[i] = &eng->known[i].dom;
+	struct inventory_source src = { eng->conf, domains, eng->nknown, eng->indexes };
+	struct inventory *inv = inventory_build(&src, now_usec);
+	free(domains);
+	if (!inv)
+		return -1;
+	struct inventory *old = eng->inv;
+	if (old)
+		inventory_adopt(inv, old, now_usec);
+	if (engine_rebind(eng, inv) < 0) {
+		inventory_free(inv);
+		return -1;
+	}
+	eng->inv = inv;
+	inventory_free(old);
+	eng->generation++;
+	for (size_t i = 0; i < inventory_vm_count(inv); i++)
+		engine_observe_vm(eng, inventory_vm(inv, i), now_usec);
+	if (indexes_dirty(eng->indexes) && indexes_save(eng->indexes, eng->indexes_path) < 0)
+		log_warn("cannot save indexes to %s", eng->indexes_path);
+	return 0;
+}
+
+/* Takes in what discovery knows now; domains that went away stay known. */
+static int engine_take_discovery(struct engine *eng)
+{
+	size_t n = discover_count(eng->discover);
+	struct known_domain *known = realloc(eng->known, (eng->nknown + n + 1) * sizeof *known);
+	if (!known)
+		return -1;
+	eng->known = known;
+	size_t before = eng->nknown;
+	bool *was_present = calloc(before + 1, sizeof *was_present);
+	if (!was_present)
+		return -1;
+	for (size_t i = 0; i < before; i++) {
+		was_present[i] = known[i].present;
+		known[i].present = known[i].restarted = false;
+	}
+	for (size_t i = 0; i < n; i++) {
+		const struct libvirt_domain *dom = discover_domain(eng->discover, i);
+		struct known_domain key;
+		snprintf(key.dom.name, sizeof key.dom.name, "%s", dom->name);
+		struct known_domain *k = bsearch(&key, known, before, sizeof *known, by_domain_name);
+		if (!k) {
+			k = &known[eng->nknown++];
+		} else if (was_present[k - known] && !k->dom.fresh_start && dom->fresh_start) {
+			/* Reverted to a snapshot, say: the file stayed. */
+			k->restarted = true;
+		}
+		k->dom = *dom;
+		k->present = true;
+	}
+	free(was_present);
+	qsort(known, eng->nknown, sizeof *known, by_domain_name);
+	return 0;
+}
+
+/* --- life --- */
+
+static void netlink_changed(void *ctx, const char *ifname)
+{
+	struct engine *eng = ctx;
+	struct inv_vnic *vnic = inventory_vnic_by_ifname(eng->inv, ifname);
+	if (vnic)
+		engine_observe_vm(eng, vnic->vm, loop_mono_usec());
+	/* A bridge that (re)appeared is opened now, not at the next retry. */
+	for (size_t i = 0; i < eng->nnets; i++)
+		if (!strcmp(eng->nets[i].net->bridge, ifname))
+			capture_kick(eng->nets[i].cap);
+}
+
+static void engine_open_state(struct engine *eng)
+{
+	const char *dir = eng->conf->state_dir;
+	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
+		log_warn("cannot create state directory %s", dir);
+	snprintf(eng->indexes_path, sizeof eng->indexes_path, "%s/indexes", dir);
+	char err[512] = "";
+	eng->indexes = indexes_load(eng->indexes_path, err, sizeof err);
+	if (*err) {
+		/* Kept aside: the next save would overwrite what it remembers. */
+		char aside[sizeof eng->indexes_path + 4];
+		snprintf(aside, sizeof aside, "%s.bad", eng->indexes_path);
+		log_warnx("%s; indexes start afresh, the file is kept as %s", err, aside);
+		if (rename(eng->indexes_path, aside) < 0)
+			log_warn("cannot rename %s", eng->indexes_path);
+	}
+}
+
+struct engine *engine_new(struct conf *conf, int64_t now_usec)
+{
+	struct engine *eng = calloc(1, sizeof *eng);
+	if (!eng) {
+		conf_free(conf);
+		return NULL;
+	}
+	eng->conf = conf;
+	engine_open_state(eng);
+	eng->netlink = netlink_open();
+	if (!eng->indexes || !eng->netlink)
+		goto fail;
+	/* Host interfaces as they are now, before anything is decided. */
+	while (!netlink_synced(eng->netlink)) {
+		struct pollfd p = { .fd = netlink_fd(eng->netlink), .events = POLLIN };
+		if (poll(&p, 1, 5000) <= 0 || netlink_read(eng->netlink, NULL, NULL) < 0) {
+			log_warnx("no answer from netlink");
+			goto fail;
+		}
+	}
+	if (*conf->libvirt_dir) {
+		eng->discover = discover_open(conf->libvirt_dir);
+		if (!eng->discover || engine_take_discovery(eng) < 0)
 			goto fail;
 	}
+	if (engine_rebuild(eng, now_usec) < 0)
+		goto fail;
+	eng->started = true;
 	return eng;
 fail:
+	log_warnx("cannot start the counting engine");
 	engine_free(eng);
 	return NULL;
 }
@@ -62,16 +277,53 @@ void engine_free(struct engine *eng)
 {
 	if (!eng)
 		return;
-	for (size_t i = 0; eng->nets && i < eng->nnets; i++)
+	for (size_t i = 0; i < eng->nnets; i++)
 		capture_free(eng->nets[i].cap);
 	free(eng->nets);
+	inventory_free(eng->inv);
+	netlink_close(eng->netlink);
+	discover_close(eng->discover);
+	indexes_free(eng->indexes);
+	free(eng->known);
 	free(eng->obs);
+	conf_free(eng->conf);
 	free(eng);
+}
+
+int engine_reload(struct engine *eng, struct conf *conf, int64_t now_usec)
+{
+	struct conf *old = eng->conf;
+	eng->conf = conf;
+	if (strcmp(old->libvirt_dir, conf->libvirt_dir) || strcmp(old->state_dir, conf->state_dir))
+		log_warnx("discover and stateDir take effect at the next start");
+	snprintf(conf->libvirt_dir, sizeof conf->libvirt_dir, "%s", old->libvirt_dir);
+	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
+	if (engine_rebuild(eng, now_usec) < 0) {
+		eng->conf = old;
+		conf_free(conf);
+		return -1;
+	}
+	conf_free(old);
+	return 0;
+}
+
+const struct conf *engine_conf(const struct engine *eng) { return eng->conf; }
+struct inventory *engine_inventory(const struct engine *eng) { return eng->inv; }
+unsigned engine_generation(const struct engine *eng) { return eng->generation; }
+
+void engine_on_vm_state(struct engine *eng, engine_vm_fn fn, void *ctx)
+{
+	eng->on_vm_state = fn;
+	eng->on_vm_state_ctx = ctx;
 }
 
 size_t engine_pollfds(struct engine *eng, struct pollfd *fds, size_t max)
 {
 	size_t n = 0;
+	if (n < max)
+		fds[n++] = (struct pollfd){ .fd = netlink_fd(eng->netlink), .events = POLLIN };
+	if (eng->discover && n < max)
+		fds[n++] = (struct pollfd){ .fd = discover_fd(eng->discover), .events = POLLIN };
 	for (size_t i = 0; i < eng->nnets && n < max; i++) {
 		int fd = capture_fd(eng->nets[i].cap);
 		if (fd >= 0)
@@ -91,9 +343,19 @@ void engine_handle(struct engine *eng, const struct pollfd *fds, size_t n)
 	for (size_t k = 0; k < n; k++) {
 		if (!fds[k].revents)
 			continue;
-		for (size_t i = 0; i < eng->nnets; i++)
-			if (capture_fd(eng->nets[i].cap) == fds[k].fd)
-				engine_read(&eng->nets[i]);
+		if (fds[k].fd == netlink_fd(eng->netlink)) {
+			if (netlink_read(eng->netlink, netlink_changed, eng) < 0)
+				log_warn("netlink");
+		} else if (eng->discover && fds[k].fd == discover_fd(eng->discover)) {
+			if (discover_read(eng->discover) &&
+			    (engine_take_discovery(eng) < 0 || engine_rebuild(eng, loop_mono_usec()) < 0))
+				log_warnx("out of memory: discovery not applied");
+		} else {
+			/* Captures last: a rebuild above may have moved them. */
+			for (size_t i = 0; i < eng->nnets; i++)
+				if (capture_fd(eng->nets[i].cap) == fds[k].fd)
+					engine_read(&eng->nets[i]);
+		}
 	}
 }
 
@@ -103,27 +365,8 @@ void engine_drain(struct engine *eng)
 		engine_read(&eng->nets[i]);
 }
 
-static void engine_follow_hostifs(struct engine *eng, int64_t mono_usec)
-{
-	for (size_t i = 0; i < inventory_vm_count(eng->inv); i++) {
-		struct inv_vm *vm = inventory_vm(eng->inv, i);
-		for (size_t j = 0; j < vm->nvnics; j++)
-			if (*vm->vnics[j].ifname &&
-			    hostif_lookup(vm->vnics[j].ifname, &eng->obs[j]) < 0)
-				log_warn("cannot read the state of %s", vm->vnics[j].ifname);
-		enum vm_state before = vm->state;
-		if (lifecycle_apply(eng->inv, vm, eng->obs, mono_usec))
-			log_info("VM %s: %s → %s", vm->name, before == VM_RUNNING ? "running" : "not running",
-				 vm->state == VM_RUNNING ? "running" : "off");
-	}
-}
-
 int engine_timers(struct engine *eng, int64_t mono_usec, int64_t real_usec)
 {
-	if (mono_usec >= eng->next_hostif_usec) {
-		engine_follow_hostifs(eng, mono_usec);
-		eng->next_hostif_usec = mono_usec + ENGINE_HOSTIF_USEC;
-	}
 	for (size_t i = 0; i < eng->nnets; i++) {
 		struct engine_net *en = &eng->nets[i];
 		capture_maintain(en->cap, mono_usec);

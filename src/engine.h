@@ -1,13 +1,16 @@
 /*
- * engine: the counting side of the daemon: one capture per network feeding
- * the inventory's counters, the history ticking, host interfaces watched.
+ * engine: the counting side of the daemon. It owns the configuration in
+ * force, the inventory built from it and from discovery, one capture per
+ * network, the netlink view of host interfaces, libvirt discovery and the
+ * persisted indexes; it keeps the history ticking and VM states current.
  *
  * It owns no loop: the daemon's single poll() loop asks it for descriptors
  * and a timeout, and hands back what became readable.
  *
- * Lifecycle: engine_new(inventory) → engine_timers (opens captures, ticks)
- * → per loop: engine_pollfds, poll, engine_handle, engine_timers →
- * engine_free (the inventory stays the caller's).
+ * Lifecycle: engine_new(conf) → per loop: engine_pollfds, poll,
+ * engine_handle, engine_timers → engine_reload(conf) on SIGHUP →
+ * engine_free. The inventory may be rebuilt at any engine_handle or
+ * engine_reload: readers check engine_generation.
  */
 #ifndef VS_ENGINE_H
 #define VS_ENGINE_H
@@ -16,31 +19,50 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "inventory.h"
 
 /* How often timers run at least: the history needs a tick per second. */
 #define ENGINE_TICK_USEC 100000
-/* How often host interfaces are looked at. */
-#define ENGINE_HOSTIF_USEC 1000000
 
 struct engine;
 
-/* NULL when out of memory. capture_buffer sizes each bridge's kernel ring. */
-struct engine *engine_new(struct inventory *inv, size_t capture_buffer);
+/* Called after a VM's state changed (not at start-up). */
+typedef void (*engine_vm_fn)(void *ctx, const struct inv_vm *vm);
+
+/*
+ * Starts from conf (owned from now on): loads the indexes from its state
+ * directory, opens netlink and discovery, builds the inventory. Captures
+ * open at the first engine_timers. NULL (logged) when that fails.
+ */
+struct engine *engine_new(struct conf *conf, int64_t now_usec);
 void engine_free(struct engine *eng);
 
-/* Fills up to max pollfds with the open captures' descriptors; returns how
- * many. */
+/* Puts conf (owned from now on) in force: the inventory is rebuilt and
+ * adopts every counter, state and index of what stays. Returns 0, or -1
+ * when out of memory (the old configuration stays, conf is freed). */
+int engine_reload(struct engine *eng, struct conf *conf, int64_t now_usec);
+
+/* The configuration in force. */
+const struct conf *engine_conf(const struct engine *eng);
+
+struct inventory *engine_inventory(const struct engine *eng);
+
+/* Changes each time the inventory is rebuilt. */
+unsigned engine_generation(const struct engine *eng);
+
+void engine_on_vm_state(struct engine *eng, engine_vm_fn fn, void *ctx);
+
+/* Fills up to max pollfds with the engine's descriptors; returns how many. */
 size_t engine_pollfds(struct engine *eng, struct pollfd *fds, size_t max);
 
-/* Reads the captures whose descriptors (as filled above) are readable. */
+/* Handles the descriptors (as filled above) that are readable. */
 void engine_handle(struct engine *eng, const struct pollfd *fds, size_t n);
 
 /*
  * Runs what is due at monotonic time mono_usec and wall-clock time
  * real_usec: opening captures, closing seconds of history, collecting
- * capture drops, following host interfaces. Returns the milliseconds until
- * it wants to run again.
+ * capture drops. Returns the milliseconds until it wants to run again.
  */
 int engine_timers(struct engine *eng, int64_t mono_usec, int64_t real_usec);
 

@@ -1,5 +1,6 @@
 /*
- * hostif: what the kernel says of a vNIC's host-side interface.
+ * hostif: what the kernel says of a vNIC's host-side interface (see
+ * netlink, which keeps these current).
  */
 #ifndef VS_HOSTIF_H
 #define VS_HOSTIF_H
@@ -14,9 +15,5 @@ struct hostif_info {
 	int ifindex; /* 0 when it does not exist */
 	char master[CONF_IFNAME_MAX + 1]; /* bridge it is a port of, or "" */
 };
-
-/* Reads the interface's state from sysfs. A missing interface is not an
- * error: info->exists is false. Returns 0, or -1 when sysfs cannot be read. */
-int hostif_lookup(const char *ifname, struct hostif_info *info);
 
 #endif

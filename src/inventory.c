@@ -1,132 +1,97 @@
 #include "inventory.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "log.h"
+
+/*
+ * A fixed open-addressing table of pointers: at most half full, probed
+ * linearly, never grown (an inventory is built whole). The caller hashes
+ * and compares.
+ */
+struct table {
+	void **slots;
+	unsigned bits;
+};
+
+static int table_init(struct table *t, size_t items)
+{
+	t->bits = 4;
+	while (((size_t)1 << t->bits) < 2 * items)
+		t->bits++;
+	t->slots = calloc((size_t)1 << t->bits, sizeof *t->slots);
+	return t->slots ? 0 : -1;
+}
+
+/* Fibonacci hashing spreads low-entropy keys (OUI-prefixed MACs). */
+static size_t table_first(const struct table *t, uint64_t hash)
+{
+	return (size_t)((hash * 0x9E3779B97F4A7C15ull) >> (64 - t->bits));
+}
+
+static size_t table_next(const struct table *t, size_t i)
+{
+	return (i + 1) & (((size_t)1 << t->bits) - 1);
+}
+
+static void table_insert(struct table *t, uint64_t hash, void *item)
+{
+	size_t i = table_first(t, hash);
+	while (t->slots[i])
+		i = table_next(t, i);
+	t->slots[i] = item;
+}
+
+static uint64_t hash_string(const char *s)
+{
+	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
+	for (; *s; s++)
+		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
+	return h;
+}
 
 struct inventory {
 	struct inv_net *nets;
 	size_t nnets;
 	struct inv_vm *vms;
 	size_t nvms;
-	/* MAC table: open addressing, linear probing, at most half full. */
-	struct inv_vnic **mac_slots;
-	unsigned mac_bits;
+	struct table by_mac, by_ifname, by_vm_name;
+	struct indexes *indexes; /* while building; NULL: in order */
 };
 
-static size_t mac_slot(uint64_t key, unsigned bits)
+struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv, const uint8_t mac[MAC_LEN])
 {
-	/* Fibonacci hashing spreads the low-entropy OUI-prefixed keys. */
-	return (size_t)((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
-}
-
-static void mac_table_insert(struct inventory *inv, struct inv_vnic *vnic)
-{
-	size_t mask = ((size_t)1 << inv->mac_bits) - 1;
-	size_t i = mac_slot(mac_key(vnic->mac), inv->mac_bits);
-	while (inv->mac_slots[i])
-		i = (i + 1) & mask;
-	inv->mac_slots[i] = vnic;
-}
-
-struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv,
-				       const uint8_t mac[MAC_LEN])
-{
-	size_t mask = ((size_t)1 << inv->mac_bits) - 1;
-	for (size_t i = mac_slot(mac_key(mac), inv->mac_bits);; i = (i + 1) & mask) {
-		struct inv_vnic *vnic = inv->mac_slots[i];
+	const struct table *t = &inv->by_mac;
+	for (size_t i = table_first(t, mac_key(mac));; i = table_next(t, i)) {
+		struct inv_vnic *vnic = t->slots[i];
 		if (!vnic || !memcmp(vnic->mac, mac, MAC_LEN))
 			return vnic;
 	}
 }
 
-static void build_nets(struct inventory *inv, const struct conf *conf, int64_t now_usec)
+struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname)
 {
-	for (size_t i = 0; i < conf->n_networks; i++) {
-		struct inv_net *net = &inv->nets[i];
-		net->index = (uint32_t)i + 1;
-		strcpy(net->name, conf->networks[i].name);
-		strcpy(net->bridge, conf->networks[i].bridge);
-		net->capture_state = NET_DOWN;
-		net->discontinuity_usec = now_usec;
-		acct_net_init(&net->acct);
+	const struct table *t = &inv->by_ifname;
+	for (size_t i = table_first(t, hash_string(ifname));; i = table_next(t, i)) {
+		struct inv_vnic *vnic = t->slots[i];
+		if (!vnic || !strcmp(vnic->ifname, ifname))
+			return vnic;
 	}
-	inv->nnets = conf->n_networks;
 }
 
-/* VMs in config order; each VM's vNICs in config order. */
-static int build_vms(struct inventory *inv, const struct conf *conf, int64_t now_usec)
+struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *name)
 {
-	for (size_t j = 0; j < conf->n_vnics; j++)
-		inv->vms[conf->vnics[j].vm_index].nvnics++;
-	for (size_t i = 0; i < conf->n_vms; i++) {
-		struct inv_vm *vm = &inv->vms[i];
-		vm->index = (uint32_t)i + 1;
-		strcpy(vm->name, conf->vms[i].name);
-		strcpy(vm->uuid, conf->vms[i].uuid);
-		vm->discontinuity_usec = now_usec;
-		vm->state = VM_UNKNOWN;
-		if (vm->nvnics && !(vm->vnics = calloc(vm->nvnics, sizeof *vm->vnics)))
-			return -1;
-		vm->nvnics = 0;
-		inv->nvms++;
+	const struct table *t = &inv->by_vm_name;
+	for (size_t i = table_first(t, hash_string(name));; i = table_next(t, i)) {
+		struct inv_vm *vm = t->slots[i];
+		if (!vm || !strcmp(vm->name, name))
+			return vm;
 	}
-	for (size_t j = 0; j < conf->n_vnics; j++) {
-		const struct conf_vnic *cv = &conf->vnics[j];
-		struct inv_vm *vm = &inv->vms[cv->vm_index];
-		struct inv_vnic *vnic = &vm->vnics[vm->nvnics++];
-		vnic->vm = vm;
-		vnic->index = (uint32_t)vm->nvnics;
-		memcpy(vnic->mac, cv->mac, MAC_LEN);
-		strcpy(vnic->ifname, cv->ifname);
-		acct_port_init(&vnic->acct);
-		mac_table_insert(inv, vnic);
-		/* A VM whose host interfaces are named is off until one of
-		 * them is seen up. */
-		if (*vnic->ifname)
-			vm->state = VM_OFF;
-	}
-	return 0;
 }
 
-struct inventory *inventory_new(const struct conf *conf, int64_t now_usec)
-{
-	struct inventory *inv = calloc(1, sizeof *inv);
-	if (!inv)
-		return NULL;
-	inv->mac_bits = 4;
-	while (((size_t)1 << inv->mac_bits) < 2 * conf->n_vnics)
-		inv->mac_bits++;
-	inv->mac_slots = calloc((size_t)1 << inv->mac_bits, sizeof *inv->mac_slots);
-	inv->nets = calloc(conf->n_networks ? conf->n_networks : 1, sizeof *inv->nets);
-	inv->vms = calloc(conf->n_vms ? conf->n_vms : 1, sizeof *inv->vms);
-	if (!inv->mac_slots || !inv->nets || !inv->vms)
-		goto fail;
-	build_nets(inv, conf, now_usec);
-	if (build_vms(inv, conf, now_usec) < 0)
-		goto fail;
-	return inv;
-fail:
-	inventory_free(inv);
-	return NULL;
-}
-
-void inventory_free(struct inventory *inv)
-{
-	if (!inv)
-		return;
-	for (size_t i = 0; i < inv->nvms; i++)
-		free(inv->vms[i].vnics);
-	free(inv->vms);
-	free(inv->nets);
-	free(inv->mac_slots);
-	free(inv);
-}
-
-size_t inventory_net_count(const struct inventory *inv) { return inv->nnets; }
-struct inv_net *inventory_net(const struct inventory *inv, size_t i) { return &inv->nets[i]; }
-size_t inventory_vm_count(const struct inventory *inv) { return inv->nvms; }
-struct inv_vm *inventory_vm(const struct inventory *inv, size_t i) { return &inv->vms[i]; }
-
+/* Networks are few (one per bridge): a scan is the simplest lookup. */
 struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char *bridge)
 {
 	for (size_t i = 0; i < inv->nnets; i++)
@@ -134,6 +99,283 @@ struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char 
 			return &inv->nets[i];
 	return NULL;
 }
+
+struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *name)
+{
+	for (size_t i = 0; i < inv->nnets; i++)
+		if (!strcmp(inv->nets[i].name, name))
+			return &inv->nets[i];
+	return NULL;
+}
+
+/* --- building --- */
+
+static void add_net(struct inventory *inv, const char *name, const char *bridge, int64_t now_usec)
+{
+	if (inventory_net_by_bridge(inv, bridge))
+		return;
+	if (inventory_net_by_name(inv, name)) {
+		log_warnx("bridge %s: a network named '%s' exists already; not captured", bridge, name);
+		return;
+	}
+	uint32_t index = inv->indexes ? indexes_net(inv->indexes, name) : (uint32_t)inv->nnets + 1;
+	if (index == 0) {
+		log_warnx("network %s: no index left", name);
+		return;
+	}
+	struct inv_net *net = &inv->nets[inv->nnets++];
+	net->index = index;
+	snprintf(net->name, sizeof net->name, "%s", name);
+	snprintf(net->bridge, sizeof net->bridge, "%s", bridge);
+	net->capture_state = NET_DOWN;
+	net->discontinuity_usec = now_usec;
+	acct_net_init(&net->acct);
+}
+
+/* capacity: the most vNICs it may get (its array never moves once built,
+ * the tables point into it). */
+static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char *uuid,
+			     size_t capacity, int64_t now_usec)
+{
+	uint32_t index = inv->indexes ? indexes_vm(inv->indexes, name) : (uint32_t)inv->nvms + 1;
+	if (index == 0) {
+		log_warnx("VM %s: no index left", name);
+		return NULL;
+	}
+	struct inv_vm *vm = &inv->vms[inv->nvms];
+	if (capacity && !(vm->vnics = calloc(capacity, sizeof *vm->vnics)))
+		return NULL;
+	inv->nvms++;
+	vm->index = index;
+	snprintf(vm->name, sizeof vm->name, "%s", name);
+	snprintf(vm->uuid, sizeof vm->uuid, "%s", uuid);
+	vm->state = VM_UNKNOWN;
+	vm->discontinuity_usec = now_usec;
+	table_insert(&inv->by_vm_name, hash_string(vm->name), vm);
+	return vm;
+}
+
+static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac[MAC_LEN],
+		     const char *ifname)
+{
+	char text[MAC_STRLEN];
+	struct inv_vnic *vnic = inventory_vnic_by_mac(inv, mac);
+	if (vnic && vnic->vm != vm) {
+		log_warnx("VM %s: MAC %s belongs to VM %s already; ignored", vm->name,
+			  mac_format(mac, text), vnic->vm->name);
+		return;
+	}
+	if (!vnic) {
+		uint32_t index = inv->indexes ? indexes_vnic(inv->indexes, vm->name, mac)
+					      : (uint32_t)vm->nvnics + 1;
+		if (index == 0) {
+			log_warnx("VM %s: no vNIC index left for %s", vm->name, mac_format(mac, text));
+			return;
+		}
+		vnic = &vm->vnics[vm->nvnics++];
+		vnic->vm = vm;
+		vnic->index = index;
+		memcpy(vnic->mac, mac, MAC_LEN);
+		acct_port_init(&vnic->acct);
+		table_insert(&inv->by_mac, mac_key(mac), vnic);
+	}
+	/* The configuration may leave the host interface to discovery. */
+	if (*ifname && !*vnic->ifname) {
+		struct inv_vnic *other = inventory_vnic_by_ifname(inv, ifname);
+		if (other) {
+			log_warnx("VM %s: interface %s belongs to VM %s already; ignored", vm->name,
+				  ifname, other->vm->name);
+			return;
+		}
+		snprintf(vnic->ifname, sizeof vnic->ifname, "%s", ifname);
+		table_insert(&inv->by_ifname, hash_string(vnic->ifname), vnic);
+	}
+}
+
+/* VMs: the configured ones (each matched by name with its domain, through a
+ * hash of configured names: a scan would be quadratic on a big host), then
+ * what discovery adds. */
+static void build_vms(struct inventory *inv, const struct inventory_source *src, int64_t now_usec)
+{
+	const struct conf *conf = src->conf;
+	size_t *capacity = calloc(conf->n_vms + 1, sizeof *capacity);
+	const struct libvirt_domain **match = calloc(conf->n_vms + 1, sizeof *match);
+	if (!capacity || !match)
+		goto out;
+	for (size_t j = 0; j < conf->n_vnics; j++)
+		capacity[conf->vnics[j].vm_index]++;
+
+	/* Configured VMs first, each with room for its domain's interfaces. */
+	struct table conf_names;
+	if (table_init(&conf_names, conf->n_vms) < 0)
+		goto out;
+	for (size_t i = 0; i < conf->n_vms; i++)
+		table_insert(&conf_names, hash_string(conf->vms[i].name), (void *)&conf->vms[i]);
+	for (size_t d = 0; d < src->ndomains; d++) {
+		const struct libvirt_domain *dom = src->domains[d];
+		for (size_t i = table_first(&conf_names, hash_string(dom->name)); conf_names.slots[i];
+		     i = table_next(&conf_names, i)) {
+			const struct conf_vm *cv = conf_names.slots[i];
+			if (!strcmp(cv->name, dom->name)) {
+				match[cv - conf->vms] = dom;
+				break;
+			}
+		}
+	}
+	free(conf_names.slots);
+
+	struct inv_vm **of_conf = calloc(conf->n_vms + 1, sizeof *of_conf);
+	if (!of_conf)
+		goto out;
+	for (size_t i = 0; i < conf->n_vms; i++) {
+		const struct libvirt_domain *dom = match[i];
+		const char *uuid = *conf->vms[i].uuid || !dom ? conf->vms[i].uuid : dom->uuid;
+		of_conf[i] = add_vm(inv, conf->vms[i].name, uuid,
+				    capacity[i] + (dom ? dom->nifaces : 0), now_usec);
+		if (of_conf[i])
+			of_conf[i]->discovered = dom != NULL;
+	}
+	for (size_t j = 0; j < conf->n_vnics; j++) {
+		const struct conf_vnic *cv = &conf->vnics[j];
+		if (of_conf[cv->vm_index])
+			add_vnic(inv, of_conf[cv->vm_index], cv->mac, cv->ifname);
+	}
+	/* Then what discovery adds: interfaces of configured VMs, and VMs. */
+	for (size_t d = 0; d < src->ndomains; d++) {
+		const struct libvirt_domain *dom = src->domains[d];
+		struct inv_vm *vm = inventory_vm_by_name(inv, dom->name);
+		if (!vm) {
+			vm = add_vm(inv, dom->name, dom->uuid, dom->nifaces, now_usec);
+			if (!vm)
+				continue;
+			vm->discovered = true;
+		}
+		for (size_t k = 0; k < dom->nifaces; k++)
+			add_vnic(inv, vm, dom->ifaces[k].mac, dom->ifaces[k].target);
+	}
+	free(of_conf);
+out:
+	free(capacity);
+	free(match);
+}
+
+struct inventory *inventory_build(const struct inventory_source *src, int64_t now_usec)
+{
+	const struct conf *conf = src->conf;
+	size_t max_nets = conf->n_networks, max_vms = conf->n_vms + src->ndomains;
+	size_t max_vnics = conf->n_vnics;
+	for (size_t d = 0; d < src->ndomains; d++) {
+		max_nets += src->domains[d]->nifaces;
+		max_vnics += src->domains[d]->nifaces;
+	}
+	struct inventory *inv = calloc(1, sizeof *inv);
+	if (!inv)
+		return NULL;
+	inv->indexes = src->indexes;
+	inv->nets = calloc(max_nets + 1, sizeof *inv->nets);
+	inv->vms = calloc(max_vms + 1, sizeof *inv->vms);
+	if (!inv->nets || !inv->vms || table_init(&inv->by_mac, max_vnics) < 0 ||
+	    table_init(&inv->by_ifname, max_vnics) < 0 || table_init(&inv->by_vm_name, max_vms) < 0) {
+		inventory_free(inv);
+		return NULL;
+	}
+	for (size_t i = 0; i < conf->n_networks; i++)
+		add_net(inv, conf->networks[i].name, conf->networks[i].bridge, now_usec);
+	for (size_t d = 0; d < src->ndomains; d++)
+		for (size_t k = 0; k < src->domains[d]->nifaces; k++)
+			if (*src->domains[d]->ifaces[k].bridge)
+				add_net(inv, src->domains[d]->ifaces[k].bridge,
+					src->domains[d]->ifaces[k].bridge, now_usec);
+	build_vms(inv, src, now_usec);
+	/* A VM whose host interfaces are named is off until one of them is
+	 * seen up (lifecycle decides from there). */
+	for (size_t i = 0; i < inv->nvms; i++)
+		for (size_t j = 0; j < inv->vms[i].nvnics; j++)
+			if (*inv->vms[i].vnics[j].ifname || inv->vms[i].discovered)
+				inv->vms[i].state = VM_OFF;
+	inv->indexes = NULL;
+	return inv;
+}
+
+struct inventory *inventory_new(const struct conf *conf, int64_t now_usec)
+{
+	struct inventory_source src = { .conf = conf };
+	return inventory_build(&src, now_usec);
+}
+
+void inventory_free(struct inventory *inv)
+{
+	if (!inv)
+		return;
+	for (size_t i = 0; inv->vms && i < inv->nvms; i++)
+		free(inv->vms[i].vnics);
+	free(inv->vms);
+	free(inv->nets);
+	free(inv->by_mac.slots);
+	free(inv->by_ifname.slots);
+	free(inv->by_vm_name.slots);
+	free(inv);
+}
+
+/* --- adopting --- */
+
+/* The network of inv that carries on old's: same name, same bridge. */
+static struct inv_net *successor(const struct inventory *inv, const struct inv_net *old)
+{
+	struct inv_net *net = old ? inventory_net_by_name(inv, old->name) : NULL;
+	return net && !strcmp(net->bridge, old->bridge) ? net : NULL;
+}
+
+static bool counted_anything(const struct inv_vnic *vnic)
+{
+	return acct_port_sent(&vnic->acct).packets || acct_port_received(&vnic->acct).packets;
+}
+
+void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_usec)
+{
+	for (size_t i = 0; i < old->nnets; i++) {
+		struct inv_net *net = successor(inv, &old->nets[i]);
+		if (!net)
+			continue;
+		net->acct = old->nets[i].acct;
+		net->capture_state = old->nets[i].capture_state;
+		net->discontinuity_usec = old->nets[i].discontinuity_usec;
+	}
+	for (size_t i = 0; i < old->nvms; i++) {
+		struct inv_vm *was = &old->vms[i];
+		struct inv_vm *vm = inventory_vm_by_name(inv, was->name);
+		if (!vm)
+			continue;
+		vm->state = was->state;
+		vm->discontinuity_usec = was->discontinuity_usec;
+		bool lost = false;
+		for (size_t j = 0; j < was->nvnics; j++) {
+			struct inv_vnic *w = &was->vnics[j];
+			struct inv_vnic *vnic = inventory_vnic_by_mac(inv, w->mac);
+			if (!vnic || vnic->vm != vm) {
+				lost |= counted_anything(w);
+				continue;
+			}
+			struct inv_net *net = successor(inv, w->net);
+			/* A network that is gone keeps what it gave the vNIC. */
+			if (w->net && !net)
+				acct_port_attach(&w->acct, NULL);
+			vnic->acct = w->acct;
+			vnic->acct.net = net ? &net->acct : NULL;
+			vnic->net = net;
+			vnic->host_ifindex = w->host_ifindex;
+		}
+		if (lost)
+			vm->discontinuity_usec = now_usec;
+	}
+}
+
+/* --- reading --- */
+
+size_t inventory_net_count(const struct inventory *inv) { return inv->nnets; }
+struct inv_net *inventory_net(const struct inventory *inv, size_t i) { return &inv->nets[i]; }
+size_t inventory_vm_count(const struct inventory *inv) { return inv->nvms; }
+struct inv_vm *inventory_vm(const struct inventory *inv, size_t i) { return &inv->vms[i]; }
 
 void inventory_vnic_attach(struct inv_vnic *vnic, struct inv_net *net)
 {
@@ -161,4 +403,10 @@ struct acct_counts inventory_vm_sent(const struct inv_vm *vm)
 struct acct_counts inventory_vm_received(const struct inv_vm *vm)
 {
 	return vm_sum(vm, acct_port_received);
+}
+
+const char *inventory_vm_state_name(enum vm_state state)
+{
+	static const char *names[] = { "?", "unknown", "running", "off", "saved", "paused" };
+	return state >= VM_UNKNOWN && state <= VM_PAUSED ? names[state] : names[0];
 }

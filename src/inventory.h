@@ -2,22 +2,29 @@
  * inventory: the host's virtual networks, VMs and vNICs, each with its
  * counters, its SNMP index and its state.
  *
- * Built whole from a conf; the MAC → vNIC table is a fixed open-addressing
- * hash sized at build time, so looking up a frame's addresses costs O(1)
- * and frames with unknown MACs never grow anything. Lists are kept in index
- * order, the order SNMP serves them in.
+ * Built whole from its sources (the configuration, the domains discovery
+ * found, the persisted indexes); when a source changes, a new inventory is
+ * built and adopts the old one's counters and states, so nothing counted is
+ * lost by a reload or a VM appearing. Lookups by MAC (every frame), by host
+ * interface name (every link event) and by VM name are O(1) through fixed
+ * open-addressing tables sized at build time: frames with unknown MACs
+ * never grow anything.
  *
- * Lifecycle: inventory_new(conf) → lookups and counting by the capture side,
- * reads by the agent → inventory_free.
+ * Lifecycle: inventory_build → lookups and counting by the capture side,
+ * reads by the agent → inventory_build of the next one, inventory_adopt →
+ * inventory_free of the old.
  */
 #ifndef VS_INVENTORY_H
 #define VS_INVENTORY_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "acct.h"
 #include "conf.h"
+#include "indexes.h"
+#include "libvirt.h"
 
 /* vsVmState */
 enum vm_state {
@@ -59,16 +66,46 @@ struct inv_vm {
 	char name[CONF_NAME_MAX + 1];
 	char uuid[CONF_UUID_LEN + 1];
 	enum vm_state state;
+	bool discovered;            /* known to libvirt discovery */
 	int64_t discontinuity_usec; /* monotonic clock at the last power-up */
 	struct inv_vnic *vnics;     /* nvnics, in index order */
 	size_t nvnics;
 };
 
+/* Where an inventory comes from. */
+struct inventory_source {
+	const struct conf *conf;
+	/* Domains discovery knows (running or gone): VMs besides the
+	 * configured ones, or more about configured ones of the same name. */
+	const struct libvirt_domain *const *domains;
+	size_t ndomains;
+	/* Persisted indexes; NULL numbers everything in order of appearance. */
+	struct indexes *indexes;
+};
+
 struct inventory;
 
-/* Builds the inventory a conf describes; now_usec (monotonic) is when its
- * counters start. NULL when out of memory. */
+/*
+ * Builds the inventory its sources describe; now_usec (monotonic) is when
+ * its counters start. Networks: the configured ones, then one per bridge a
+ * discovered vNIC sits on that no network names (named after the bridge).
+ * VMs: the configured ones, merged by name with discovered domains, then
+ * the other domains. A MAC already taken by another VM is skipped (logged).
+ * NULL when out of memory.
+ */
+struct inventory *inventory_build(const struct inventory_source *src, int64_t now_usec);
+
+/* inventory_build from a configuration alone, indexes in order. */
 struct inventory *inventory_new(const struct conf *conf, int64_t now_usec);
+
+/*
+ * Carries over from old what it counted and knew: networks by name, VMs by
+ * name, vNICs by VM and MAC (counters, network, host ifindex, state,
+ * discontinuity times). A VM that lost a vNIC gets a discontinuity at
+ * now_usec: its sums went back.
+ */
+void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_usec);
+
 void inventory_free(struct inventory *inv);
 
 size_t inventory_net_count(const struct inventory *inv);
@@ -76,12 +113,13 @@ struct inv_net *inventory_net(const struct inventory *inv, size_t i);
 size_t inventory_vm_count(const struct inventory *inv);
 struct inv_vm *inventory_vm(const struct inventory *inv, size_t i);
 
-/* The vNIC owning a MAC address, or NULL. */
+/* Lookups; NULL when absent. */
 struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv,
 				       const uint8_t mac[MAC_LEN]);
-
-/* The network captured on a bridge, or NULL. */
+struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname);
+struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *name);
 struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char *bridge);
+struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *name);
 
 /* Places a vNIC on a network (or none): its received share follows. */
 void inventory_vnic_attach(struct inv_vnic *vnic, struct inv_net *net);
@@ -89,5 +127,8 @@ void inventory_vnic_attach(struct inv_vnic *vnic, struct inv_net *net);
 /* Sums a VM's vNICs. */
 struct acct_counts inventory_vm_sent(const struct inv_vm *vm);
 struct acct_counts inventory_vm_received(const struct inv_vm *vm);
+
+/* "running", "off", … */
+const char *inventory_vm_state_name(enum vm_state state);
 
 #endif

@@ -7,6 +7,18 @@ static void power_up(struct inv_vm *vm, int64_t now_usec)
 	vm->discontinuity_usec = now_usec;
 }
 
+/* Moves the VM to state next, powering it up when it comes from off.
+ * Returns true when the state changed. */
+static bool enter(struct inv_vm *vm, enum vm_state next, int64_t now_usec)
+{
+	bool was_down = vm->state == VM_OFF || vm->state == VM_SAVED;
+	if (was_down && next != VM_OFF && next != VM_SAVED)
+		power_up(vm, now_usec);
+	bool changed = next != vm->state;
+	vm->state = next;
+	return changed;
+}
+
 bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		     const struct hostif_info *obs, int64_t now_usec)
 {
@@ -30,15 +42,23 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 				inventory_vnic_attach(vnic, net);
 		}
 	}
-	if (!named)
-		return false;
-
-	enum vm_state next = running ? VM_RUNNING : VM_OFF;
-	if (next == VM_RUNNING && (vm->state != VM_RUNNING || reappeared))
+	if (reappeared && lifecycle_counts_visible(vm))
 		power_up(vm, now_usec);
-	bool changed = next != vm->state;
-	vm->state = next;
-	return changed;
+	if (!named || vm->discovered)
+		return false;
+	return enter(vm, running ? VM_RUNNING : VM_OFF, now_usec);
+}
+
+bool lifecycle_apply_domain(struct inv_vm *vm, const struct libvirt_domain *dom,
+			    bool restarted, int64_t now_usec)
+{
+	if (restarted && lifecycle_counts_visible(vm))
+		power_up(vm, now_usec);
+	enum vm_state next = VM_OFF;
+	if (dom)
+		next = dom->state == LIBVIRT_RUNNING ? VM_RUNNING
+		     : dom->state == LIBVIRT_PAUSED ? VM_PAUSED : VM_UNKNOWN;
+	return enter(vm, next, now_usec);
 }
 
 bool lifecycle_counts_visible(const struct inv_vm *vm)

@@ -1,13 +1,19 @@
 /*
- * lifecycle: a VM's running state from its vNICs' host interfaces.
+ * lifecycle: a VM's running state, and the power-ups that restart its
+ * counters.
  *
- * Pure: the caller observes the interfaces (hostif) and passes what it saw.
- * Rules (DESIGN §1, §4): a VM with a host interface named on any vNIC runs
- * while one of those interfaces exists and is up, and is off otherwise; a
- * VM with none named is unknown and always counted. A power-up (off →
- * running, or a host interface reappearing with a new ifindex) restarts the
- * VM's and its vNICs' counters at 0 and moves its discontinuity time.
- * A vNIC is placed on the network whose bridge its host interface is a port of.
+ * Pure: the caller observes (host interfaces through netlink, domains
+ * through libvirt discovery) and passes what it saw. Rules (DESIGN §1, §4):
+ * - a discovered VM is in the state libvirt gives it (running, paused,
+ *   unknown for anything else), and off once its status file is gone;
+ * - any other VM with a host interface named on a vNIC runs while one of
+ *   those interfaces exists and is up, and is off otherwise;
+ * - a VM with none named is unknown and always counted;
+ * - a power-up (off → running or paused, or a host interface back with a
+ *   new ifindex: the VM restarted between two looks) restarts the VM's and
+ *   its vNICs' counters at 0 and moves its discontinuity time to now;
+ * - a vNIC sits on the network whose bridge its host interface is a port
+ *   of, or on none; one whose interface is gone keeps its place.
  */
 #ifndef VS_LIFECYCLE_H
 #define VS_LIFECYCLE_H
@@ -17,6 +23,7 @@
 
 #include "hostif.h"
 #include "inventory.h"
+#include "libvirt.h"
 
 /*
  * Applies obs[i], the observation of vm->vnics[i]'s host interface (ignored
@@ -25,6 +32,13 @@
  */
 bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		     const struct hostif_info *obs, int64_t now_usec);
+
+/* Applies what discovery says of a discovered VM: dom is its domain, NULL
+ * once its status file is gone; restarted when libvirt says the domain
+ * started afresh while its file stayed (a snapshot reverted): a power-up.
+ * Returns true when vm->state changed. */
+bool lifecycle_apply_domain(struct inv_vm *vm, const struct libvirt_domain *dom,
+			    bool restarted, int64_t now_usec);
 
 /* Whether the VM's counters have instances (not off, not saved). */
 bool lifecycle_counts_visible(const struct inv_vm *vm);

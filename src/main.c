@@ -2,7 +2,6 @@
  * vsacctd: per-VM and per-network traffic accounting for a Linux
  * hypervisor host, served as an AgentX subagent of Net-SNMP.
  */
-
 #include <net-snmp/net-snmp-config.h>
 #include <net-snmp/net-snmp-includes.h>
 #include <pcap/pcap.h>
@@ -30,21 +29,62 @@ static void print_version(void)
 	       netsnmp_get_version());
 }
 
-/* Reads the configuration, or exits EX_CONFIG naming file, line and token. */
+/* Reads the configuration; NULL (logged: file, line, token) when it is bad. */
 static struct conf *read_conf(const char *path)
 {
 	struct conf *conf = conf_new();
 	struct conf_error err;
 	if (!conf) {
 		log_warnx("out of memory");
-		exit(EX_OSERR);
+		return NULL;
 	}
 	conf->is_foreign = agent_knows_token;
 	if (conf_parse_file(conf, path, &err) < 0) {
 		log_warnx("%s", err.msg);
-		exit(EX_CONFIG);
+		conf_free(conf);
+		return NULL;
 	}
 	return conf;
+}
+
+/* The daemon's side of the loop: the agent, reloads, and the MIB's view of
+ * a rebuilt inventory. */
+struct daemon_state {
+	const char *conf_path;
+	struct engine *eng;
+	struct mib *mib;
+	unsigned generation;
+};
+
+static size_t daemon_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	return agent_loop_client.pollfds(agent_loop_client.ctx, fds, max, timeout_ms);
+}
+
+static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n)
+{
+	struct daemon_state *d = ctx;
+	if (daemon_reload) {
+		daemon_reload = 0;
+		struct conf *conf = read_conf(d->conf_path);
+		if (!conf)
+			log_warnx("configuration not reloaded: the one in force stays");
+		else if (engine_reload(d->eng, conf, loop_mono_usec()) == 0)
+			log_info("configuration reloaded");
+	}
+	/* Before any request: the MIB must not read a freed inventory. */
+	if (engine_generation(d->eng) != d->generation) {
+		if (mib_refresh(d->mib, engine_inventory(d->eng)) == 0)
+			d->generation = engine_generation(d->eng);
+		else
+			log_warnx("out of memory: tables not refreshed");
+	}
+	agent_loop_client.handle(agent_loop_client.ctx, fds, n);
+}
+
+static void daemon_vm_state(void *ctx, const struct inv_vm *vm)
+{
+	agent_notify_vm_state(vm);
 }
 
 int main(int argc, char **argv)
@@ -69,32 +109,37 @@ int main(int argc, char **argv)
 
 	agent_init("vsacctd", opt.agentx_socket);
 	struct conf *conf = read_conf(opt.conf_path);
-	struct inventory *inv = inventory_new(conf, loop_mono_usec());
-	struct engine *eng = inv ? engine_new(inv, conf->capture_buffer) : NULL;
-	struct mib *mib = inv ? mib_new(inv, agent_clock) : NULL;
-	if (!eng || !mib) {
+	if (!conf)
+		return EX_CONFIG;
+	struct daemon_state d = { .conf_path = opt.conf_path };
+	d.eng = engine_new(conf, loop_mono_usec());
+	if (!d.eng)
+		return EX_OSERR;
+	d.mib = mib_new(engine_inventory(d.eng), agent_clock);
+	if (!d.mib) {
 		log_warnx("out of memory");
 		return EX_OSERR;
 	}
+	d.generation = engine_generation(d.eng);
+	engine_on_vm_state(d.eng, daemon_vm_state, NULL);
 	if (!opt.foreground && daemon_detach() < 0)
 		return EX_OSERR;
 	if (opt.pid_path && daemon_pidfile_write(opt.pid_path) < 0)
 		return EX_OSERR;
 	daemon_signals();
-	if (agent_start(conf, mib) < 0)
+	if (agent_start(engine_conf(d.eng), d.mib) < 0)
 		return EX_SOFTWARE;
-	log_info("started: %zu networks, %zu VMs", inventory_net_count(inv),
-		 inventory_vm_count(inv));
+	log_info("started: %zu networks, %zu VMs", inventory_net_count(engine_inventory(d.eng)),
+		 inventory_vm_count(engine_inventory(d.eng)));
 
-	int rc = loop_run(eng, &agent_loop_client, &daemon_stop);
+	struct loop_client client = { daemon_pollfds, daemon_handle, &d };
+	int rc = loop_run(d.eng, &client, &daemon_stop);
 
 	log_info("stopping");
 	agent_stop();
 	if (opt.pid_path)
 		daemon_pidfile_remove(opt.pid_path);
-	mib_free(mib);
-	engine_free(eng);
-	inventory_free(inv);
-	conf_free(conf);
+	mib_free(d.mib);
+	engine_free(d.eng);
 	return rc < 0 ? EX_OSERR : 0;
 }

@@ -316,6 +316,35 @@ struct mibtable *mib_table(struct mib *mib, enum mib_table_id id)
 	return &mib->tables[id];
 }
 
+netsnmp_variable_list *mib_vm_state_change(const struct inv_vm *vm)
+{
+	static const oid snmp_trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
+	oid notification[MAX_OID_LEN], name[MAX_OID_LEN], state[MAX_OID_LEN];
+	memcpy(notification, mib_root, mib_root_len * sizeof(oid));
+	notification[mib_root_len] = 0;
+	notification[mib_root_len + 1] = 1;
+	/* vsVmName.i and vsVmState.i: entry .1.2.1, columns 2 and 4. */
+	static const oid entry[] = { 1, 2, 1 };
+	memcpy(name, mib_root, mib_root_len * sizeof(oid));
+	memcpy(name + mib_root_len, entry, sizeof entry);
+	memcpy(state, name, (mib_root_len + 3) * sizeof(oid));
+	name[mib_root_len + 3] = VM_NAME;
+	state[mib_root_len + 3] = VM_STATE;
+	name[mib_root_len + 4] = state[mib_root_len + 4] = vm->index;
+	size_t len = mib_root_len + 5;
+
+	netsnmp_variable_list *vars = NULL;
+	long value = vm->state;
+	if (!snmp_varlist_add_variable(&vars, snmp_trap_oid, OID_LENGTH(snmp_trap_oid), ASN_OBJECT_ID,
+				       notification, (mib_root_len + 2) * sizeof(oid)) ||
+	    !snmp_varlist_add_variable(&vars, name, len, ASN_OCTET_STR, vm->name, strlen(vm->name)) ||
+	    !snmp_varlist_add_variable(&vars, state, len, ASN_INTEGER, &value, sizeof value)) {
+		snmp_free_varbind(vars);
+		return NULL;
+	}
+	return vars;
+}
+
 int mib_register(struct mib *mib)
 {
 	for (int i = 0; i < MIB_NTABLES; i++)

@@ -58,6 +58,11 @@ int mib_refresh(struct mib *mib, struct inventory *inv);
 /* The table served for id: what tests query and mib_register registers. */
 struct mibtable *mib_table(struct mib *mib, enum mib_table_id id);
 
+/* The varbinds of vsVmStateChange for vm, snmpTrapOID.0 first (the agent
+ * adds sysUpTime.0): to be freed with snmp_free_varbind. NULL when out of
+ * memory. */
+netsnmp_variable_list *mib_vm_state_change(const struct inv_vm *vm);
+
 /* Registers every table with the agent. Returns 0 or -1. */
 int mib_register(struct mib *mib);
 

@@ -77,7 +77,6 @@ static void dump(struct inventory *inv, const char *out)
 
 struct tally {
 	struct engine *eng;
-	struct inventory *inv;
 	const char *out;
 };
 
@@ -93,7 +92,7 @@ static void tally_handle(void *ctx, const struct pollfd *fds, size_t n)
 		return;
 	dump_requested = 0;
 	engine_drain(t->eng);
-	dump(t->inv, t->out);
+	dump(engine_inventory(t->eng), t->out);
 }
 
 int main(int argc, char **argv)
@@ -120,8 +119,9 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	struct tally t = { .out = out };
-	t.inv = inventory_new(conf, loop_mono_usec());
-	t.eng = engine_new(t.inv, conf->capture_buffer);
+	t.eng = engine_new(conf, loop_mono_usec());
+	if (!t.eng)
+		return 1;
 	daemon_signals();
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigaction(SIGUSR1, &sa, NULL);
@@ -129,9 +129,7 @@ int main(int argc, char **argv)
 	struct loop_client client = { tally_pollfds, tally_handle, &t };
 	int rc = loop_run(t.eng, &client, &daemon_stop);
 	engine_drain(t.eng);
-	dump(t.inv, out);
+	dump(engine_inventory(t.eng), out);
 	engine_free(t.eng);
-	inventory_free(t.inv);
-	conf_free(conf);
 	return rc < 0 ? 1 : 0;
 }

@@ -16,7 +16,7 @@ lab_init bridges
 lab_hypervisor
 br=${LAB_PREFIX}br0
 conf=$LAB_DIR/vsacctd.conf
-printf '%s\n' "network lan0 $br" "vm vm1" "vnic vm1 52:54:00:00:00:01" "vm vm2" "vnic vm2 52:54:00:00:00:02" >"$conf"
+printf '%s\n' "stateDir $LAB_DIR/state" "network lan0 $br" "vm vm1" "vnic vm1 52:54:00:00:00:01" "vm vm2" "vnic vm2 52:54:00:00:00:02" >"$conf"
 
 out=$LAB_DIR/tally.out
 tally_pid=$(lab_bg tally ip netns exec "$LAB_HV" "$builddir/tests/tally" -c "$conf" -o "$out")

@@ -24,6 +24,7 @@ vmlab_conf() {
     local file=$1 i
     shift
     {
+        echo "stateDir $LAB_DIR/state"
         echo "network lan0 $VMLAB_BRIDGE"
         for i in 1 2 3; do
             echo "vm vm$i"

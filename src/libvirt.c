@@ -1,0 +1,359 @@
+#include "libvirt.h"
+
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <libxml/xmlerror.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "log.h"
+
+/* A status file is tens of KiB; anything near this is not one. */
+#define LIBVIRT_MAX_STATUS (4u << 20)
+
+/* Options: no network, no DTD loading, no entity substitution (a status
+ * file has no DOCTYPE; one that does is refused after parsing), and no
+ * messages on stderr: the error is taken from the context instead. */
+#define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
+
+/* libvirt's virDomainRunningReason strings that mean the guest did not just
+ * carry on: it was booted, or restored from a save file or a snapshot.
+ * "wakeup" (S3 resume: same process, same taps), "unpaused", "migrated",
+ * "migration canceled", "save canceled", "crashed", "post-copy"… continue
+ * a guest that already ran. */
+static const char *const fresh_reasons[] = { "booted", "restored", "from snapshot" };
+
+static void set_error(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static void set_error(char *err, size_t errlen, const char *fmt, ...)
+{
+	if (!err || errlen == 0)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+}
+
+/* Copies text for a message: at most 64 characters, anything but visible
+ * ASCII and space as '?', so a hostile file cannot forge log lines. */
+static const char *printable(const char *s, char out[68])
+{
+	size_t i = 0;
+	for (; s[i] && i < 64; i++)
+		out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+	if (s[i])
+		out[i++] = '~';
+	out[i] = '\0';
+	return out;
+}
+
+static bool is_element(const xmlNode *n, const char *name)
+{
+	/* Our elements carry no namespace: a <name> from someone's metadata
+	 * namespace is not the domain's name. */
+	return n->type == XML_ELEMENT_NODE && n->ns == NULL &&
+	       !strcmp((const char *)n->name, name);
+}
+
+static const xmlNode *first_child(const xmlNode *parent, const char *name)
+{
+	for (const xmlNode *n = parent->children; n; n = n->next)
+		if (is_element(n, name))
+			return n;
+	return NULL;
+}
+
+static const xmlNode *next_sibling(const xmlNode *node, const char *name)
+{
+	for (const xmlNode *n = node->next; n; n = n->next)
+		if (is_element(n, name))
+			return n;
+	return NULL;
+}
+
+/* An attribute's value (no namespace), or NULL. Read from the tree in
+ * place, nothing to free: without a DTD (refused) an attribute's value is
+ * one text node, character and predefined entity references resolved. */
+static const char *attr(const xmlNode *n, const char *name)
+{
+	for (const xmlAttr *a = n->properties; a; a = a->next) {
+		if (a->ns || strcmp((const char *)a->name, name) != 0)
+			continue;
+		if (!a->children)
+			return "";
+		if (a->children->type != XML_TEXT_NODE || !a->children->content)
+			return NULL;
+		return (const char *)a->children->content;
+	}
+	return NULL;
+}
+
+/* The element's text into out (size bytes). Returns 0, or -1 when it is
+ * longer, or holds anything but text (elements, entity references). */
+static int text(const xmlNode *n, char *out, size_t size)
+{
+	size_t len = 0;
+	out[0] = '\0';
+	for (const xmlNode *c = n->children; c; c = c->next) {
+		if (c->type == XML_COMMENT_NODE || c->type == XML_PI_NODE)
+			continue;
+		if (c->type != XML_TEXT_NODE && c->type != XML_CDATA_SECTION_NODE)
+			return -1;
+		size_t add = strlen((const char *)c->content);
+		if (add >= size - len)
+			return -1;
+		memcpy(out + len, c->content, add + 1);
+		len += add;
+	}
+	return 0;
+}
+
+/* vsVmName is a DisplayString, and the configuration takes the same names:
+ * 1..255 visible ASCII characters, no blanks. libvirt allows more (spaces,
+ * UTF-8); such a domain is refused with a message rather than renamed, as a
+ * rename could collide with another VM's name. */
+static bool valid_name(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CONF_NAME_MAX)
+		return false;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e)
+			return false;
+	return true;
+}
+
+/* 8-4-4-4-12 hex digits, as libvirt writes it. */
+static bool valid_uuid(const char *s)
+{
+	if (strlen(s) != CONF_UUID_LEN)
+		return false;
+	for (int i = 0; i < CONF_UUID_LEN; i++) {
+		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+		char c = s[i];
+		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+		if (dash ? c != '-' : !hex)
+			return false;
+	}
+	return true;
+}
+
+/* A name the kernel could give a network device (dev_valid_name). */
+static bool valid_ifname(const char *s)
+{
+	size_t n = strlen(s);
+	if (n == 0 || n > CONF_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
+		return false;
+	for (; *s; s++)
+		if (*s < 0x21 || *s > 0x7e || *s == '/' || *s == ':')
+			return false;
+	return true;
+}
+
+/* Copies a device name, or leaves "" when there is none or it could not be
+ * a Linux network device (vhost-user port names, say): such a device is
+ * nothing a capture or a link event could find anyway. */
+static void copy_ifname(char dst[CONF_IFNAME_MAX + 1], const char *src)
+{
+	dst[0] = '\0';
+	if (src && valid_ifname(src))
+		strcpy(dst, src);
+}
+
+/* The bridge an interface sits on. type='bridge': <source bridge=>.
+ * type='network': the status file keeps what the network handed out in
+ * <actual type=…><source bridge=…/></actual> (a bridge for actual types
+ * network and bridge; macvtap or hostdev networks have none); the public
+ * live XML puts it in <source network=… bridge=…> instead: both are read. */
+static const char *iface_bridge(const xmlNode *iface)
+{
+	const char *type = attr(iface, "type");
+	const xmlNode *source = first_child(iface, "source");
+	if (!type)
+		return NULL;
+	if (!strcmp(type, "bridge"))
+		return source ? attr(source, "bridge") : NULL;
+	if (strcmp(type, "network") != 0)
+		return NULL;
+	const xmlNode *actual = first_child(iface, "actual");
+	if (actual) {
+		const char *atype = attr(actual, "type");
+		const xmlNode *asource = first_child(actual, "source");
+		if (!atype || (strcmp(atype, "network") != 0 && strcmp(atype, "bridge") != 0))
+			return NULL;
+		return asource ? attr(asource, "bridge") : NULL;
+	}
+	return source ? attr(source, "bridge") : NULL;
+}
+
+static int parse_iface(const xmlNode *iface, size_t k, struct libvirt_iface *out,
+		       char *err, size_t errlen)
+{
+	char buf[68];
+	const xmlNode *mac = first_child(iface, "mac");
+	const char *addr = mac ? attr(mac, "address") : NULL;
+	if (!addr) {
+		set_error(err, errlen, "interface %zu has no <mac address=>", k + 1);
+		return -1;
+	}
+	/* libvirt refuses group addresses for a NIC; so do we: counting by
+	 * source MAC would make no sense. */
+	if (mac_parse(addr, out->mac) < 0 || mac_is_group(out->mac)) {
+		set_error(err, errlen, "interface %zu: '%s' is not a unicast MAC address",
+			  k + 1, printable(addr, buf));
+		return -1;
+	}
+	const xmlNode *target = first_child(iface, "target");
+	copy_ifname(out->target, target ? attr(target, "dev") : NULL);
+	copy_ifname(out->bridge, iface_bridge(iface));
+	return 0;
+}
+
+static int parse_domain(const xmlNode *root, struct libvirt_domain *dom, char *err,
+			size_t errlen)
+{
+	char buf[68];
+	const char *state = attr(root, "state");
+	if (!state) {
+		set_error(err, errlen, "<domstatus> has no state");
+		return -1;
+	}
+	const char *reason = attr(root, "reason");
+	dom->state = !strcmp(state, "running") ? LIBVIRT_RUNNING
+		   : !strcmp(state, "paused")  ? LIBVIRT_PAUSED
+					       : LIBVIRT_OTHER;
+	for (size_t i = 0; reason && dom->state == LIBVIRT_RUNNING &&
+			   i < sizeof fresh_reasons / sizeof *fresh_reasons; i++)
+		if (!strcmp(reason, fresh_reasons[i]))
+			dom->fresh_start = true;
+
+	const xmlNode *domain = first_child(root, "domain");
+	if (!domain) {
+		set_error(err, errlen, "<domstatus> holds no <domain>");
+		return -1;
+	}
+
+	const xmlNode *name = first_child(domain, "name");
+	char text_buf[CONF_NAME_MAX + 2];
+	if (!name) {
+		set_error(err, errlen, "the domain has no <name>");
+		return -1;
+	}
+	if (text(name, text_buf, sizeof text_buf) < 0 || !valid_name(text_buf)) {
+		set_error(err, errlen,
+			  "domain name '%s' is not 1 to %d visible ASCII characters without blanks",
+			  printable(text_buf, buf), CONF_NAME_MAX);
+		return -1;
+	}
+	strcpy(dom->name, text_buf);
+
+	const xmlNode *uuid = first_child(domain, "uuid");
+	if (uuid) {
+		if (text(uuid, text_buf, sizeof text_buf) < 0 || !valid_uuid(text_buf)) {
+			set_error(err, errlen, "domain %s: '%s' is not a UUID", dom->name,
+				  printable(text_buf, buf));
+			return -1;
+		}
+		for (int i = 0; i < CONF_UUID_LEN; i++)
+			dom->uuid[i] = (char)(text_buf[i] >= 'A' && text_buf[i] <= 'F'
+						      ? text_buf[i] - 'A' + 'a'
+						      : text_buf[i]);
+		dom->uuid[CONF_UUID_LEN] = '\0';
+	}
+
+	const xmlNode *devices = first_child(domain, "devices");
+	size_t extra = 0;
+	for (const xmlNode *n = devices ? first_child(devices, "interface") : NULL; n;
+	     n = next_sibling(n, "interface")) {
+		if (dom->nifaces == LIBVIRT_MAX_IFACES) {
+			extra++;
+			continue;
+		}
+		if (parse_iface(n, dom->nifaces, &dom->ifaces[dom->nifaces], err, errlen) < 0) {
+			/* Name the domain: the caller only knows the file. */
+			char inner[256];
+			snprintf(inner, sizeof inner, "%s", err ? err : "");
+			set_error(err, errlen, "domain %s: %s", dom->name, inner);
+			return -1;
+		}
+		dom->nifaces++;
+	}
+	if (extra)
+		log_warnx("domain %s: %zu interfaces beyond the first %d ignored", dom->name,
+			  extra, LIBVIRT_MAX_IFACES);
+	return 0;
+}
+
+static void init_parser(void)
+{
+	/* One thread (DESIGN §2), so a flag is enough; xmlInitParser sets up
+	 * libxml2's globals, which must happen before any parse. */
+	static bool done;
+	if (!done) {
+		xmlInitParser();
+		done = true;
+	}
+}
+
+int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom,
+			 char *err, size_t errlen)
+{
+	memset(dom, 0, sizeof *dom);
+	set_error(err, errlen, "%s", "");
+	if (!xml || len == 0) {
+		set_error(err, errlen, "empty");
+		return -1;
+	}
+	if (len > LIBVIRT_MAX_STATUS) {
+		set_error(err, errlen, "larger than %u bytes", LIBVIRT_MAX_STATUS);
+		return -1;
+	}
+	/* libxml2 takes a NUL for the end of the text; no XML holds one. */
+	if (memchr(xml, '\0', len)) {
+		set_error(err, errlen, "holds a NUL byte: not XML");
+		return -1;
+	}
+	init_parser();
+
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		set_error(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = -1;
+	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, PARSE_OPTIONS);
+	if (!doc) {
+		const xmlError *e = xmlCtxtGetLastError(ctxt);
+		char msg[256];
+		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not XML");
+		msg[strcspn(msg, "\n")] = '\0';
+		if (e && e->line > 0)
+			set_error(err, errlen, "not well-formed XML: line %d: %s", e->line, msg);
+		else
+			set_error(err, errlen, "not well-formed XML: %s", msg);
+		goto out;
+	}
+	/* libvirt never writes a DOCTYPE; refusing one leaves no entity to
+	 * expand (billion laughs) or to fetch (external entities). */
+	if (doc->intSubset || doc->extSubset) {
+		set_error(err, errlen, "has a DOCTYPE, which a status file never has");
+		goto out;
+	}
+	const xmlNode *root = xmlDocGetRootElement(doc);
+	if (!root || !is_element(root, "domstatus")) {
+		char buf[68];
+		set_error(err, errlen, "the root element is <%s>, not <domstatus>",
+			  root ? printable((const char *)root->name, buf) : "");
+		goto out;
+	}
+	rc = parse_domain(root, dom, err, errlen);
+out:
+	if (rc < 0)
+		memset(dom, 0, sizeof *dom);
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return rc;
+}

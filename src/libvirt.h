@@ -1,0 +1,57 @@
+/*
+ * libvirt: what libvirt's runtime status files say of a running domain.
+ *
+ * libvirt's QEMU driver keeps one file per running domain in its runtime
+ * directory (/run/libvirt/qemu/NAME.xml): a <domstatus state= reason=>
+ * element wrapping the live <domain> definition, in which each interface
+ * has its MAC, its host-side device (<target dev=>) and its bridge
+ * (<source bridge=>; for type='network' the status file names the
+ * network's bridge in <actual><source bridge=>, the live XML as
+ * <source network= bridge=>). Parsed with libxml2, no libvirt needed.
+ */
+#ifndef VS_LIBVIRT_H
+#define VS_LIBVIRT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "conf.h"
+#include "mac.h"
+
+#define LIBVIRT_MAX_IFACES 64 /* more are ignored (logged) */
+
+enum libvirt_state {
+	LIBVIRT_RUNNING,
+	LIBVIRT_PAUSED,
+	LIBVIRT_OTHER, /* blocked, shutdown in progress, crashed, pmsuspended… */
+};
+
+struct libvirt_iface {
+	uint8_t mac[MAC_LEN];
+	char target[CONF_IFNAME_MAX + 1]; /* host-side device, "" if none */
+	char bridge[CONF_IFNAME_MAX + 1]; /* "" if not on a bridge */
+};
+
+struct libvirt_domain {
+	char name[CONF_NAME_MAX + 1];
+	char uuid[CONF_UUID_LEN + 1]; /* lower case, "" if absent */
+	enum libvirt_state state;
+	/* The domain (re)started from nothing: booted, restored from a saved
+	 * state or from a snapshot — its counters restart. */
+	bool fresh_start;
+	struct libvirt_iface ifaces[LIBVIRT_MAX_IFACES];
+	size_t nifaces;
+};
+
+/*
+ * Parses one status file's text. Returns 0, or -1 with a message in err
+ * (errlen bytes) for anything that is not a well-formed status file with a
+ * valid domain name: malformed XML, no <domstatus>, a name or UUID or MAC
+ * that is not valid (names follow vsacctd.conf's rule: 1..255 visible
+ * ASCII characters, no blanks). No I/O but a warning logged when a domain
+ * has more than LIBVIRT_MAX_IFACES interfaces.
+ */
+int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom,
+			 char *err, size_t errlen);
+
+#endif
