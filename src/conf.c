@@ -8,6 +8,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "fileio.h"
+
 #define MAX_WORDS 8
 
 struct line_ctx {
@@ -356,23 +358,14 @@ int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
 int conf_parse_file(struct conf *conf, const char *path, struct conf_error *err)
 {
 	struct line_ctx ctx = { path, 0, "", err };
-	FILE *fp = fopen(path, "r");
-	if (!fp)
-		return fail(&ctx, "cannot open: %s", strerror(errno));
-	char *text = NULL;
-	size_t size = 0;
-	FILE *mem = open_memstream(&text, &size);
-	char chunk[8192];
-	size_t got;
-	while (mem && (got = fread(chunk, 1, sizeof chunk, fp)) > 0)
-		fwrite(chunk, 1, got, mem);
-	int read_error = ferror(fp);
-	fclose(fp);
-	if (!mem || fclose(mem) != 0 || read_error) {
-		free(text);
-		return fail(&ctx, "cannot read: %s", strerror(errno ? errno : EIO));
-	}
-	int rc = conf_parse_buffer(conf, path, text, size, err);
+	char *text;
+	size_t len;
+	/* A configuration is lines of at most CONF_LINE_MAX: 64 MiB is plenty
+	 * for 100,000 VMs and keeps a wrong path from eating memory. */
+	if (fileio_read(path, 64u << 20, &text, &len) < 0)
+		return fail(&ctx, "cannot %s: %s", errno == ENOENT || errno == EACCES ? "open" : "read",
+			    strerror(errno));
+	int rc = conf_parse_buffer(conf, path, text, len, err);
 	free(text);
 	return rc;
 }

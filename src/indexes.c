@@ -20,6 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
+
 #define NAME_MAX_LEN 255
 #define TOP_INDEX 2147483647u
 #define VNIC_TOP_INDEX 65535u
@@ -619,58 +621,6 @@ int indexes_parse(struct indexes *map, const char *text, size_t len, char *err, 
 
 /* ---- files ---- */
 
-/* The whole file into a malloc'd buffer. */
-static int read_all(int fd, char **textp, size_t *lenp)
-{
-	struct stat st;
-	if (fstat(fd, &st) < 0)
-		return -1;
-	/* A FIFO or device would block or never end. */
-	if (!S_ISREG(st.st_mode)) {
-		errno = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-		return -1;
-	}
-	/* /proc files say 0: the size is a hint, EOF is the truth. */
-	size_t cap = 4096;
-	if (st.st_size > 0 && (uint64_t)st.st_size < FILE_MAX_LEN)
-		cap = (size_t)st.st_size + 1;
-	size_t len = 0;
-	char *text = malloc(cap);
-	if (!text)
-		return -1;
-	for (;;) {
-		if (len == cap) {
-			if (cap > FILE_MAX_LEN) {
-				free(text);
-				errno = EFBIG;
-				return -1;
-			}
-			char *t = realloc(text, cap * 2);
-			if (!t) {
-				free(text);
-				return -1;
-			}
-			text = t;
-			cap *= 2;
-		}
-		ssize_t n = read(fd, text + len, cap - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			int e = errno;
-			free(text);
-			errno = e;
-			return -1;
-		}
-		if (n == 0)
-			break;
-		len += (size_t)n;
-	}
-	*textp = text;
-	*lenp = len;
-	return 0;
-}
-
 struct indexes *indexes_load(const char *path, char *err, size_t errlen)
 {
 	if (err && errlen)
@@ -678,16 +628,12 @@ struct indexes *indexes_load(const char *path, char *err, size_t errlen)
 	struct indexes *map = indexes_new();
 	if (!map)
 		return NULL;
-	/* O_NONBLOCK: opening a FIFO must not hang the daemon. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-	if (fd < 0 && errno == ENOENT)
-		return map;
 	char *text = NULL;
 	size_t len = 0;
-	int rc = fd < 0 ? -1 : read_all(fd, &text, &len);
+	int rc = fileio_read(path, FILE_MAX_LEN, &text, &len);
 	int e = errno;
-	if (fd >= 0)
-		close(fd);
+	if (rc < 0 && e == ENOENT)
+		return map;
 	if (rc < 0) {
 		if (e == ENOMEM) {
 			indexes_free(map);
@@ -737,21 +683,9 @@ static int write_entries(const struct indexes *map, FILE *f)
 }
 
 /* Makes the rename itself durable. */
-static int fsync_dir(const char *path)
+static int write_map(FILE *f, void *ctx)
 {
-	const char *slash = strrchr(path, '/');
-	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
-	if (!dir)
-		return -1;
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	free(dir);
-	if (fd < 0)
-		return -1;
-	int rc = fsync(fd);
-	int e = errno;
-	close(fd);
-	errno = e;
-	return rc;
+	return write_entries(ctx, f);
 }
 
 int indexes_save(struct indexes *map, const char *path)
@@ -760,45 +694,8 @@ int indexes_save(struct indexes *map, const char *path)
 		errno = EINVAL;
 		return -1;
 	}
-	size_t plen = strlen(path);
-	char *tmp = malloc(plen + sizeof ".XXXXXX");
-	if (!tmp)
-		return -1;
-	memcpy(tmp, path, plen);
-	memcpy(tmp + plen, ".XXXXXX", sizeof ".XXXXXX");
-	/* Same directory as path: rename is atomic only within a filesystem. */
-	int fd = mkstemp(tmp);
-	if (fd < 0) {
-		int e = errno;
-		free(tmp);
-		errno = e;
-		return -1;
-	}
-	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
-	FILE *f = fdopen(fd, "w");
-	int e = 0;
-	if (!f) {
-		e = errno;
-		close(fd);
-	} else {
-		errno = 0; /* stdio may fail without saying why */
-		if (write_entries(map, f) < 0 || fflush(f) == EOF || fsync(fd) < 0)
-			e = errno ? errno : EIO;
-		if (fclose(f) == EOF && !e)
-			e = errno ? errno : EIO;
-	}
-	if (!e && rename(tmp, path) < 0)
-		e = errno;
-	if (e) {
-		unlink(tmp);
-		free(tmp);
-		errno = e;
-		return -1;
-	}
-	free(tmp);
-	/* The new file is in place already; the caller may retry, so the map
-	 * stays dirty. */
-	if (fsync_dir(path) < 0)
+	/* On failure the map stays dirty: the caller saves again later. */
+	if (fileio_write_atomic(path, write_map, map) < 0)
 		return -1;
 	map->dirty = false;
 	return 0;

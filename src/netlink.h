@@ -28,13 +28,16 @@ struct link_info {
 
 /*
  * Parses one rtnetlink message of len bytes. Returns 1 when it is a link
- * message (info filled), 0 for any other message, -1 when malformed
- * (truncated header or attributes). Pure: reads only within len.
+ * message (info filled; name "" when the message carries none), 0 for any
+ * other message — including AF_BRIDGE link messages, whose DELLINK means a
+ * port left its bridge, not that the interface is gone — and -1 when
+ * malformed (truncated header or attributes). Pure: reads only within len.
  */
 int netlink_parse_link(const struct nlmsghdr *msg, size_t len, struct link_info *info);
 
-/* Called for each interface whose state (existence, up, master, ifindex)
- * changed. */
+/* Called for each interface whose state (existence, up, ifindex, or the
+ * name of its master: a bridge appearing, renamed or gone reports its
+ * ports too) changed; after lost events a name may be reported twice. */
 typedef void (*netlink_changed_fn)(void *ctx, const char *ifname);
 
 struct netlink;
@@ -46,7 +49,8 @@ void netlink_close(struct netlink *nl);
 int netlink_fd(const struct netlink *nl);
 
 /* Reads everything pending without blocking; returns the number of
- * messages applied, or -1 on a socket error other than EAGAIN. */
+ * messages applied, or -1 on a socket error other than EAGAIN. changed may
+ * be NULL. */
 int netlink_read(struct netlink *nl, netlink_changed_fn changed, void *ctx);
 
 /* What is known of interface ifname: exists, up, ifindex and the name of

@@ -1,0 +1,121 @@
+#include "fileio.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+int fileio_read(const char *path, size_t max, char **text, size_t *len)
+{
+	/* O_NONBLOCK: opening a FIFO must not hang the daemon. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	struct stat st;
+	int e = 0;
+	char *buf = NULL;
+	size_t n = 0;
+	if (fstat(fd, &st) < 0)
+		e = errno;
+	else if (!S_ISREG(st.st_mode))
+		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
+	else if ((size_t)st.st_size > max)
+		e = EFBIG;
+	else if (!(buf = malloc(max < (size_t)st.st_size + 1 ? max + 1 : (size_t)st.st_size + 1)))
+		e = ENOMEM;
+	/* Read to the end, not to st_size: the file may be growing. */
+	size_t cap = buf ? (size_t)st.st_size + 1 : 0;
+	while (!e) {
+		if (n == cap - 1) {
+			if (cap > max) {
+				e = EFBIG;
+				break;
+			}
+			char *grown = realloc(buf, cap * 2 > max + 1 ? max + 1 : cap * 2);
+			if (!grown) {
+				e = ENOMEM;
+				break;
+			}
+			buf = grown;
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+		}
+		ssize_t got = read(fd, buf + n, cap - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			e = errno;
+		else if (got == 0)
+			break;
+		else
+			n += (size_t)got;
+	}
+	close(fd);
+	if (e) {
+		free(buf);
+		errno = e;
+		return -1;
+	}
+	buf[n] = '\0';
+	*text = buf;
+	*len = n;
+	return 0;
+}
+
+static int fsync_dir_of(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	char *dir = slash ? strndup(path, slash == path ? 1 : (size_t)(slash - path)) : strdup(".");
+	if (!dir)
+		return -1;
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	free(dir);
+	if (fd < 0)
+		return -1;
+	int rc = fsync(fd);
+	int e = errno;
+	close(fd);
+	errno = e;
+	return rc;
+}
+
+int fileio_write_atomic(const char *path, int (*write)(FILE *fp, void *ctx), void *ctx)
+{
+	size_t plen = strlen(path);
+	char *tmp = malloc(plen + sizeof ".XXXXXX");
+	if (!tmp)
+		return -1;
+	memcpy(tmp, path, plen);
+	memcpy(tmp + plen, ".XXXXXX", sizeof ".XXXXXX");
+	int fd = mkstemp(tmp);
+	if (fd < 0) {
+		int e = errno;
+		free(tmp);
+		errno = e;
+		return -1;
+	}
+	(void)fcntl(fd, F_SETFD, FD_CLOEXEC);
+	FILE *fp = fdopen(fd, "w");
+	int e = 0;
+	if (!fp) {
+		e = errno;
+		close(fd);
+	} else {
+		errno = 0; /* stdio may fail without saying why */
+		if (write(fp, ctx) < 0 || fflush(fp) == EOF || fsync(fd) < 0)
+			e = errno ? errno : EIO;
+		if (fclose(fp) == EOF && !e)
+			e = errno ? errno : EIO;
+	}
+	if (!e && rename(tmp, path) < 0)
+		e = errno;
+	if (e)
+		unlink(tmp);
+	free(tmp);
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return fsync_dir_of(path);
+}
