@@ -78,15 +78,25 @@ int agent_start(const struct conf *conf, struct mib *mib)
 	return 0;
 }
 
-void agent_notify_vm_state(const struct inv_vm *vm)
+/* Sends a notification's varbinds (NULL: out of memory) through the master. */
+static void agent_send(netsnmp_variable_list *vars, const char *what)
 {
-	netsnmp_variable_list *vars = mib_vm_state_change(vm);
 	if (!vars) {
-		log_warnx("VM %s: out of memory for vsVmStateChange", vm->name);
+		log_warnx("out of memory for %s", what);
 		return;
 	}
 	send_v2trap(vars);
 	snmp_free_varbind(vars);
+}
+
+void agent_notify_vm_state(const struct inv_vm *vm)
+{
+	agent_send(mib_vm_state_change(vm), "vsVmStateChange");
+}
+
+void agent_notify_capture_loss(const struct inv_net *net)
+{
+	agent_send(mib_capture_loss(net), "vsNetCaptureLoss");
 }
 
 void agent_stop(void)

@@ -37,8 +37,10 @@ extern const struct loop_client agent_loop_client;
 
 void agent_stop(void);
 
-/* Sends vsVmStateChange for vm through the master (to its trap sinks). */
+/* Send vsVmStateChange / vsNetCaptureLoss through the master (to its trap
+ * sinks). */
 void agent_notify_vm_state(const struct inv_vm *vm);
+void agent_notify_capture_loss(const struct inv_net *net);
 
 /* The clocks for mib: the master's sysUpTime, monotonic and wall time. */
 void agent_clock(struct mib_clock *now);

@@ -41,6 +41,7 @@ struct conf *conf_new(void)
 	if (conf) {
 		conf->capture_buffer = CONF_DEFAULT_CAPTURE_BUFFER;
 		strcpy(conf->state_dir, CONF_DEFAULT_STATE_DIR);
+		conf->save_interval = CONF_DEFAULT_SAVE_INTERVAL;
 	}
 	return conf;
 }
@@ -245,6 +246,19 @@ static int parse_state_dir(struct conf *conf, const struct line_ctx *ctx, char *
 	return parse_path(ctx, args[0], conf->state_dir, "a directory");
 }
 
+static int parse_save_interval(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "saveInterval SECONDS") < 0)
+		return -1;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(args[0], &end, 10);
+	if (args[0][0] < '0' || args[0][0] > '9' || *end || errno || n < 1 || n > 86400)
+		return fail(ctx, "'%.64s' is not a number of seconds from 1 to 86400", args[0]);
+	conf->save_interval = (unsigned)n;
+	return 0;
+}
+
 static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
 	if (want_args(ctx, nargs, 1, 2, "discover libvirt [DIR]") < 0)
@@ -277,6 +291,7 @@ static const struct {
 	{ "vnic", parse_vnic },
 	{ "captureBuffer", parse_capture_buffer },
 	{ "stateDir", parse_state_dir },
+	{ "saveInterval", parse_save_interval },
 	{ "discover", parse_discover },
 };
 

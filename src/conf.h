@@ -32,6 +32,7 @@
 #define CONF_MIN_CAPTURE_BUFFER (256u << 10)
 #define CONF_MAX_CAPTURE_BUFFER (1u << 30)
 #define CONF_DEFAULT_STATE_DIR "/var/lib/vsacct"
+#define CONF_DEFAULT_SAVE_INTERVAL 60 /* seconds */
 #define CONF_DEFAULT_LIBVIRT_DIR "/run/libvirt/qemu"
 
 struct conf_network {
@@ -76,7 +77,8 @@ struct conf {
 	size_t n_foreign;
 
 	size_t capture_buffer; /* bytes of kernel ring per bridge */
-	char state_dir[CONF_PATH_MAX];   /* indexes (and counters) live here */
+	char state_dir[CONF_PATH_MAX];   /* indexes and counters live here */
+	unsigned save_interval;          /* seconds between saves of the counters */
 	char libvirt_dir[CONF_PATH_MAX]; /* "" unless 'discover libvirt' */
 };
 

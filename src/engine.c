@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "capture.h"
+#include "counters.h"
 #include "discover.h"
 #include "indexes.h"
 #include "lifecycle.h"
@@ -19,6 +20,8 @@ struct engine_net {
 	struct engine *eng;
 	struct inv_net *net;
 	struct capture *cap;
+	uint64_t drops_told;   /* vsNetCaptureDrops at the last vsNetCaptureLoss */
+	int64_t told_at_usec;  /* when that was; 0: never */
 };
 
 /* A domain discovery knows, kept after its status file is gone so that
@@ -41,10 +44,15 @@ struct engine {
 	size_t nknown;
 	struct indexes *indexes;
 	char indexes_path[CONF_PATH_MAX + 16];
+	char counters_path[CONF_PATH_MAX + 16];
+	int64_t next_save_usec;
+	bool save_failing; /* logged once until a save works again */
 	struct hostif_info *obs; /* scratch, one per vNIC of the largest VM */
 	size_t obs_len;
 	engine_vm_fn on_vm_state;
 	void *on_vm_state_ctx;
+	engine_net_fn on_capture_loss;
+	void *on_capture_loss_ctx;
 	bool started; /* past the first build: state changes are news */
 };
 
@@ -120,6 +128,8 @@ static int engine_rebind(struct engine *eng, struct inventory *inv)
 				en->cap = old->cap;
 				old->cap = NULL;
 				capture_set_ctx(en->cap, en);
+				en->drops_told = old->drops_told;
+				en->told_at_usec = old->told_at_usec;
 			}
 		}
 		if (!en->cap)
@@ -226,6 +236,7 @@ static void engine_open_state(struct engine *eng)
 	if (mkdir(dir, 0750) < 0 && errno != EEXIST)
 		log_warn("cannot create state directory %s", dir);
 	snprintf(eng->indexes_path, sizeof eng->indexes_path, "%s/indexes", dir);
+	snprintf(eng->counters_path, sizeof eng->counters_path, "%s/counters", dir);
 	char err[512] = "";
 	eng->indexes = indexes_load(eng->indexes_path, err, sizeof err);
 	if (*err) {
@@ -265,6 +276,12 @@ struct engine *engine_new(struct conf *conf, int64_t now_usec)
 	}
 	if (engine_rebuild(eng, now_usec) < 0)
 		goto fail;
+	/* Counting goes on from the last save; the rows' discontinuity times
+	 * (now) say that what passed meanwhile was not seen. */
+	char err[512] = "";
+	if (counters_load(eng->inv, eng->counters_path, err, sizeof err) < 0)
+		log_warnx("%s; counters start from 0", err);
+	eng->next_save_usec = now_usec + (int64_t)conf->save_interval * 1000000;
 	eng->started = true;
 	return eng;
 fail:
@@ -317,6 +334,28 @@ void engine_on_vm_state(struct engine *eng, engine_vm_fn fn, void *ctx)
 	eng->on_vm_state_ctx = ctx;
 }
 
+void engine_on_capture_loss(struct engine *eng, engine_net_fn fn, void *ctx)
+{
+	eng->on_capture_loss = fn;
+	eng->on_capture_loss_ctx = ctx;
+}
+
+/* Tells of new capture losses, at most once a ENGINE_LOSS_QUIET_USEC per
+ * network: a capture that drops under load must not flood the managers. */
+static void engine_check_loss(struct engine *eng, struct engine_net *en, int64_t mono_usec)
+{
+	uint64_t drops = en->net->acct.capture_drops;
+	if (drops <= en->drops_told ||
+	    (en->told_at_usec && mono_usec - en->told_at_usec < ENGINE_LOSS_QUIET_USEC))
+		return;
+	log_warnx("network %s: the capture lost %llu frames so far", en->net->name,
+		  (unsigned long long)drops);
+	en->drops_told = drops;
+	en->told_at_usec = mono_usec;
+	if (eng->on_capture_loss)
+		eng->on_capture_loss(eng->on_capture_loss_ctx, en->net);
+}
+
 size_t engine_pollfds(struct engine *eng, struct pollfd *fds, size_t max)
 {
 	size_t n = 0;
@@ -365,12 +404,32 @@ void engine_drain(struct engine *eng)
 		engine_read(&eng->nets[i]);
 }
 
+int engine_save(struct engine *eng)
+{
+	if (counters_save(eng->inv, eng->counters_path) < 0) {
+		if (!eng->save_failing)
+			log_warn("cannot save counters to %s (retried every %u s)", eng->counters_path,
+				 eng->conf->save_interval);
+		eng->save_failing = true;
+		return -1;
+	}
+	if (eng->save_failing)
+		log_info("counters saved to %s again", eng->counters_path);
+	eng->save_failing = false;
+	return 0;
+}
+
 int engine_timers(struct engine *eng, int64_t mono_usec, int64_t real_usec)
 {
+	if (mono_usec >= eng->next_save_usec) {
+		engine_save(eng);
+		eng->next_save_usec = mono_usec + (int64_t)eng->conf->save_interval * 1000000;
+	}
 	for (size_t i = 0; i < eng->nnets; i++) {
 		struct engine_net *en = &eng->nets[i];
 		capture_maintain(en->cap, mono_usec);
 		acct_count_drops(&en->net->acct, capture_take_drops(en->cap));
+		engine_check_loss(eng, en, mono_usec);
 		acct_net_tick(&en->net->acct, real_usec);
 		en->net->capture_state = (enum net_capture_state)capture_status(en->cap);
 	}

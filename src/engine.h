@@ -7,9 +7,9 @@
  * It owns no loop: the daemon's single poll() loop asks it for descriptors
  * and a timeout, and hands back what became readable.
  *
- * Lifecycle: engine_new(conf) → per loop: engine_pollfds, poll,
- * engine_handle, engine_timers → engine_reload(conf) on SIGHUP →
- * engine_free. The inventory may be rebuilt at any engine_handle or
+ * Lifecycle: engine_new(conf) (counters restored from the state directory)
+ * → per loop: engine_pollfds, poll, engine_handle, engine_timers →
+ * engine_reload(conf) on SIGHUP → engine_save, engine_free. The inventory may be rebuilt at any engine_handle or
  * engine_reload: readers check engine_generation.
  */
 #ifndef VS_ENGINE_H
@@ -27,8 +27,15 @@
 
 struct engine;
 
+/* At most one capture-loss report per network in this long. */
+#define ENGINE_LOSS_QUIET_USEC (60 * 1000000LL)
+
 /* Called after a VM's state changed (not at start-up). */
 typedef void (*engine_vm_fn)(void *ctx, const struct inv_vm *vm);
+
+/* Called when a network's capture lost frames since the last call, at most
+ * once in ENGINE_LOSS_QUIET_USEC per network. */
+typedef void (*engine_net_fn)(void *ctx, const struct inv_net *net);
 
 /*
  * Starts from conf (owned from now on): loads the indexes from its state
@@ -52,6 +59,7 @@ struct inventory *engine_inventory(const struct engine *eng);
 unsigned engine_generation(const struct engine *eng);
 
 void engine_on_vm_state(struct engine *eng, engine_vm_fn fn, void *ctx);
+void engine_on_capture_loss(struct engine *eng, engine_net_fn fn, void *ctx);
 
 /* Fills up to max pollfds with the engine's descriptors; returns how many. */
 size_t engine_pollfds(struct engine *eng, struct pollfd *fds, size_t max);
@@ -65,6 +73,11 @@ void engine_handle(struct engine *eng, const struct pollfd *fds, size_t n);
  * capture drops. Returns the milliseconds until it wants to run again.
  */
 int engine_timers(struct engine *eng, int64_t mono_usec, int64_t real_usec);
+
+/* Saves the counters to the state directory (also done every saveInterval
+ * seconds by engine_timers). Returns 0, or -1 (logged once until it works
+ * again). */
+int engine_save(struct engine *eng);
 
 /* Reads every open capture dry, whatever poll said: before the counters are
  * read, so that they include what the kernel holds. */

@@ -87,6 +87,11 @@ static void daemon_vm_state(void *ctx, const struct inv_vm *vm)
 	agent_notify_vm_state(vm);
 }
 
+static void daemon_capture_loss(void *ctx, const struct inv_net *net)
+{
+	agent_notify_capture_loss(net);
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -122,6 +127,7 @@ int main(int argc, char **argv)
 	}
 	d.generation = engine_generation(d.eng);
 	engine_on_vm_state(d.eng, daemon_vm_state, NULL);
+	engine_on_capture_loss(d.eng, daemon_capture_loss, NULL);
 	if (!opt.foreground && daemon_detach() < 0)
 		return EX_OSERR;
 	if (opt.pid_path && daemon_pidfile_write(opt.pid_path) < 0)
@@ -136,6 +142,8 @@ int main(int argc, char **argv)
 	int rc = loop_run(d.eng, &client, &daemon_stop);
 
 	log_info("stopping");
+	engine_drain(d.eng);
+	engine_save(d.eng);
 	agent_stop();
 	if (opt.pid_path)
 		daemon_pidfile_remove(opt.pid_path);

@@ -31,6 +31,14 @@ struct mib {
 	struct mibtable tables[MIB_NTABLES];
 };
 
+/* root.sub…, sub_len sub-identifiers long: the OID of an object. */
+static size_t mib_oid(oid *out, const oid *sub, size_t sub_len)
+{
+	memcpy(out, mib_root, mib_root_len * sizeof(oid));
+	memcpy(out + mib_root_len, sub, sub_len * sizeof(oid));
+	return mib_root_len + sub_len;
+}
+
 uint32_t mib_timestamp(const struct mib_clock *now, int64_t event_usec)
 {
 	if (event_usec > now->mono_usec)
@@ -206,9 +214,7 @@ static void define_table(struct mib *mib, enum mib_table_id id, const char *name
 {
 	struct mibtable *t = &mib->tables[id];
 	t->name = name;
-	memcpy(t->entry, mib_root, mib_root_len * sizeof(oid));
-	memcpy(t->entry + mib_root_len, sub, sub_len * sizeof(oid));
-	t->entry_len = mib_root_len + sub_len;
+	t->entry_len = mib_oid(t->entry, sub, sub_len);
 	t->min_column = min_col;
 	t->max_column = max_col;
 	t->index_len = index_len;
@@ -316,33 +322,51 @@ struct mibtable *mib_table(struct mib *mib, enum mib_table_id id)
 	return &mib->tables[id];
 }
 
-netsnmp_variable_list *mib_vm_state_change(const struct inv_vm *vm)
+/* snmpTrapOID.0 = root.0.number, then the two objects' instances. */
+static netsnmp_variable_list *notification(oid number, const oid *first, u_char first_type,
+					   const void *first_value, size_t first_len,
+					   const oid *second, u_char second_type,
+					   const void *second_value, size_t second_len)
 {
 	static const oid snmp_trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
-	oid notification[MAX_OID_LEN], name[MAX_OID_LEN], state[MAX_OID_LEN];
-	memcpy(notification, mib_root, mib_root_len * sizeof(oid));
-	notification[mib_root_len] = 0;
-	notification[mib_root_len + 1] = 1;
-	/* vsVmName.i and vsVmState.i: entry .1.2.1, columns 2 and 4. */
-	static const oid entry[] = { 1, 2, 1 };
-	memcpy(name, mib_root, mib_root_len * sizeof(oid));
-	memcpy(name + mib_root_len, entry, sizeof entry);
-	memcpy(state, name, (mib_root_len + 3) * sizeof(oid));
-	name[mib_root_len + 3] = VM_NAME;
-	state[mib_root_len + 3] = VM_STATE;
-	name[mib_root_len + 4] = state[mib_root_len + 4] = vm->index;
+	const oid which[] = { 0, number };
+	oid trap[MAX_OID_LEN];
+	size_t trap_len = mib_oid(trap, which, 2);
 	size_t len = mib_root_len + 5;
-
 	netsnmp_variable_list *vars = NULL;
-	long value = vm->state;
 	if (!snmp_varlist_add_variable(&vars, snmp_trap_oid, OID_LENGTH(snmp_trap_oid), ASN_OBJECT_ID,
-				       notification, (mib_root_len + 2) * sizeof(oid)) ||
-	    !snmp_varlist_add_variable(&vars, name, len, ASN_OCTET_STR, vm->name, strlen(vm->name)) ||
-	    !snmp_varlist_add_variable(&vars, state, len, ASN_INTEGER, &value, sizeof value)) {
+				       trap, trap_len * sizeof(oid)) ||
+	    !snmp_varlist_add_variable(&vars, first, len, first_type, first_value, first_len) ||
+	    !snmp_varlist_add_variable(&vars, second, len, second_type, second_value, second_len)) {
 		snmp_free_varbind(vars);
 		return NULL;
 	}
 	return vars;
+}
+
+netsnmp_variable_list *mib_vm_state_change(const struct inv_vm *vm)
+{
+	/* vsVmName.i and vsVmState.i */
+	const oid name_sub[] = { 1, 2, 1, VM_NAME, vm->index }, state_sub[] = { 1, 2, 1, VM_STATE, vm->index };
+	oid name[MAX_OID_LEN], state[MAX_OID_LEN];
+	mib_oid(name, name_sub, 5);
+	mib_oid(state, state_sub, 5);
+	long value = vm->state;
+	return notification(1, name, ASN_OCTET_STR, vm->name, strlen(vm->name),
+			    state, ASN_INTEGER, &value, sizeof value);
+}
+
+netsnmp_variable_list *mib_capture_loss(const struct inv_net *net)
+{
+	/* vsNetName.i and vsNetCaptureDrops.i */
+	const oid name_sub[] = { 1, 4, 1, NET_NAME, net->index }, drops_sub[] = { 1, 4, 1, NET_DROPS, net->index };
+	oid name[MAX_OID_LEN], drops[MAX_OID_LEN];
+	mib_oid(name, name_sub, 5);
+	mib_oid(drops, drops_sub, 5);
+	uint64_t d = net->acct.capture_drops;
+	struct counter64 c = { .high = d >> 32, .low = d & 0xffffffffu };
+	return notification(2, name, ASN_OCTET_STR, net->name, strlen(net->name),
+			    drops, ASN_COUNTER64, &c, sizeof c);
 }
 
 int mib_register(struct mib *mib)

@@ -63,6 +63,9 @@ struct mibtable *mib_table(struct mib *mib, enum mib_table_id id);
  * memory. */
 netsnmp_variable_list *mib_vm_state_change(const struct inv_vm *vm);
 
+/* The varbinds of vsNetCaptureLoss for net, likewise. */
+netsnmp_variable_list *mib_capture_loss(const struct inv_net *net);
+
 /* Registers every table with the agent. Returns 0 or -1. */
 int mib_register(struct mib *mib);
 

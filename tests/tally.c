@@ -130,6 +130,7 @@ int main(int argc, char **argv)
 	int rc = loop_run(t.eng, &client, &daemon_stop);
 	engine_drain(t.eng);
 	dump(engine_inventory(t.eng), out);
+	engine_save(t.eng);
 	engine_free(t.eng);
 	return rc < 0 ? 1 : 0;
 }
