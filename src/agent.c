@@ -9,13 +9,36 @@
 
 static const char *agent_app;
 static bool socket_from_command_line;
+static bool registration_refused;
+static unsigned int reregister_alarm;
 
 /* Net-SNMP's messages, through our logger. */
 static int agent_log(int major, int minor, void *serverarg, void *clientarg)
 {
 	const struct snmp_log_message *m = serverarg;
+	/* A master that has not yet noticed our previous run's death still
+	 * holds its registrations and refuses ours as duplicates; Net-SNMP
+	 * only says so in its log. */
+	if (!strncmp(m->msg, "registering pdu failed", 22))
+		registration_refused = true;
 	log_message(m->priority, m->msg);
 	return 0;
+}
+
+/* Registers everything afresh (what did get registered first goes, so
+ * nothing is refused as our own duplicate). */
+static void agent_reregister(unsigned int alarm, void *ctx)
+{
+	registration_refused = false;
+	log_info("registering VS-ACCOUNTING-MIB with the master again");
+	register_mib_detach();
+	register_mib_reattach();
+	if (registration_refused) {
+		registration_refused = false; /* the alarm repeats */
+		return;
+	}
+	snmp_alarm_unregister(alarm);
+	reregister_alarm = 0;
 }
 
 void agent_init(const char *app, const char *agentx_socket)
@@ -164,6 +187,10 @@ static void agent_handle(void *ctx, const struct pollfd *fds, size_t n)
 	else
 		snmp_timeout();
 	netsnmp_large_fd_set_cleanup(&readfds);
+	if (registration_refused && !reregister_alarm)
+		reregister_alarm = snmp_alarm_register(AGENT_REREGISTER_SECONDS, SA_REPEAT,
+						       agent_reregister, NULL);
+	registration_refused = false;
 	run_alarms();
 	netsnmp_check_outstanding_agent_requests();
 }

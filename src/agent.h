@@ -21,6 +21,10 @@
  * the master is away, unless agentXPingInterval says otherwise. */
 #define AGENT_DEFAULT_PING_INTERVAL 5
 
+/* Seconds between attempts to register again when the master refused a
+ * registration (it still held a dead predecessor's). */
+#define AGENT_REREGISTER_SECONDS 1
+
 /* Sets up Net-SNMP for the subagent app. agentx_socket (or NULL) is the
  * master's socket from the command line: it wins over the config's. */
 void agent_init(const char *app, const char *agentx_socket);

@@ -12,7 +12,7 @@
 #define MAX_FILE (256u << 20)
 #define LINE_MAX_LEN 1024
 #define NET_FIELDS 9  /* net NAME BRIDGE + 6 numbers */
-#define VNIC_FIELDS 16 /* vnic VM MAC IFINDEX + 11 numbers + NET */
+#define VNIC_FIELDS 15 /* vnic VM MAC IFINDEX + 10 numbers + NET */
 
 static int write_net(FILE *fp, const struct inv_net *net)
 {
@@ -119,7 +119,7 @@ static const char *parse_line(struct saved *s, char *line)
 			return "too many fields";
 		words[n++] = tok;
 	}
-	uint64_t v[11];
+	uint64_t v[10];
 	if (n == NET_FIELDS && !strcmp(words[0], "net")) {
 		struct saved_net *net = &s->nets[s->nnets];
 		if (copy_word(net->name, sizeof net->name, words[1]) < 0 ||
@@ -151,7 +151,7 @@ static const char *parse_line(struct saved *s, char *line)
 		vn->port.rx_carried = (struct acct_counts){ v[4], v[5] };
 		vn->port.group_base = (struct acct_counts){ v[6], v[7] };
 		vn->port.group_sent_own = (struct acct_counts){ v[8], v[9] };
-		if (strcmp(words[15], "-") && copy_word(vn->net, sizeof vn->net, words[15]) < 0)
+		if (strcmp(words[14], "-") && copy_word(vn->net, sizeof vn->net, words[14]) < 0)
 			return "bad network name";
 		s->nvnics++;
 		return NULL;

@@ -213,6 +213,17 @@ static int engine_take_discovery(struct engine *eng)
 	}
 	free(was_present);
 	qsort(known, eng->nknown, sizeof *known, by_domain_name);
+	/* Two status files naming one domain: the first stays. */
+	size_t kept = 0;
+	for (size_t i = 0; i < eng->nknown; i++) {
+		if (kept && !strcmp(known[kept - 1].dom.name, known[i].dom.name)) {
+			log_warnx("domain %s: described by two status files; one is ignored",
+				  known[i].dom.name);
+			continue;
+		}
+		known[kept++] = known[i];
+	}
+	eng->nknown = kept;
 	return 0;
 }
 

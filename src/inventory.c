@@ -145,6 +145,7 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 	struct inv_vm *vm = &inv->vms[inv->nvms];
 	if (capacity && !(vm->vnics = calloc(capacity, sizeof *vm->vnics)))
 		return NULL;
+	vm->vnic_capacity = capacity;
 	inv->nvms++;
 	vm->index = index;
 	snprintf(vm->name, sizeof vm->name, "%s", name);
@@ -163,6 +164,13 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 	if (vnic && vnic->vm != vm) {
 		log_warnx("VM %s: MAC %s belongs to VM %s already; ignored", vm->name,
 			  mac_format(mac, text), vnic->vm->name);
+		return;
+	}
+	if (!vnic && vm->nvnics == vm->vnic_capacity) {
+		/* Two status files naming one domain, say: the VM was sized
+		 * for the first. */
+		log_warnx("VM %s: more vNICs than expected; %s ignored", vm->name,
+			  mac_format(mac, text));
 		return;
 	}
 	if (!vnic) {
@@ -289,10 +297,14 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	build_vms(inv, src, now_usec);
 	/* A VM whose host interfaces are named is off until one of them is
 	 * seen up (lifecycle decides from there). */
-	for (size_t i = 0; i < inv->nvms; i++)
-		for (size_t j = 0; j < inv->vms[i].nvnics; j++)
-			if (*inv->vms[i].vnics[j].ifname || inv->vms[i].discovered)
-				inv->vms[i].state = VM_OFF;
+	for (size_t i = 0; i < inv->nvms; i++) {
+		struct inv_vm *vm = &inv->vms[i];
+		for (size_t j = 0; j < vm->nvnics; j++)
+			if (*vm->vnics[j].ifname)
+				vm->state = VM_OFF;
+		if (vm->discovered)
+			vm->state = VM_OFF;
+	}
 	inv->indexes = NULL;
 	return inv;
 }

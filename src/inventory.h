@@ -68,8 +68,9 @@ struct inv_vm {
 	enum vm_state state;
 	bool discovered;            /* known to libvirt discovery */
 	int64_t discontinuity_usec; /* monotonic clock at the last power-up */
-	struct inv_vnic *vnics;     /* nvnics, in index order */
+	struct inv_vnic *vnics;     /* nvnics of them */
 	size_t nvnics;
+	size_t vnic_capacity;       /* the array's size: it never moves */
 };
 
 /* Where an inventory comes from. */

@@ -9,9 +9,10 @@
  * - any other VM with a host interface named on a vNIC runs while one of
  *   those interfaces exists and is up, and is off otherwise;
  * - a VM with none named is unknown and always counted;
- * - a power-up (off → running or paused, or a host interface back with a
- *   new ifindex: the VM restarted between two looks) restarts the VM's and
- *   its vNICs' counters at 0 and moves its discontinuity time to now;
+ * - a power-up (off or saved → any state that counts: running, paused,
+ *   unknown; or a host interface back with a new ifindex: the VM restarted
+ *   between two looks) restarts the VM's and its vNICs' counters at 0 and
+ *   moves its discontinuity time to now;
  * - a vNIC sits on the network whose bridge its host interface is a port
  *   of, or on none; one whose interface is gone keeps its place.
  */

@@ -878,6 +878,211 @@ static void test_conf_capture_buffer_overflow(void)
 	}
 }
 
+/* ---- stateDir and discover ------------------------------------------------ */
+
+/* Parses text (whose bad line is line 3, after PRE) and asserts failure with
+ * prefix and reason, the PRE counts, and the directories as they were before
+ * the bad line: state_dir, libvirt_dir. */
+static void expect_dir_error_at(const char *text, const char *prefix, const char *reason,
+				const char *state_dir, const char *libvirt_dir, unsigned line)
+{
+	struct conf *conf = conf_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	struct conf_error err;
+	memset(&err, 0, sizeof err);
+	int rc = conf_parse_buffer(conf, FILE_NAME, text, strlen(text), &err);
+	CU_assertImplementation(rc == -1, line, "conf_parse_buffer returns -1", __FILE__, "",
+				CU_FALSE);
+	check_message(err.msg, prefix, reason, line);
+	check_counts(conf, PRE_COUNTS, line);
+	char what[2 * CONF_PATH_MAX + 100];
+	snprintf(what, sizeof what, "state_dir is \"%s\" (has \"%s\")", state_dir, conf->state_dir);
+	CU_assertImplementation(!strcmp(conf->state_dir, state_dir), line, what, __FILE__, "",
+				CU_FALSE);
+	snprintf(what, sizeof what, "libvirt_dir is \"%s\" (has \"%s\")", libvirt_dir,
+		 conf->libvirt_dir);
+	CU_assertImplementation(!strcmp(conf->libvirt_dir, libvirt_dir), line, what, __FILE__,
+				"", CU_FALSE);
+	CU_assertImplementation(conf_find_vm(conf, "after_error") == NULL, line,
+				"the line after the error is not parsed", __FILE__, "", CU_FALSE);
+	conf_free(conf);
+}
+
+/* PRE, then bad as line 3, then a valid line 4; the directories stay at
+ * their defaults. */
+#define EXPECT_BAD_DIR_LINE(bad, prefix, reason)                                          \
+	expect_dir_error_at(PRE bad "\nvm after_error\n", (prefix), (reason),            \
+			    CONF_DEFAULT_STATE_DIR, "", __LINE__)
+
+static void test_conf_state_dir_default(void)
+{
+	struct conf *conf = conf_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	CU_ASSERT_STRING_EQUAL(conf->state_dir, "/var/lib/vsacct");
+	CU_ASSERT_STRING_EQUAL(CONF_DEFAULT_STATE_DIR, "/var/lib/vsacct");
+	/* No discovery unless asked for. */
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "");
+	conf_free(conf);
+
+	/* A file without the tokens keeps the defaults. */
+	conf = PARSE_OK(PRE "vnic web01 52:54:00:00:00:01 vnet0\n");
+	CU_ASSERT_STRING_EQUAL(conf->state_dir, CONF_DEFAULT_STATE_DIR);
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "");
+	conf_free(conf);
+}
+
+static void test_conf_state_dir(void)
+{
+	struct conf *conf = PARSE_OK(PRE "stateDir /srv/vsacct/state\n");
+	CU_ASSERT_STRING_EQUAL(conf->state_dir, "/srv/vsacct/state");
+	check_counts(conf, PRE_COUNTS, __LINE__);
+	/* stateDir says nothing about discovery. */
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "");
+	conf_free(conf);
+
+	/* The root, a trailing slash, a trailing comment, blanks, any case. */
+	static const struct {
+		const char *text, *dir;
+	} cases[] = {
+		{ "stateDir /\n", "/" },
+		{ "stateDir /var/lib/vsacct/\n", "/var/lib/vsacct/" },
+		{ "stateDir /var/tmp/vs # where indexes live\n", "/var/tmp/vs" },
+		{ "\t stateDir \t/opt/vs.state\r\n", "/opt/vs.state" },
+		{ "STATEDIR /a\n", "/a" },
+		{ "statedir /b\n", "/b" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		conf = PARSE_OK(cases[i].text);
+		CU_ASSERT_STRING_EQUAL(conf->state_dir, cases[i].dir);
+		conf_free(conf);
+	}
+}
+
+static void test_conf_state_dir_longest(void)
+{
+	/* The longest line holds the longest path a line can carry. */
+	size_t len = CONF_LINE_MAX - strlen("stateDir /");
+	char *line = repeat("stateDir /", 'd', len, "");
+	CU_ASSERT_EQUAL_FATAL(strlen(line), CONF_LINE_MAX);
+	struct conf *conf = PARSE_OK(line);
+	CU_ASSERT_EQUAL(strlen(conf->state_dir), len + 1);
+	CU_ASSERT_STRING_EQUAL(conf->state_dir, line + strlen("stateDir "));
+	conf_free(conf);
+	free(line);
+}
+
+static void test_conf_state_dir_relative(void)
+{
+	static const char *const bad[] = {
+		"var/lib/vsacct", "./state", "../state", "state", "~/state", "~root/x", ".",
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[256], reason[128];
+		snprintf(text, sizeof text, PRE "stateDir %s\nvm after_error\n", bad[i]);
+		snprintf(reason, sizeof reason, "'%s' is not an absolute path", bad[i]);
+		expect_dir_error_at(text, FILE_NAME ":3: stateDir: ", reason,
+				    CONF_DEFAULT_STATE_DIR, "", __LINE__);
+	}
+	/* The token as written names the line. */
+	EXPECT_BAD_DIR_LINE("STATEDIR relative", FILE_NAME ":3: STATEDIR: ",
+			    "is not an absolute path");
+	/* A bad stateDir leaves the one given before in force. */
+	expect_dir_error_at("network lan0 br0\nstateDir /srv/a\n"
+			    "vm web01 uuid=" UUID_LC "\nstateDir srv/b\nvm after_error\n",
+			    FILE_NAME ":4: stateDir: ", "'srv/b' is not an absolute path", "/srv/a",
+			    "", __LINE__);
+}
+
+static void test_conf_state_dir_missing_args(void)
+{
+	EXPECT_BAD_DIR_LINE("stateDir", FILE_NAME ":3: stateDir: ", "missing arguments");
+	EXPECT_BAD_DIR_LINE("stateDir", FILE_NAME ":3: stateDir: ", "usage: stateDir DIR");
+	EXPECT_BAD_DIR_LINE("stateDir   # /var/lib/vsacct", FILE_NAME ":3: stateDir: ",
+			    "missing arguments");
+}
+
+static void test_conf_state_dir_too_many_args(void)
+{
+	EXPECT_BAD_DIR_LINE("stateDir /var/lib/vsacct /tmp", FILE_NAME ":3: stateDir: ",
+			    "too many arguments");
+	EXPECT_BAD_DIR_LINE("stateDir /var/lib/my state", FILE_NAME ":3: stateDir: ",
+			    "usage: stateDir DIR");
+}
+
+static void test_conf_discover_libvirt_default(void)
+{
+	struct conf *conf = PARSE_OK(PRE "discover libvirt\n");
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "/run/libvirt/qemu");
+	CU_ASSERT_STRING_EQUAL(CONF_DEFAULT_LIBVIRT_DIR, "/run/libvirt/qemu");
+	check_counts(conf, PRE_COUNTS, __LINE__);
+	/* discover says nothing about the state directory. */
+	CU_ASSERT_STRING_EQUAL(conf->state_dir, CONF_DEFAULT_STATE_DIR);
+	conf_free(conf);
+
+	conf = PARSE_OK("  Discover   libvirt   # the usual place\r\n");
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, CONF_DEFAULT_LIBVIRT_DIR);
+	conf_free(conf);
+}
+
+static void test_conf_discover_libvirt_dir(void)
+{
+	struct conf *conf = PARSE_OK(PRE "discover libvirt /var/run/libvirt/qemu\n"
+					 "stateDir /var/lib/vs\n");
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "/var/run/libvirt/qemu");
+	CU_ASSERT_STRING_EQUAL(conf->state_dir, "/var/lib/vs");
+	check_counts(conf, PRE_COUNTS, __LINE__);
+	conf_free(conf);
+
+	conf = PARSE_OK("DISCOVER libvirt /tmp/qemu-test/\n");
+	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "/tmp/qemu-test/");
+	conf_free(conf);
+}
+
+static void test_conf_discover_libvirt_relative(void)
+{
+	static const char *const bad[] = { "run/libvirt/qemu", "./qemu", "qemu", "~/qemu" };
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		char text[256], reason[128];
+		snprintf(text, sizeof text, PRE "discover libvirt %s\nvm after_error\n", bad[i]);
+		snprintf(reason, sizeof reason, "'%s' is not an absolute path", bad[i]);
+		expect_dir_error_at(text, FILE_NAME ":3: discover: ", reason,
+				    CONF_DEFAULT_STATE_DIR, "", __LINE__);
+	}
+	/* A bad line leaves the discovery given before in force. */
+	expect_dir_error_at("network lan0 br0\ndiscover libvirt /srv/qemu\n"
+			    "vm web01 uuid=" UUID_LC "\ndiscover libvirt qemu2\nvm after_error\n",
+			    FILE_NAME ":4: discover: ", "'qemu2' is not an absolute path",
+			    CONF_DEFAULT_STATE_DIR, "/srv/qemu", __LINE__);
+}
+
+static void test_conf_discover_unknown_source(void)
+{
+	EXPECT_BAD_DIR_LINE("discover xen", FILE_NAME ":3: discover: ",
+			    "unknown discovery source 'xen'");
+	EXPECT_BAD_DIR_LINE("discover vmware /run/vmware", FILE_NAME ":3: discover: ",
+			    "unknown discovery source 'vmware'");
+	EXPECT_BAD_DIR_LINE("discover /run/libvirt/qemu", FILE_NAME ":3: discover: ",
+			    "unknown discovery source '/run/libvirt/qemu'");
+	EXPECT_BAD_DIR_LINE("discover libvirtd", FILE_NAME ":3: discover: ",
+			    "unknown discovery source 'libvirtd'");
+	EXPECT_BAD_DIR_LINE("discover xen", FILE_NAME ":3: discover: ", "known: libvirt");
+}
+
+static void test_conf_discover_missing_args(void)
+{
+	EXPECT_BAD_DIR_LINE("discover", FILE_NAME ":3: discover: ", "missing arguments");
+	EXPECT_BAD_DIR_LINE("discover # libvirt", FILE_NAME ":3: discover: ",
+			    "usage: discover libvirt [DIR]");
+}
+
+static void test_conf_discover_too_many_args(void)
+{
+	EXPECT_BAD_DIR_LINE("discover libvirt /run/libvirt/qemu /tmp", FILE_NAME ":3: discover: ",
+			    "too many arguments");
+	EXPECT_BAD_DIR_LINE("discover libvirt /run/libvirt/qemu /tmp", FILE_NAME ":3: discover: ",
+			    "usage: discover libvirt [DIR]");
+}
+
 /* ---- foreign tokens ------------------------------------------------------ */
 
 static void test_conf_foreign_kept_verbatim(void)
@@ -1144,6 +1349,18 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: captureBuffer below 256k", test_conf_capture_buffer_too_small },
 	{ "error: captureBuffer above 1g", test_conf_capture_buffer_too_large },
 	{ "error: captureBuffer overflowing values", test_conf_capture_buffer_overflow },
+	{ "stateDir default, no discovery by default", test_conf_state_dir_default },
+	{ "stateDir DIR", test_conf_state_dir },
+	{ "stateDir with the longest path a line holds", test_conf_state_dir_longest },
+	{ "error: stateDir relative path", test_conf_state_dir_relative },
+	{ "error: stateDir missing argument", test_conf_state_dir_missing_args },
+	{ "error: stateDir too many arguments", test_conf_state_dir_too_many_args },
+	{ "discover libvirt: default directory", test_conf_discover_libvirt_default },
+	{ "discover libvirt DIR", test_conf_discover_libvirt_dir },
+	{ "error: discover libvirt relative directory", test_conf_discover_libvirt_relative },
+	{ "error: discover unknown source", test_conf_discover_unknown_source },
+	{ "error: discover missing arguments", test_conf_discover_missing_args },
+	{ "error: discover too many arguments", test_conf_discover_too_many_args },
 	{ "foreign lines kept verbatim with file and line", test_conf_foreign_kept_verbatim },
 	{ "error: unknown token with a foreign predicate", test_conf_foreign_unknown_still_error },
 	{ "error: foreign token without a predicate", test_conf_foreign_without_predicate },

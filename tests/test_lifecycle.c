@@ -1,7 +1,9 @@
 /*
  * Unit tests of src/lifecycle.c: a VM's state from hand-made observations
  * of its vNICs' host interfaces, power-ups (counters back to 0, the
- * discontinuity moved), and placing vNICs on the network of their bridge.
+ * discontinuity moved), and placing vNICs on the network of their bridge;
+ * then discovered VMs, whose state comes from libvirt (hand-filled
+ * struct libvirt_domain) and never from their interfaces.
  */
 #include "runner.h"
 
@@ -439,6 +441,338 @@ static void test_lifecycle_counts_visible(void)
 	inventory_free(f.inv);
 }
 
+/* ---- discovered VMs ------------------------------------------------------ */
+
+/* CONF_TEXT plus the domain "dom" discovery found (vnet8 on br0, vnet9 on
+ * br1) and a domain of the configured VM "named" (same MACs): both
+ * discovered. */
+struct dfixture {
+	struct fixture f;
+	struct inv_vm *dom;
+};
+
+static void add_iface(struct libvirt_domain *d, const char *mac, const char *target,
+		      const char *bridge)
+{
+	CU_ASSERT_FATAL(d->nifaces < LIBVIRT_MAX_IFACES);
+	struct libvirt_iface *i = &d->ifaces[d->nifaces++];
+	CU_ASSERT_EQUAL_FATAL(mac_parse(mac, i->mac), 0);
+	snprintf(i->target, sizeof i->target, "%s", target);
+	snprintf(i->bridge, sizeof i->bridge, "%s", bridge);
+}
+
+static struct dfixture setup_discovered(void)
+{
+	static struct libvirt_domain dom, named;
+	memset(&dom, 0, sizeof dom);
+	memset(&named, 0, sizeof named);
+	snprintf(dom.name, sizeof dom.name, "dom");
+	snprintf(dom.uuid, sizeof dom.uuid, "11111111-2222-3333-4444-555555555555");
+	dom.state = LIBVIRT_RUNNING;
+	add_iface(&dom, "52:54:00:00:05:01", "vnet8", "br0");
+	add_iface(&dom, "52:54:00:00:05:02", "vnet9", "br1");
+	snprintf(named.name, sizeof named.name, "named");
+	named.state = LIBVIRT_RUNNING;
+	add_iface(&named, "52:54:00:00:01:01", "vnet0", "br0");
+	add_iface(&named, "52:54:00:00:01:02", "vnet1", "br0");
+	const struct libvirt_domain *doms[] = { &dom, &named };
+
+	struct dfixture d;
+	struct conf *conf = conf_new();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
+	struct conf_error err = { "" };
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, "lc.conf", CONF_TEXT, strlen(CONF_TEXT), &err), 0);
+	struct inventory_source src = { .conf = conf, .domains = doms, .ndomains = 2 };
+	d.f.inv = inventory_build(&src, T0);
+	conf_free(conf);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(d.f.inv);
+	struct fixture *f = &d.f;
+	f->lan0 = inventory_net_by_bridge(f->inv, "br0");
+	f->lan1 = inventory_net_by_bridge(f->inv, "br1");
+	f->named = vm_named(f->inv, "named");
+	f->anon = vm_named(f->inv, "anon");
+	f->mixed = vm_named(f->inv, "mixed");
+	f->peer = vm_named(f->inv, "peer");
+	d.dom = vm_named(f->inv, "dom");
+	CU_ASSERT_FATAL(f->lan0 && f->lan1 && f->named && f->anon && f->mixed && f->peer && d.dom);
+	CU_ASSERT_FATAL(d.dom->discovered && f->named->discovered && !f->anon->discovered);
+	CU_ASSERT_EQUAL_FATAL(d.dom->nvnics, 2);
+	CU_ASSERT_EQUAL_FATAL(f->named->nvnics, 2);
+	CU_ASSERT_EQUAL_FATAL(d.dom->state, VM_OFF);
+	inventory_vnic_attach(&f->peer->vnics[0], f->lan0);
+	return d;
+}
+
+static struct libvirt_domain *domain_in(enum libvirt_state state)
+{
+	static struct libvirt_domain dom;
+	memset(&dom, 0, sizeof dom);
+	snprintf(dom.name, sizeof dom.name, "dom");
+	dom.state = state;
+	add_iface(&dom, "52:54:00:00:05:01", "vnet8", "br0");
+	add_iface(&dom, "52:54:00:00:05:02", "vnet9", "br1");
+	return &dom;
+}
+
+/* "dom" running at T1 (a power-up from off), both vNICs on lan0, each with
+ * 100/1 sent and 300/3 received. */
+static void dom_running_with_traffic(struct dfixture *d)
+{
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d->dom, domain_in(LIBVIRT_RUNNING), false, T1));
+	CU_ASSERT_EQUAL_FATAL(d->dom->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(d->dom->discontinuity_usec, T1);
+	inventory_vnic_attach(&d->dom->vnics[0], d->f.lan0);
+	inventory_vnic_attach(&d->dom->vnics[1], d->f.lan0);
+	exchange(&d->f, &d->dom->vnics[0]);
+	exchange(&d->f, &d->dom->vnics[1]);
+	ASSERT_COUNTS(inventory_vm_sent(d->dom), 200, 2);
+	ASSERT_COUNTS(inventory_vm_received(d->dom), 600, 6);
+}
+
+static void test_lifecycle_domain_states(void)
+{
+	struct dfixture d = setup_discovered();
+	struct inv_vm *vm = d.dom;
+	/* Gone while off: no change. */
+	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, false, T1));
+	CU_ASSERT_EQUAL(vm->state, VM_OFF);
+
+	static const struct {
+		enum libvirt_state in;
+		enum vm_state out;
+	} cases[] = {
+		{ LIBVIRT_RUNNING, VM_RUNNING },
+		{ LIBVIRT_PAUSED, VM_PAUSED },
+		{ LIBVIRT_OTHER, VM_UNKNOWN },
+		{ LIBVIRT_RUNNING, VM_RUNNING },
+		{ LIBVIRT_OTHER, VM_UNKNOWN },
+		{ LIBVIRT_PAUSED, VM_PAUSED },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+		/* A change the first time, none the second. */
+		CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(cases[i].in), false, T1));
+		CU_ASSERT_EQUAL(vm->state, cases[i].out);
+		CU_ASSERT_FALSE(lifecycle_apply_domain(vm, domain_in(cases[i].in), false, T2));
+		CU_ASSERT_EQUAL(vm->state, cases[i].out);
+	}
+	/* Status file gone: off, once. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, false, T3));
+	CU_ASSERT_EQUAL(vm->state, VM_OFF);
+	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, false, T3));
+	CU_ASSERT_EQUAL(vm->state, VM_OFF);
+	CU_ASSERT_FALSE(lifecycle_counts_visible(vm));
+	/* Each state from off. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_PAUSED), false, T3));
+	CU_ASSERT_EQUAL(vm->state, VM_PAUSED);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_OTHER), false, T3));
+	CU_ASSERT_EQUAL(vm->state, VM_UNKNOWN);
+	/* The other VMs are untouched. */
+	CU_ASSERT_EQUAL(d.f.named->state, VM_OFF);
+	CU_ASSERT_EQUAL(d.f.anon->state, VM_UNKNOWN);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_domain_null_is_off(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T2));
+	CU_ASSERT_EQUAL(d.dom->state, VM_OFF);
+	CU_ASSERT_FALSE(lifecycle_counts_visible(d.dom));
+	/* Shut down: counters kept (hidden), discontinuity unmoved. */
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 600, 6);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
+	/* "restarted" while gone changes nothing. */
+	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, NULL, true, T3));
+	CU_ASSERT_EQUAL(d.dom->state, VM_OFF);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_domain_off_to_running_powers_up(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), false, T3));
+	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
+	for (size_t i = 0; i < 2; i++) {
+		ASSERT_COUNTS(acct_port_sent(&d.dom->vnics[i].acct), 0, 0);
+		ASSERT_COUNTS(acct_port_received(&d.dom->vnics[i].acct), 0, 0);
+	}
+	/* Counting goes on from 0, on the same network. */
+	CU_ASSERT_PTR_EQUAL(d.dom->vnics[0].net, d.f.lan0);
+	exchange(&d.f, &d.dom->vnics[0]);
+	ASSERT_COUNTS(acct_port_sent(&d.dom->vnics[0].acct), 100, 1);
+	ASSERT_COUNTS(acct_port_received(&d.dom->vnics[0].acct), 250, 2);
+	ASSERT_COUNTS(acct_port_received(&d.dom->vnics[1].acct), 50, 1);
+
+	/* Off → paused is a power-up too (restored paused). */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T3 + 1));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), false, T3 + 2));
+	CU_ASSERT_EQUAL(d.dom->state, VM_PAUSED);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3 + 2);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 0, 0);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_domain_paused_to_running_keeps(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), false, T2));
+	CU_ASSERT_EQUAL(d.dom->state, VM_PAUSED);
+	CU_ASSERT_TRUE(lifecycle_counts_visible(d.dom));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), false, T3));
+	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
+	/* Resumed, not powered up. */
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 600, 6);
+	/* Nor through unknown and back. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_OTHER), false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), false, T3 + 1));
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_domain_restarted_powers_up(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	/* Running on, but started afresh (a snapshot reverted): a power-up,
+	 * and no state change. */
+	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), true, T2));
+	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T2);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 0, 0);
+	/* The vNICs keep their network. */
+	CU_ASSERT_PTR_EQUAL(d.dom->vnics[1].net, d.f.lan0);
+	exchange(&d.f, &d.dom->vnics[1]);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 100, 1);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 250 + 50, 3);
+
+	/* Reverted to a snapshot taken paused: a power-up and a change. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), true, T3));
+	CU_ASSERT_EQUAL(d.dom->state, VM_PAUSED);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 0, 0);
+
+	/* Without "restarted" the same observation is nothing. */
+	exchange(&d.f, &d.dom->vnics[0]);
+	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), false, T3 + 1));
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 100, 1);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_domain_off_restarted_powers_up_once(void)
+{
+	/* Off → running with "restarted" as well: one power-up, a change. */
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), true, T3));
+	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 0, 0);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_discovered_vm_follows_networks_not_state(void)
+{
+	struct dfixture d = setup_discovered();
+	struct inv_vm *vm = d.dom;
+	struct inv_vnic *v0 = &vm->vnics[0], *v1 = &vm->vnics[1];
+	CU_ASSERT_STRING_EQUAL(v0->ifname, "vnet8");
+	CU_ASSERT_STRING_EQUAL(v1->ifname, "vnet9");
+
+	/* Off as libvirt has it: interfaces up do not make it run, but they
+	 * place its vNICs. */
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br1") };
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T1));
+	CU_ASSERT_EQUAL(vm->state, VM_OFF);
+	CU_ASSERT_PTR_EQUAL(v0->net, d.f.lan0);
+	CU_ASSERT_PTR_EQUAL(v1->net, d.f.lan1);
+	CU_ASSERT_EQUAL(v0->host_ifindex, 10);
+	CU_ASSERT_EQUAL(vm->discontinuity_usec, T0);
+
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_RUNNING), false, T1));
+	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(vm->discontinuity_usec, T1);
+	exchange(&d.f, v0);
+	ASSERT_COUNTS(inventory_vm_sent(vm), 100, 1);
+
+	/* Interfaces gone or down: still running as libvirt says; they keep
+	 * their place. */
+	obs[0] = absent();
+	obs[1] = seen(11, false, "br1");
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T2));
+	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
+	CU_ASSERT_PTR_EQUAL(v0->net, d.f.lan0);
+	CU_ASSERT_EQUAL(v0->host_ifindex, 0);
+	ASSERT_COUNTS(inventory_vm_sent(vm), 100, 1);
+	CU_ASSERT_EQUAL(vm->discontinuity_usec, T1);
+
+	/* Moved: follows the bridge, no power-up. */
+	obs[0] = seen(10, true, "br1");
+	obs[1] = seen(11, true, "br1");
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T2));
+	CU_ASSERT_PTR_EQUAL(v0->net, d.f.lan1);
+	CU_ASSERT_EQUAL(vm->discontinuity_usec, T1);
+	ASSERT_COUNTS(inventory_vm_sent(vm), 100, 1);
+	ASSERT_COUNTS(inventory_vm_received(vm), 250, 2);
+
+	/* A new ifindex: a power-up, still no state change. */
+	obs[1] = seen(21, true, "br0");
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T3));
+	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(vm->discontinuity_usec, T3);
+	ASSERT_COUNTS(inventory_vm_sent(vm), 0, 0);
+	ASSERT_COUNTS(inventory_vm_received(vm), 0, 0);
+	CU_ASSERT_PTR_EQUAL(v1->net, d.f.lan0);
+	CU_ASSERT_EQUAL(v1->host_ifindex, 21);
+
+	/* Paused by libvirt: interfaces up do not make it running. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_PAUSED), false, T3));
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T3 + 1));
+	CU_ASSERT_EQUAL(vm->state, VM_PAUSED);
+	inventory_free(d.f.inv);
+}
+
+static void test_lifecycle_discovered_conf_vm_state_from_libvirt(void)
+{
+	/* A configured VM that discovery also knows follows libvirt, not its
+	 * interfaces. */
+	struct dfixture d = setup_discovered();
+	struct inv_vm *vm = d.f.named;
+	CU_ASSERT_EQUAL(vm->state, VM_OFF);
+	struct hostif_info obs[2] = { seen(10, true, "br0"), seen(11, true, "br0") };
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T1));
+	CU_ASSERT_EQUAL(vm->state, VM_OFF);
+	CU_ASSERT_PTR_EQUAL(vm->vnics[0].net, d.f.lan0);
+
+	struct libvirt_domain *dom = domain_in(LIBVIRT_RUNNING);
+	snprintf(dom->name, sizeof dom->name, "named");
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, dom, false, T2));
+	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
+	CU_ASSERT_EQUAL(vm->discontinuity_usec, T2);
+	obs[0] = absent();
+	obs[1] = absent();
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T3));
+	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
+	inventory_free(d.f.inv);
+}
+
 static CU_TestInfo lifecycle_tests[] = {
 	{ "VM without host interface stays unknown", test_lifecycle_no_ifname_stays_unknown },
 	{ "interfaces absent: off", test_lifecycle_absent_is_off },
@@ -454,6 +788,14 @@ static CU_TestInfo lifecycle_tests[] = {
 	{ "one vNIC up, one absent: running", test_lifecycle_one_up_one_absent_is_running },
 	{ "vNIC without interface is ignored", test_lifecycle_mixed_vm_follows_named_vnic },
 	{ "counts visible per state", test_lifecycle_counts_visible },
+	{ "domain: states from libvirt, changes reported once", test_lifecycle_domain_states },
+	{ "domain: gone is off, counters kept", test_lifecycle_domain_null_is_off },
+	{ "domain: off to running/paused powers up", test_lifecycle_domain_off_to_running_powers_up },
+	{ "domain: paused to running keeps counters", test_lifecycle_domain_paused_to_running_keeps },
+	{ "domain: restarted while running powers up, no change", test_lifecycle_domain_restarted_powers_up },
+	{ "domain: off to running and restarted, one power-up", test_lifecycle_domain_off_restarted_powers_up_once },
+	{ "discovered VM: interfaces place vNICs, never set state", test_lifecycle_discovered_vm_follows_networks_not_state },
+	{ "configured VM known to discovery follows libvirt", test_lifecycle_discovered_conf_vm_state_from_libvirt },
 	CU_TEST_INFO_NULL,
 };
 
