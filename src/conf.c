@@ -259,6 +259,16 @@ static int parse_save_interval(struct conf *conf, const struct line_ctx *ctx, ch
 	return 0;
 }
 
+static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "user USER") < 0)
+		return -1;
+	if (!valid_name(args[0], 32))
+		return fail(ctx, "'%.64s' is not a user name", args[0]);
+	strcpy(conf->user, args[0]);
+	return 0;
+}
+
 static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
 	if (want_args(ctx, nargs, 1, 2, "discover libvirt [DIR]") < 0)
@@ -292,6 +302,7 @@ static const struct {
 	{ "captureBuffer", parse_capture_buffer },
 	{ "stateDir", parse_state_dir },
 	{ "saveInterval", parse_save_interval },
+	{ "user", parse_user },
 	{ "discover", parse_discover },
 };
 

@@ -80,6 +80,7 @@ struct conf {
 	char state_dir[CONF_PATH_MAX];   /* indexes and counters live here */
 	unsigned save_interval;          /* seconds between saves of the counters */
 	char libvirt_dir[CONF_PATH_MAX]; /* "" unless 'discover libvirt' */
+	char user[CONF_NAME_MAX + 1];    /* "" unless 'user': stay root */
 };
 
 struct conf_error {

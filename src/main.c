@@ -18,6 +18,7 @@
 #include "loop.h"
 #include "mib.h"
 #include "options.h"
+#include "privdrop.h"
 
 #ifndef VSACCTD_CONF
 #define VSACCTD_CONF "/etc/snmp/vsacctd.conf"
@@ -92,6 +93,23 @@ static void daemon_capture_loss(void *ctx, const struct inv_net *net)
 	agent_notify_capture_loss(net);
 }
 
+/* Everything root is needed for is open: become user. */
+static int drop_privileges(const char *user, const struct conf *conf)
+{
+	char err[512];
+	uid_t uid;
+	gid_t gid;
+	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
+	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
+	    privdrop_to(uid, gid, *conf->libvirt_dir != '\0', err, sizeof err) < 0) {
+		log_warnx("cannot run as %s: %s", user, err);
+		return -1;
+	}
+	log_info("running as %s, keeping CAP_NET_RAW%s", user,
+		 *conf->libvirt_dir ? " and CAP_DAC_READ_SEARCH" : "");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct options opt;
@@ -132,6 +150,9 @@ int main(int argc, char **argv)
 		return EX_OSERR;
 	if (opt.pid_path && daemon_pidfile_write(opt.pid_path) < 0)
 		return EX_OSERR;
+	const char *user = opt.user ? opt.user : *engine_conf(d.eng)->user ? engine_conf(d.eng)->user : NULL;
+	if (user && drop_privileges(user, engine_conf(d.eng)) < 0)
+		return EX_NOPERM;
 	daemon_signals();
 	if (agent_start(engine_conf(d.eng), d.mib) < 0)
 		return EX_SOFTWARE;

@@ -9,13 +9,14 @@
 void options_usage(FILE *out, const char *default_conf)
 {
 	fprintf(out,
-		"usage: vsacctd [-f] [-c FILE] [-x AGENTX-SOCKET] [-L LOGOPT] [-p PIDFILE] [-V] [-h]\n"
+		"usage: vsacctd [-f] [-c FILE] [-x AGENTX-SOCKET] [-L LOGOPT] [-p PIDFILE] [-u USER] [-V] [-h]\n"
 		"  -f                stay in the foreground (and log to stderr unless -L says otherwise)\n"
 		"  -c FILE           configuration file (default %s)\n"
 		"  -x AGENTX-SOCKET  the master agent's AgentX socket, as snmpd's -x\n"
 		"  -L LOGOPT         where to log: e stderr, o stdout, f FILE, s syslog, n nowhere;\n"
 		"                    E, O, F, S take a highest priority first (-LE debug)\n"
 		"  -p PIDFILE        write the process id to PIDFILE\n"
+		"  -u USER           run as USER once captures and files are open\n"
 		"  -V                print the versions of vsacctd, libpcap and Net-SNMP, and exit\n"
 		"  -h                print this help and exit\n",
 		default_conf);
@@ -78,12 +79,13 @@ int options_parse(int argc, char **argv, const char *default_conf,
 	optind = 0; /* glibc: 0 also resets its position inside grouped flags */
 	opterr = 0;
 	int c;
-	while ((c = getopt(argc, argv, ":fc:x:L:p:Vh")) != -1) {
+	while ((c = getopt(argc, argv, ":fc:x:L:p:u:Vh")) != -1) {
 		switch (c) {
 		case 'f': opt->foreground = true; break;
 		case 'c': opt->conf_path = optarg; break;
 		case 'x': opt->agentx_socket = optarg; break;
 		case 'p': opt->pid_path = optarg; break;
+		case 'u': opt->user = optarg; break;
 		case 'V': opt->show_version = true; break;
 		case 'h': opt->show_help = true; break;
 		case 'L':

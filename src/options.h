@@ -1,7 +1,7 @@
 /*
  * options: vsacctd's command line (DESIGN §4).
  *
- *   vsacctd [-f] [-c FILE] [-x AGENTX-SOCKET] [-L LOGOPT] [-p PIDFILE] [-V] [-h]
+ *   vsacctd [-f] [-c FILE] [-x AGENTX-SOCKET] [-L LOGOPT] [-p PIDFILE] [-u USER] [-V] [-h]
  *
  * -L takes Net-SNMP's logging options: e (stderr), o (stdout), f FILE,
  * s (syslog), n (nothing); the upper-case E, O, F, S take a highest
@@ -20,6 +20,7 @@ struct options {
 	const char *conf_path;
 	const char *agentx_socket; /* NULL: from the config or Net-SNMP's default */
 	const char *pid_path;
+	const char *user;          /* NULL: the config's 'user', or stay root */
 	bool log_chosen;           /* -L given; else stderr with -f, syslog without */
 	enum log_target log_target;
 	const char *log_path;

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+#
+# vsacctd -u USER: after start it runs as USER with only CAP_NET_RAW left
+# (effective, permitted and bounding sets; nothing inheritable or ambient;
+# no_new_privs), and still does its job: counts traffic exactly, opens the
+# capture again when the bridge is re-created, saves its counters, talks to
+# the master through an AgentX socket its permissions let it use.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+builddir=${VSACCT_BUILDDIR:-$here/../..}
+for lib in lab check vmlab traffic; do
+    # shellcheck source=/dev/null
+    . "$here/../lib/$lib.sh"
+done
+
+ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
+VM=$ROOT.1.2.1 NET=$ROOT.1.4.1
+USER_NAME=vsacct-test
+CAP_NET_RAW_MASK=0000000000002000 # bit 13
+
+id "$USER_NAME" >/dev/null 2>&1 ||
+    useradd --system --no-create-home --shell /usr/sbin/nologin "$USER_NAME"
+
+lab_init privilege
+vmlab_build
+traffic_prime vm1 vm2 vm3
+# The AgentX socket and its directory must let the unprivileged user in.
+lab_snmpd_conf "agentXPerms 0666 0755"
+chmod 755 "$LAB_DIR"
+lab_snmpd_start
+conf=$LAB_DIR/vsacctd.conf
+vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" "saveInterval 1"
+chmod 644 "$conf"
+base=$(lab_counter hv "$(lab_hostif vm1)" rx_bytes)
+pid=$(lab_bg vsacctd ip netns exec "$LAB_HV" "$builddir/vsacctd" -f -Le -u "$USER_NAME" -c "$conf")
+get() { lab_snmp snmpget -Oqvt "$@"; }
+answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+check_true "vsacctd -u $USER_NAME answers through the master" lab_wait_for 10 answers
+
+status() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$pid/status"; }
+uid=$(id -u "$USER_NAME") gid=$(id -g "$USER_NAME")
+check_eq "/proc/PID/status Uid: all $USER_NAME" "$uid $uid $uid $uid" "$(status Uid)"
+check_eq "/proc/PID/status Gid: all its group" "$gid $gid $gid $gid" "$(status Gid)"
+check_eq "CapEff: CAP_NET_RAW only" "$CAP_NET_RAW_MASK" "$(status CapEff)"
+check_eq "CapPrm: CAP_NET_RAW only" "$CAP_NET_RAW_MASK" "$(status CapPrm)"
+check_eq "CapBnd: CAP_NET_RAW only" "$CAP_NET_RAW_MASK" "$(status CapBnd)"
+check_eq "CapInh: none" 0000000000000000 "$(status CapInh)"
+check_eq "CapAmb: none" 0000000000000000 "$(status CapAmb)"
+check_eq "NoNewPrivs" 1 "$(status NoNewPrivs)"
+check_eq "no supplementary group but its own" "$gid" "$(status Groups | tr -d ' ')"
+
+exact() { [[ $(get "$VM.5.1") == $(($(lab_counter hv "$(lab_hostif vm1)" rx_bytes) - base)) ]]; }
+lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 500 10.77.0.2 >/dev/null
+check_true "it counts vm1's traffic exactly" lab_wait_for 2 exact
+
+lab_bridge_del "$VMLAB_BRIDGE"
+capture_is() { [[ $(get "$NET.4.1") == "$1" ]]; }
+check_true "the bridge deleted: down(2)" lab_wait_for 3 capture_is 2
+lab_bridge "$VMLAB_BRIDGE"
+for vm in vm1 vm2 vm3; do lab_hv_exec ip link set "$(lab_hostif $vm)" master "$VMLAB_BRIDGE"; done
+check_true "re-created: the unprivileged vsacctd opens it again, capturing(1)" lab_wait_for 3 capture_is 1
+lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 700 10.77.0.2 >/dev/null
+check_true "and counts again, exactly" lab_wait_for 2 exact
+
+saved() { [[ $(stat -c %U "$LAB_DIR/state/counters" 2>/dev/null) == "$USER_NAME" ]]; }
+check_true "its counters are saved, by $USER_NAME" lab_wait_for 3 saved
+check_true "vsacctd still runs" kill -0 "$pid"
+
+check_summary privilege
