@@ -29,7 +29,7 @@ vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval $PING" "saveIn
 get() { lab_snmp snmpget -Oqvt "$@"; }
 answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 start_vsacctd() {
-    vsacctd_pid=$(lab_bg vsacctd ip netns exec "$LAB_HV" ${VSACCTD_WRAPPER:-} "$builddir/vsacctd" -f -Le -c "$conf")
+    vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
     lab_wait_for 20 answers
 }
 rx() { lab_counter hv "$(lab_hostif "$1")" rx_bytes; }

@@ -35,7 +35,7 @@ rundir=$LAB_DIR/libvirt
 conf=$LAB_DIR/vsacctd.conf
 printf '%s\n' "stateDir $LAB_DIR/state" "discover libvirt $rundir" \
     "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" >"$conf"
-vsacctd_pid=$(lab_bg vsacctd ip netns exec "$LAB_HV" "$builddir/vsacctd" -f -Le -c "$conf")
+vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
 get() { lab_snmp snmpget -Oqvt "$@"; }
 count_is() { [[ $(get "$ROOT.1.1.1.0" 2>/dev/null) == "$1" ]]; }
 check_true "vsacctd runs with no VM before any status file" lab_wait_for 10 count_is 0

@@ -32,7 +32,7 @@ lab_snmpd_start
 conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf" "network lan1 $br1" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1"
 start_vsacctd() {
-    vsacctd_pid=$(lab_bg vsacctd ip netns exec "$LAB_HV" "$builddir/vsacctd" -f -Le -c "$conf")
+    vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
     lab_wait_for 10 answers
 }
 get() { lab_snmp snmpget -Oqvt "$@"; }

@@ -32,7 +32,7 @@ conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" "saveInterval 1"
 chmod 644 "$conf"
 base=$(lab_counter hv "$(lab_hostif vm1)" rx_bytes)
-pid=$(lab_bg vsacctd ip netns exec "$LAB_HV" "$builddir/vsacctd" -f -Le -u "$USER_NAME" -c "$conf")
+pid=$(lab_vsacctd "$builddir" -f -Le -u "$USER_NAME" -c "$conf")
 get() { lab_snmp snmpget -Oqvt "$@"; }
 answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 check_true "vsacctd -u $USER_NAME answers through the master" lab_wait_for 10 answers

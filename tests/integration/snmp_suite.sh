@@ -39,7 +39,7 @@ conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval $PING"
 
 ref_start "$VMLAB_BRIDGE"
-vsacctd_pid=$(lab_bg vsacctd ip netns exec "$LAB_HV" "$builddir/vsacctd" -f -Le -c "$conf")
+vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
 sleep 1 # no master yet: vsacctd must wait for it, counting
 lab_snmpd_start
 

@@ -44,6 +44,7 @@
 #   lab_snmpd_start                 lab_snmpd_stop         lab_snmpd_kill
 #   lab_snmpd_restart               lab_snmpd_conf LINE... lab_snmp CMD ARGS...
 #   lab_snmp3 CMD ARGS...           lab_snmptrapd_start    lab_wait_trap SECS OID
+#   lab_vsacctd BUILDDIR ARGS...
 #
 # Variables set (and exported) by the library:
 #   LAB_NAME LAB_PREFIX LAB_DIR LAB_HV          by lab_init
@@ -974,4 +975,15 @@ lab_wait_trap() {
 _lab_trap_seen() {
     local re="^TRAP .*\.1\.3\.6\.1\.6\.3\.1\.1\.4\.1\.0 = OID: ${1//./\\.}("$'\t'"|\$)"
     grep -qE -- "$re" "$LAB_TRAPS_LOG" 2>/dev/null
+}
+
+# lab_vsacctd BUILDDIR ARGS...
+# Start BUILDDIR/vsacctd ARGS in $LAB_HV under lab_bg (log $LAB_DIR/vsacctd.log)
+# and echo its pid. $VSACCTD_WRAPPER, when set, runs it under a checker
+# (valgrind …): the integration suite runs once that way.
+lab_vsacctd() {
+    local builddir=${1:?usage: lab_vsacctd BUILDDIR ARGS...}
+    shift
+    # shellcheck disable=SC2086 # the wrapper is a command line
+    lab_bg vsacctd ip netns exec "$LAB_HV" ${VSACCTD_WRAPPER:-} "$builddir/vsacctd" "$@"
 }
