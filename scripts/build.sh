@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 #
-# scripts/build.sh — configures and builds vsacct, installing what is
-# missing. Builds in the source tree when it is already configured there,
-# otherwise out of tree in $BUILDDIR (default build/). Extra arguments go to
-# configure. Prints the build directory's path last.
+# scripts/build.sh [CONFIGURE-ARGS...] — configures and builds vsacct,
+# installing what is missing. Builds out of tree in $BUILDDIR (default
+# build/), or in the source tree when it is already configured there and no
+# BUILDDIR is asked for. Prints the build directory's path last.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=deps.sh
@@ -12,9 +12,11 @@ deps_install build
 
 cd "$top"
 [[ -x configure ]] || autoreconf -fi >/dev/null
-if [[ -f config.status ]]; then
+if [[ -f config.status && -z ${BUILDDIR:-} ]]; then
     builddir=$top
 else
+    [[ ! -f config.status ]] ||
+        { echo "build.sh: the source tree is configured in place: make distclean first" >&2; exit 1; }
     builddir=${BUILDDIR:-$top/build}
     mkdir -p "$builddir"
     cd "$builddir"

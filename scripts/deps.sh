@@ -9,6 +9,7 @@ deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcun
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
            iputils-ping monitoring-plugins-standard prometheus-snmp-exporter
            smitools erlang-snmp)
+deps_valgrind=(valgrind)
 deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp)
 
 deps_install() {

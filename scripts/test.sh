@@ -1,8 +1,15 @@
 #!/usr/bin/env bash
 #
-# scripts/test.sh — builds vsacct and runs every test: the CUnit unit tests
-# (make check), the MIB check, the integration suite in network namespaces
-# (root), and make distcheck. Exits non-zero when anything fails.
+# scripts/test.sh — builds vsacct and runs every test:
+#   1. the CUnit unit tests (make check) and the MIB check;
+#   2. the integration suite in network namespaces (root);
+#   3. the unit tests and the integration suite again, built with
+#      AddressSanitizer + UndefinedBehaviorSanitizer (no report allowed);
+#   4. the lifecycle and libvirt integration tests with vsacctd under
+#      valgrind memcheck (no error allowed);
+#   5. every fuzz target, FUZZ_SECONDS (60) each, and their regression inputs;
+#   6. make distcheck.
+# Exits non-zero when anything fails. TEST_QUICK=1 runs 1, 2 and 6 only.
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=deps.sh
@@ -10,6 +17,8 @@ top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 deps_install build test
 
 builddir=$("$top/scripts/build.sh" | tail -n 1)
+reports=$(mktemp -d "${TMPDIR:-/tmp}/vsacct-reports.XXXXXX")
+trap 'rm -rf "$reports"' EXIT
 passed=0 failed=0 failures=()
 step() { # NAME CMD...
     local name=$1
@@ -23,26 +32,64 @@ step() { # NAME CMD...
     fi
 }
 
-unit() {
-    local rc=0
-    make -C "$builddir" -j"$(nproc)" check >/dev/null 2>&1 || rc=$?
-    local log
-    for log in "$builddir"/tests/test_*.log; do
+unit() { # BUILDDIR
+    local rc=0 log
+    make -C "$1" -j"$(nproc)" check >/dev/null 2>&1 || rc=$?
+    for log in "$1"/tests/test_*.log; do
         printf -- '--- %s\n' "$(basename "$log" .log)"
         grep -A4 '^Run Summary' "$log" || cat "$log"
     done
-    grep -h '^# \(TOTAL\|PASS\|FAIL\|ERROR\)' "$builddir/test-suite.log" || true
+    grep -h '^# \(TOTAL\|PASS\|FAIL\|ERROR\)' "$1/test-suite.log" || true
     return "$rc"
 }
-step "unit tests (CUnit)" unit
-step "MIB check" "$top/tests/mib-check.sh"
 
-if ((EUID != 0)) && [[ ${CI:-} != true ]]; then
-    echo "=== integration tests skipped: they need root (network namespaces)"
-else
-    for t in "$top"/tests/integration/*.sh; do
-        step "integration: $(basename "$t" .sh)" env VSACCT_BUILDDIR="$builddir" bash "$t"
+integration() { # LABEL BUILDDIR [TEST...]
+    local label=$1 dir=$2 t
+    shift 2
+    (($#)) || set -- "$top"/tests/integration/*.sh
+    if ((EUID != 0)) && [[ ${CI:-} != true ]]; then
+        echo "=== integration tests skipped: they need root (network namespaces)"
+        return
+    fi
+    for t in "$@"; do
+        step "integration${label}: $(basename "$t" .sh)" env VSACCT_BUILDDIR="$dir" bash "$t"
     done
+}
+
+# Sanitizer and valgrind reports are files; a clean run leaves none with
+# content.
+no_reports() { # PATTERN
+    local f found=0
+    for f in "$reports"/$1*; do
+        [[ -s $f ]] || continue
+        echo "--- $f"
+        head -n 40 "$f"
+        found=1
+    done
+    ((found == 0))
+}
+
+step "unit tests (CUnit)" unit "$builddir"
+step "MIB check" "$top/tests/mib-check.sh"
+integration "" "$builddir"
+
+if [[ -z ${TEST_QUICK:-} ]]; then
+    asan=$(BUILDDIR=$top/build-asan "$top/scripts/build.sh" --enable-sanitizers | tail -n 1)
+    export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=1"
+    export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1"
+    export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
+    step "unit tests under ASan+UBSan" unit "$asan"
+    integration " under ASan+UBSan" "$asan"
+    step "no ASan or UBSan report" no_reports ""
+    unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
+
+    deps_install valgrind
+    export VSACCTD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file=$reports/valgrind.%p"
+    integration " under valgrind" "$builddir" "$top/tests/integration/lifecycle.sh" "$top/tests/integration/libvirt.sh"
+    step "valgrind ran and reported no error" bash -c "ls '$reports'/valgrind.* >/dev/null && ! grep -l . '$reports'/valgrind.*"
+    unset VSACCTD_WRAPPER
+
+    step "fuzz targets, ${FUZZ_SECONDS:-60} s each" "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
 fi
 
 distcheck() { make -C "$builddir" distcheck >"$builddir/distcheck.log" 2>&1 || { tail -40 "$builddir/distcheck.log"; return 1; }; }
