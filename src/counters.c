@@ -232,6 +232,18 @@ static void apply(struct inventory *inv, const struct saved *s)
 		net->acct.malformed = s->nets[i].acct.malformed;
 		net->acct.capture_drops = s->nets[i].acct.capture_drops;
 	}
+	/* The networks' group totals jumped: every vNIC on one of them joins
+	 * it afresh, as if attached now; the saved ones are restored below. */
+	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
+		struct inv_vm *vm = inventory_vm(inv, i);
+		for (size_t j = 0; j < vm->nvnics; j++) {
+			struct inv_vnic *vnic = &vm->vnics[j];
+			if (vnic->net) {
+				vnic->acct.group_base = vnic->net->acct.group;
+				memset(&vnic->acct.group_sent_own, 0, sizeof vnic->acct.group_sent_own);
+			}
+		}
+	}
 	for (size_t i = 0; i < s->nvnics; i++) {
 		const struct saved_vnic *sv = &s->vnics[i];
 		struct inv_vnic *vnic = inventory_vnic_by_mac(inv, sv->mac);
