@@ -77,8 +77,7 @@ static void *array_push(void *arrayp, size_t *count, size_t size)
 	return slot;
 }
 
-/* A name is 1..max visible ASCII characters. */
-static bool valid_name(const char *s, size_t max)
+bool conf_valid_name(const char *s, size_t max)
 {
 	size_t n = strlen(s);
 	if (n == 0 || n > max)
@@ -89,15 +88,14 @@ static bool valid_name(const char *s, size_t max)
 	return true;
 }
 
-/* What the kernel accepts as an interface name (dev_valid_name). */
-static bool valid_ifname(const char *s)
+bool conf_valid_ifname(const char *s)
 {
-	if (!valid_name(s, CONF_IFNAME_MAX) || !strcmp(s, ".") || !strcmp(s, ".."))
+	if (!conf_valid_name(s, CONF_IFNAME_MAX) || !strcmp(s, ".") || !strcmp(s, ".."))
 		return false;
 	return strpbrk(s, "/:") == NULL;
 }
 
-static bool valid_uuid(const char *s)
+bool conf_valid_uuid(const char *s)
 {
 	if (strlen(s) != CONF_UUID_LEN)
 		return false;
@@ -123,9 +121,9 @@ static int parse_network(struct conf *conf, const struct line_ctx *ctx,
 {
 	if (want_args(ctx, nargs, 2, 2, "network NAME BRIDGE") < 0)
 		return -1;
-	if (!valid_name(args[0], CONF_NAME_MAX))
+	if (!conf_valid_name(args[0], CONF_NAME_MAX))
 		return fail(ctx, "'%.64s' is not a valid network name", args[0]);
-	if (!valid_ifname(args[1]))
+	if (!conf_valid_ifname(args[1]))
 		return fail(ctx, "'%.64s' is not a valid bridge interface name", args[1]);
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		if (!strcmp(conf->networks[i].name, args[0]))
@@ -146,7 +144,7 @@ static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, 
 {
 	if (want_args(ctx, nargs, 1, 2, "vm NAME [uuid=UUID]") < 0)
 		return -1;
-	if (!valid_name(args[0], CONF_NAME_MAX))
+	if (!conf_valid_name(args[0], CONF_NAME_MAX))
 		return fail(ctx, "'%.64s' is not a valid VM name", args[0]);
 	if (conf_find_vm(conf, args[0]))
 		return fail(ctx, "VM '%.64s' is already defined", args[0]);
@@ -155,7 +153,7 @@ static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, 
 		if (strncasecmp(args[1], "uuid=", 5) != 0)
 			return fail(ctx, "unknown option '%.64s'; usage: vm NAME [uuid=UUID]", args[1]);
 		uuid = args[1] + 5;
-		if (!valid_uuid(uuid))
+		if (!conf_valid_uuid(uuid))
 			return fail(ctx, "'%.64s' is not a UUID (8-4-4-4-12 hex digits)", uuid);
 	}
 	struct conf_vm *vm = array_push(&conf->vms, &conf->n_vms, sizeof *vm);
@@ -180,7 +178,7 @@ static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args
 	if (mac_is_group(mac))
 		return fail(ctx, "'%s' is a multicast address, not a vNIC's", args[1]);
 	const char *ifname = nargs == 3 ? args[2] : "";
-	if (*ifname && !valid_ifname(ifname))
+	if (*ifname && !conf_valid_ifname(ifname))
 		return fail(ctx, "'%.64s' is not a valid interface name", ifname);
 	size_t vnics_of_vm = 0;
 	for (size_t i = 0; i < conf->n_vnics; i++) {
@@ -263,7 +261,7 @@ static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args
 {
 	if (want_args(ctx, nargs, 1, 1, "user USER") < 0)
 		return -1;
-	if (!valid_name(args[0], 32))
+	if (!conf_valid_name(args[0], 32))
 		return fail(ctx, "'%.64s' is not a user name", args[0]);
 	strcpy(conf->user, args[0]);
 	return 0;

@@ -106,6 +106,14 @@ int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
 /* Reads and parses a file. A file that cannot be read is an error too. */
 int conf_parse_file(struct conf *conf, const char *path, struct conf_error *err);
 
+/* The rules the configuration's words follow, for other sources of names
+ * (discovery) to follow too: a name is 1..max visible ASCII characters; an
+ * interface name is what the kernel accepts (dev_valid_name); a UUID is
+ * 8-4-4-4-12 hex digits. */
+bool conf_valid_name(const char *s, size_t max);
+bool conf_valid_ifname(const char *s);
+bool conf_valid_uuid(const char *s);
+
 /* Looks a network or VM up by name; NULL when absent. */
 const struct conf_network *conf_find_network(const struct conf *conf, const char *name);
 const struct conf_vm *conf_find_vm(const struct conf *conf, const char *name);

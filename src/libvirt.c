@@ -111,47 +111,10 @@ static int text(const xmlNode *n, char *out, size_t size)
 	return 0;
 }
 
-/* vsVmName is a DisplayString, and the configuration takes the same names:
- * 1..255 visible ASCII characters, no blanks. libvirt allows more (spaces,
- * UTF-8); such a domain is refused with a message rather than renamed, as a
- * rename could collide with another VM's name. */
-static bool valid_name(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > CONF_NAME_MAX)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e)
-			return false;
-	return true;
-}
-
-/* 8-4-4-4-12 hex digits, as libvirt writes it. */
-static bool valid_uuid(const char *s)
-{
-	if (strlen(s) != CONF_UUID_LEN)
-		return false;
-	for (int i = 0; i < CONF_UUID_LEN; i++) {
-		bool dash = i == 8 || i == 13 || i == 18 || i == 23;
-		char c = s[i];
-		bool hex = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-		if (dash ? c != '-' : !hex)
-			return false;
-	}
-	return true;
-}
-
-/* A name the kernel could give a network device (dev_valid_name). */
-static bool valid_ifname(const char *s)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > CONF_IFNAME_MAX || !strcmp(s, ".") || !strcmp(s, ".."))
-		return false;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e || *s == '/' || *s == ':')
-			return false;
-	return true;
-}
+/* vsVmName is a DisplayString, and the configuration's names follow the
+ * same rule: libvirt allows more (spaces, UTF-8); such a domain is refused
+ * with a message rather than renamed, as a rename could collide with
+ * another VM's name. */
 
 /* Copies a device name, or leaves "" when there is none or it could not be
  * a Linux network device (vhost-user port names, say): such a device is
@@ -159,7 +122,7 @@ static bool valid_ifname(const char *s)
 static void copy_ifname(char dst[CONF_IFNAME_MAX + 1], const char *src)
 {
 	dst[0] = '\0';
-	if (src && valid_ifname(src))
+	if (src && conf_valid_ifname(src))
 		strcpy(dst, src);
 }
 
@@ -242,7 +205,7 @@ static int parse_domain(const xmlNode *root, struct libvirt_domain *dom, char *e
 		set_error(err, errlen, "the domain has no <name>");
 		return -1;
 	}
-	if (text(name, text_buf, sizeof text_buf) < 0 || !valid_name(text_buf)) {
+	if (text(name, text_buf, sizeof text_buf) < 0 || !conf_valid_name(text_buf, CONF_NAME_MAX)) {
 		set_error(err, errlen,
 			  "domain name '%s' is not 1 to %d visible ASCII characters without blanks",
 			  printable(text_buf, buf), CONF_NAME_MAX);
@@ -252,7 +215,7 @@ static int parse_domain(const xmlNode *root, struct libvirt_domain *dom, char *e
 
 	const xmlNode *uuid = first_child(domain, "uuid");
 	if (uuid) {
-		if (text(uuid, text_buf, sizeof text_buf) < 0 || !valid_uuid(text_buf)) {
+		if (text(uuid, text_buf, sizeof text_buf) < 0 || !conf_valid_uuid(text_buf)) {
 			set_error(err, errlen, "domain %s: '%s' is not a UUID", dom->name,
 				  printable(text_buf, buf));
 			return -1;
