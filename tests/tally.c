@@ -3,7 +3,8 @@
  *
  * Runs the daemon's engine and loop on a configuration and writes every
  * counter to a file on SIGUSR1 (and on SIGTERM, before exiting), so a test
- * can compare what the capture counted with what the kernel counted.
+ * can compare what the capture counted with what the kernel counted. The
+ * first dump, written once it runs, tells the test it may signal it.
  *
  * usage: tally -c CONF -o OUT
  * OUT lines (one writer, replaced atomically):
@@ -111,6 +112,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: tally -c CONF -o OUT\n");
 		return 64;
 	}
+	/* First of all: a test may ask for a dump at once, and SIGUSR1's
+	 * default action is to terminate. */
+	daemon_signals();
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);
 	log_init("tally", LOG_TO_STDERR, NULL);
 	struct conf *conf = conf_new();
 	struct conf_error err;
@@ -122,10 +128,9 @@ int main(int argc, char **argv)
 	t.eng = engine_new(conf, loop_mono_usec());
 	if (!t.eng)
 		return 1;
-	daemon_signals();
-	struct sigaction sa = { .sa_handler = on_usr1 };
-	sigaction(SIGUSR1, &sa, NULL);
 
+	/* A first dump says "ready": signals may be sent from now on. */
+	dump(engine_inventory(t.eng), out);
 	struct loop_client client = { tally_pollfds, tally_handle, &t };
 	int rc = loop_run(t.eng, &client, &daemon_stop);
 	engine_drain(t.eng);

@@ -20,6 +20,7 @@ printf '%s\n' "stateDir $LAB_DIR/state" "network lan0 $br" "vm vm1" "vnic vm1 52
 
 out=$LAB_DIR/tally.out
 tally_pid=$(lab_bg tally ip netns exec "$LAB_HV" "$builddir/tests/tally" -c "$conf" -o "$out")
+lab_wait_for 10 test -s "$out" # its first dump: it handles signals now
 tally_dump() { rm -f "$out"; kill -USR1 "$tally_pid"; lab_wait_for 5 test -s "$out"; }
 field() { grep "^$1 " "$out" | tr ' ' '\n' | sed -n "s/^$2=//p"; }
 state_is() { tally_dump && [[ $(field "net lan0" state) == "$1" ]]; }

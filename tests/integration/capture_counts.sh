@@ -28,6 +28,7 @@ for vm in vm1 vm2 vm3; do rx0[$vm]=${KRX[$vm]} rxp0[$vm]=${KRXP[$vm]} tx0[$vm]=$
 ref_start "$VMLAB_BRIDGE"
 out=$LAB_DIR/tally.out
 tally_pid=$(lab_bg tally ip netns exec "$LAB_HV" "$builddir/tests/tally" -c "$conf" -o "$out")
+lab_wait_for 10 test -s "$out" # its first dump: it handles signals now
 tally_dump() {
     rm -f "$out"
     kill -USR1 "$tally_pid"
