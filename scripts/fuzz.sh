@@ -39,7 +39,9 @@ while (($#)); do
     esac
     shift
 done
-[[ $parallel =~ ^[1-9][0-9]*$ ]] && ((seconds > 0)) || usage
+if ! [[ $parallel =~ ^[1-9][0-9]*$ ]] || ((seconds == 0)); then
+    usage
+fi
 ((${#targets[@]})) || targets=("${all_targets[@]}")
 for t in "${targets[@]}"; do
     [[ -f $fuzzdir/fuzz_$t.c ]] || { echo "fuzz.sh: no target '$t' (tests/fuzz/fuzz_$t.c)" >&2; exit 2; }
@@ -65,14 +67,14 @@ sources_of() {
     while ((${#queue[@]})); do
         f=${queue[0]}
         queue=("${queue[@]:1}")
-        for h in $(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)\.h".*/\1/p' "$f"); do
+        while read -r h; do
             for c in "$top/src/$h.h" "$top/src/$h.c"; do
                 [[ -f $c && -z ${seen[$c]:-} ]] || continue
                 seen[$c]=1
                 queue+=("$c")
                 [[ $c == *.c ]] && out+=("$c")
             done
-        done
+        done < <(sed -n 's/^[[:space:]]*#[[:space:]]*include[[:space:]]*"\([^"]*\)\.h".*/\1/p' "$f")
     done
     printf '%s\n' "${out[@]}"
 }
@@ -92,6 +94,7 @@ lib_flags() { # cflags|libs FILE...
     fi
 }
 
+# shellcheck disable=SC2054 # the commas belong to -fsanitize=
 cflags=(-g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
         -std=gnu11 -Wall -Wextra -Wno-unused-parameter -I"$top/src")
 
@@ -115,7 +118,8 @@ for t in "${targets[@]}"; do
 done
 
 regress() { # TARGET: every committed input once; prints the result line
-    local t=$1 log=$builddir/fuzz_$t.regress.log
+    local t=$1
+    local log=$builddir/fuzz_$t.regress.log
     local -a inputs=()
     local d
     for d in "$fuzzdir/corpus/$t" "$fuzzdir/regress/$t"; do
@@ -137,7 +141,8 @@ regress() { # TARGET: every committed input once; prints the result line
 }
 
 fuzz() { # TARGET: fuzzes for $seconds; prints the result line
-    local t=$1 run=$builddir/run/$t
+    local t=$1
+    local run=$builddir/run/$t
     local log=$run/fuzz.log
     rm -rf "$run"
     mkdir -p "$run/corpus" "$run/artifacts"

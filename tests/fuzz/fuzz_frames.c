@@ -5,19 +5,28 @@
  *
  *   [1 selector][2 caplen LE][2 len LE][4 time delta LE, signed, µs][caplen bytes]
  *
- * selector bits 0-1: the network (of 4); bit 6: a control record, which
- * moves vNIC (selector >> 2 & 7) to network len % 5 (4: none), as the
- * lifecycle does when a tap changes bridges, instead of counting a frame;
- * bit 7: every network ticks after the record. The clock moves by the
- * delta first (backwards too); a frame is stamped with it. A body shorter
- * than caplen is cut to what is left.
+ * selector bits 0-1: the network (of 4); bit 7: every network ticks after
+ * the record, at the clock plus (selector >> 2 & 7) × 100 ms (the wall
+ * clock runs ahead of capture timestamps); bit 6: a control record instead
+ * of a frame, what the daemon does besides counting frames; with
+ * v = selector >> 2 & 7 (a vNIC) and arg = len & 0x3fff, by len >> 14:
+ *   0, 3  vNIC v moves to network arg % 5 (4: none), as the lifecycle
+ *         does when its tap changes bridges;
+ *   1     vNIC v's VM powers up: its vNICs' counters restart (lifecycle's
+ *         power_up);
+ *   2     the capture of the network reports arg frames lost.
+ * The clock moves by the delta first (backwards too); a frame is stamped
+ * with it. A body shorter than caplen is cut to what is left.
  *
  * The inventory is rebuilt for each input from one configuration parsed
  * once. After every record the counters are compared with a model kept
  * here from DESIGN §1 (network totals, every vNIC's sent and received,
- * where each vNIC sits); at the end, when the clock never went back, each
- * network's 60 history columns must hold exactly the bytes of the frames
- * stamped in their second.
+ * where each vNIC sits), and no vNIC counter may have gone down but
+ * through a power-up. At the end each network's 60 history columns must
+ * hold exactly what acct.h says: a frame counts in its second unless that
+ * second was closed already (by a later frame, or a tick more than the
+ * grace after its end), then in the second being collected; a clock stepped
+ * back behind that second relabels the columns and keeps them.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -85,11 +94,21 @@ static bool not_less(struct acct_counts now, struct acct_counts before)
 struct model {
 	struct counts carried[NNETS];
 	uint64_t malformed[NNETS];
+	uint64_t drops[NNETS];
 	struct counts sent[MAX_VNICS], received[MAX_VNICS];
 	struct acct_counts last_sent[MAX_VNICS], last_received[MAX_VNICS];
 	int net_of[MAX_VNICS]; /* -1: none */
 };
 
+/* The history as acct.h describes it, per network. */
+struct clock_model {
+	bool started;
+	int64_t cur;   /* the second being collected */
+	int64_t shift; /* seconds the columns were relabelled back, in all */
+};
+
+/* A frame counted in the history: its second is sec - (the network's
+ * shift at the end - its shift then). */
 struct stamped {
 	int net;
 	int64_t sec;
@@ -134,6 +153,7 @@ static void check_counters(struct inventory *inv, struct inv_net *const *nets,
 		const struct acct_net *a = &nets[n]->acct;
 		CHECK(same(m->carried[n], a->carried));
 		CHECK(a->malformed == m->malformed[n]);
+		CHECK(a->capture_drops == m->drops[n]);
 		CHECK(a->group.packets <= a->carried.packets && a->group.bytes <= a->carried.bytes);
 		uint64_t col[ACCT_HISTORY_SECONDS], sum = 0;
 		int64_t end_sec;
@@ -175,20 +195,42 @@ static void check_counters(struct inventory *inv, struct inv_net *const *nets,
 	}
 }
 
-/* With a clock that never went back, column k holds exactly the frames
- * stamped in second end_sec - k. */
-static void check_history(struct inv_net *const *nets, const struct stamped *frames,
-			  size_t nframes)
+static void model_frame(struct clock_model *c, int64_t ts_sec)
+{
+	if (!c->started || ts_sec > c->cur)
+		c->cur = ts_sec;
+	c->started = true;
+}
+
+static void model_tick(struct clock_model *c, int64_t now_usec)
+{
+	int64_t now_sec = floor_sec(now_usec);
+	int64_t closable = floor_sec(now_usec - ACCT_CLOSE_GRACE_USEC);
+	if (!c->started) {
+		c->cur = now_sec;
+		c->started = true;
+	} else if (now_sec < c->cur) {
+		c->shift += c->cur - now_sec;
+		c->cur = now_sec;
+	} else if (closable > c->cur) {
+		c->cur = closable;
+	}
+}
+
+/* Column k holds the frames counted in second end - k. */
+static void check_history(struct inv_net *const *nets, const struct clock_model *clock,
+			  const struct stamped *frames, size_t nframes)
 {
 	for (int n = 0; n < NNETS; n++) {
 		uint64_t col[ACCT_HISTORY_SECONDS], want[ACCT_HISTORY_SECONDS] = { 0 };
 		int64_t end_sec;
 		acct_net_history(&nets[n]->acct, col, &end_sec);
+		CHECK(end_sec == (clock[n].started ? clock[n].cur : 0));
 		for (size_t i = 0; i < nframes; i++) {
 			if (frames[i].net != n)
 				continue;
-			CHECK(frames[i].sec <= end_sec); /* the second in progress at the latest */
-			int64_t k = end_sec - frames[i].sec;
+			int64_t k = end_sec - (frames[i].sec - clock[n].shift);
+			CHECK(k >= 0);
 			if (k >= 1 && k <= ACCT_HISTORY_SECONDS)
 				want[k - 1] += frames[i].len;
 		}
@@ -238,7 +280,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	}
 	size_t nframes = 0;
-	bool went_back = false;
+	struct clock_model clock[NNETS];
+	memset(clock, 0, sizeof clock);
 	int64_t now_usec = BASE_USEC;
 
 	size_t off = 0;
@@ -256,25 +299,49 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		off += caplen;
 
 		now_usec += delta;
-		went_back |= delta < 0;
 		int n = sel & 3;
 
 		if (sel & 0x40) {
 			int v = (sel >> 2 & 7) % nvnics;
-			int to = (int)(len % (NNETS + 1));
-			inventory_vnic_attach(vnics[v], to == NNETS ? NULL : nets[to]);
-			m.net_of[v] = to == NNETS ? -1 : to;
+			uint32_t arg = len & 0x3fff;
+			switch (len >> 14) {
+			case 1: {
+				struct inv_vm *vm = vnics[v]->vm;
+				for (size_t j = 0; j < vm->nvnics; j++)
+					acct_port_reset(&vm->vnics[j].acct);
+				for (int w = 0; w < nvnics; w++) {
+					if (vnics[w]->vm != vm)
+						continue;
+					m.sent[w] = m.received[w] = (struct counts){ 0, 0 };
+					m.last_sent[w] = m.last_received[w] = (struct acct_counts){ 0, 0 };
+				}
+				break;
+			}
+			case 2:
+				acct_count_drops(&nets[n]->acct, arg);
+				m.drops[n] += arg;
+				break;
+			default: {
+				int to = (int)(arg % (NNETS + 1));
+				inventory_vnic_attach(vnics[v], to == NNETS ? NULL : nets[to]);
+				m.net_of[v] = to == NNETS ? -1 : to;
+				break;
+			}
+			}
 		} else {
-			/* Its own allocation, so reading past caplen is caught. */
-			uint8_t *frame = malloc(caplen ? caplen : 1);
+			/* Its own allocation, so reading past caplen is caught
+			 * (ASan's malloc(0) gives a pointer nothing may read). */
+			uint8_t *frame = malloc(caplen);
 			if (!frame)
 				break;
-			memcpy(frame, body, caplen);
+			if (caplen)
+				memcpy(frame, body, caplen);
 			int64_t ts_sec = floor_sec(now_usec);
 			meter_frame(inv, nets[n], ts_sec, frame, caplen, len);
 
 			add(&m.carried[n], len);
-			frames[nframes++] = (struct stamped){ n, ts_sec, len };
+			model_frame(&clock[n], ts_sec);
+			frames[nframes++] = (struct stamped){ n, clock[n].cur + clock[n].shift, len };
 			if (caplen < 2 * MAC_LEN || len < 2 * MAC_LEN) {
 				m.malformed[n]++;
 			} else {
@@ -296,13 +363,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			}
 			free(frame);
 		}
-		if (sel & 0x80)
-			for (int k = 0; k < NNETS; k++)
-				acct_net_tick(&nets[k]->acct, now_usec);
+		if (sel & 0x80) {
+			int64_t tick_usec = now_usec + (sel >> 2 & 7) * 100000;
+			for (int k = 0; k < NNETS; k++) {
+				acct_net_tick(&nets[k]->acct, tick_usec);
+				model_tick(&clock[k], tick_usec);
+			}
+		}
 		check_counters(inv, nets, vnics, nvnics, &m);
 	}
-	if (!went_back)
-		check_history(nets, frames, nframes);
+	check_history(nets, clock, frames, nframes);
 
 	free(frames);
 	inventory_free(inv);
