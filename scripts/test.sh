@@ -18,6 +18,7 @@ deps_install build test
 
 builddir=$("$top/scripts/build.sh" | tail -n 1)
 reports=$(mktemp -d "${TMPDIR:-/tmp}/vsacct-reports.XXXXXX")
+chmod 1777 "$reports" # a daemon that became another user reports here too
 trap 'rm -rf "$reports"' EXIT
 passed=0 failed=0 failures=()
 step() { # NAME CMD...
@@ -71,11 +72,13 @@ no_reports() { # PATTERN
 
 step "unit tests (CUnit)" unit "$builddir"
 step "MIB check" "$top/tests/mib-check.sh"
+step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 integration "" "$builddir"
 
 if [[ -z ${TEST_QUICK:-} ]]; then
     asan=$(BUILDDIR=$top/build-asan "$top/scripts/build.sh" --enable-sanitizers | tail -n 1)
-    export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=1"
+    # The full stack on every allocation: suppressions match on it.
+    export ASAN_OPTIONS="log_path=$reports/asan:detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0"
     export UBSAN_OPTIONS="log_path=$reports/ubsan:print_stacktrace=1"
     export LSAN_OPTIONS="suppressions=$top/tests/lsan.supp:print_suppressions=0"
     step "unit tests under ASan+UBSan" unit "$asan"

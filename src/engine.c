@@ -204,6 +204,7 @@ static int engine_take_discovery(struct engine *eng)
 		struct known_domain *k = bsearch(&key, known, before, sizeof *known, by_domain_name);
 		if (!k) {
 			k = &known[eng->nknown++];
+			*k = (struct known_domain){ .present = false };
 		} else if (was_present[k - known] && !k->dom.fresh_start && dom->fresh_start) {
 			/* Reverted to a snapshot, say: the file stayed. */
 			k->restarted = true;

@@ -138,29 +138,37 @@ int main(int argc, char **argv)
 	d.eng = engine_new(conf, loop_mono_usec());
 	if (!d.eng)
 		return EX_OSERR;
+	int status = 0;
 	d.mib = mib_new(engine_inventory(d.eng), agent_clock);
 	if (!d.mib) {
 		log_warnx("out of memory");
-		return EX_OSERR;
+		status = EX_OSERR;
+		goto out;
 	}
 	d.generation = engine_generation(d.eng);
 	engine_on_vm_state(d.eng, daemon_vm_state, NULL);
 	engine_on_capture_loss(d.eng, daemon_capture_loss, NULL);
-	if (!opt.foreground && daemon_detach() < 0)
-		return EX_OSERR;
-	if (opt.pid_path && daemon_pidfile_write(opt.pid_path) < 0)
-		return EX_OSERR;
 	const char *user = opt.user ? opt.user : *engine_conf(d.eng)->user ? engine_conf(d.eng)->user : NULL;
-	if (user && drop_privileges(user, engine_conf(d.eng)) < 0)
-		return EX_NOPERM;
+	if ((!opt.foreground && daemon_detach() < 0) ||
+	    (opt.pid_path && daemon_pidfile_write(opt.pid_path) < 0)) {
+		status = EX_OSERR;
+		goto out;
+	}
+	if (user && drop_privileges(user, engine_conf(d.eng)) < 0) {
+		status = EX_NOPERM;
+		goto out;
+	}
 	daemon_signals();
-	if (agent_start(engine_conf(d.eng), d.mib) < 0)
-		return EX_SOFTWARE;
+	if (agent_start(engine_conf(d.eng), d.mib) < 0) {
+		status = EX_SOFTWARE;
+		goto out;
+	}
 	log_info("started: %zu networks, %zu VMs", inventory_net_count(engine_inventory(d.eng)),
 		 inventory_vm_count(engine_inventory(d.eng)));
 
 	struct loop_client client = { daemon_pollfds, daemon_handle, &d };
-	int rc = loop_run(d.eng, &client, &daemon_stop);
+	if (loop_run(d.eng, &client, &daemon_stop) < 0)
+		status = EX_OSERR;
 
 	log_info("stopping");
 	engine_drain(d.eng);
@@ -168,7 +176,8 @@ int main(int argc, char **argv)
 	agent_stop();
 	if (opt.pid_path)
 		daemon_pidfile_remove(opt.pid_path);
+out:
 	mib_free(d.mib);
 	engine_free(d.eng);
-	return rc < 0 ? EX_OSERR : 0;
+	return status;
 }

@@ -51,10 +51,17 @@ static int parse_log(const char *spec, int argc, char **argv, struct options *op
 		}
 		kind = (char)(kind - 'A' + 'a');
 	}
+	/* Net-SNMP's -Ls takes a facility letter; vsacctd logs as daemon and
+	 * accepts d alone. Nothing else may follow. */
+	if ((kind == 'e' || kind == 'o' || kind == 'n' || kind == 's') && *rest &&
+	    !(kind == 's' && !strcmp(rest, "d"))) {
+		snprintf(err, errlen, "unknown log option -L%s", spec);
+		return -1;
+	}
 	switch (kind) {
 	case 'e': opt->log_target = LOG_TO_STDERR; return 0;
 	case 'o': opt->log_target = LOG_TO_STDOUT; return 0;
-	case 's': opt->log_target = LOG_TO_SYSLOG; return 0; /* facility: daemon */
+	case 's': opt->log_target = LOG_TO_SYSLOG; return 0;
 	case 'n': opt->log_target = LOG_TO_NOTHING; return 0;
 	case 'f':
 		opt->log_target = LOG_TO_FILE;
