@@ -294,6 +294,12 @@ struct engine *engine_new(struct conf *conf, int64_t now_usec)
 	if (counters_load(eng->inv, eng->counters_path, err, sizeof err) < 0)
 		log_warnx("%s; counters start from 0", err);
 	eng->next_save_usec = now_usec + (int64_t)conf->save_interval * 1000000;
+	/* Captures open now, as root and before the master hears of us: once
+	 * vsacctd answers, it counts. */
+	for (size_t i = 0; i < eng->nnets; i++) {
+		capture_maintain(eng->nets[i].cap, now_usec);
+		eng->nets[i].net->capture_state = (enum net_capture_state)capture_status(eng->nets[i].cap);
+	}
 	eng->started = true;
 	return eng;
 fail:

@@ -39,8 +39,9 @@ typedef void (*engine_net_fn)(void *ctx, const struct inv_net *net);
 
 /*
  * Starts from conf (owned from now on): loads the indexes from its state
- * directory, opens netlink and discovery, builds the inventory. Captures
- * open at the first engine_timers. NULL (logged) when that fails.
+ * directory, opens netlink and discovery, builds the inventory, restores
+ * the saved counters and opens the captures of the bridges there are.
+ * NULL (logged) when that fails.
  */
 struct engine *engine_new(struct conf *conf, int64_t now_usec);
 void engine_free(struct engine *eng);
