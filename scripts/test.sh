@@ -89,7 +89,7 @@ if [[ -z ${TEST_QUICK:-} ]]; then
     deps_install valgrind
     export VSACCTD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file=$reports/valgrind.%p"
     integration " under valgrind" "$builddir" "$top/tests/integration/lifecycle.sh" "$top/tests/integration/libvirt.sh"
-    step "valgrind ran and reported no error" bash -c "ls '$reports'/valgrind.* >/dev/null && ! grep -l . '$reports'/valgrind.*"
+    step "valgrind ran and reported no error" bash -c "ls '$reports'/valgrind.* >/dev/null" && step "… no valgrind error" no_reports valgrind
     unset VSACCTD_WRAPPER
 
     step "fuzz targets, ${FUZZ_SECONDS:-60} s each" "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"

@@ -377,12 +377,21 @@ lab_cleanup() {
         eval "${_LAB_HOOKS[i]}" || _lab_log "cleanup hook failed: ${_LAB_HOOKS[i]}"
     done
 
-    # 1. Processes started with lab_bg, and their children.
+    # 1. Processes started with lab_bg, and their children: vsacctd first.
+    #    A master that dies while a subagent closes its AgentX session
+    #    trips Net-SNMP's shutdown code (a use-after-free in the library),
+    #    so subagents go before their master, as systemd's ordering has it.
     if [[ -f $LAB_DIR/state/pids ]]; then
+        local -a first=()
         while read -r pid start name; do
-            pids+=("$pid" "$start")
+            if [[ $name == vsacctd ]]; then
+                first+=("$pid" "$start")
+            else
+                pids+=("$pid" "$start")
+            fi
         done <"$LAB_DIR/state/pids"
-        _lab_stop_tracked 5 "${pids[@]}"
+        ((${#first[@]} == 0)) || _lab_stop_tracked 5 "${first[@]}"
+        ((${#pids[@]} == 0)) || _lab_stop_tracked 5 "${pids[@]}"
     fi
 
     # 2. Anything else still running inside a lab namespace (e.g. a
