@@ -222,7 +222,7 @@ static int parse_capture_buffer(struct conf *conf, const struct line_ctx *ctx,
 		return fail(ctx, "'%.64s' is not a size up to 1g", args[0]);
 	n <<= shift;
 	if (n < CONF_MIN_CAPTURE_BUFFER)
-		return fail(ctx, "'%.64s' is smaller than 256k", args[0]);
+		return fail(ctx, "'%.64s' is smaller than 1m", args[0]);
 	conf->capture_buffer = (size_t)n;
 	return 0;
 }

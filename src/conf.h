@@ -29,7 +29,10 @@
 #define CONF_ERROR_MAX 1400
 
 #define CONF_DEFAULT_CAPTURE_BUFFER (32u << 20)
-#define CONF_MIN_CAPTURE_BUFFER (256u << 10)
+/* libpcap builds the ring of 256 KiB blocks and the kernel fills one while
+ * vsacctd reads another: fewer than four blocks lose frames under ordinary
+ * traffic (measured: 256k lost 0.1-0.3% of 5 kpps, 1m none). */
+#define CONF_MIN_CAPTURE_BUFFER (1u << 20)
 #define CONF_MAX_CAPTURE_BUFFER (1u << 30)
 #define CONF_DEFAULT_STATE_DIR "/var/lib/vsacct"
 #define CONF_DEFAULT_SAVE_INTERVAL 60 /* seconds */

@@ -269,13 +269,13 @@ static void test_conf_capture_buffer_sizes(void)
 		const char *text;
 		size_t bytes;
 	} cases[] = {
-		{ "512k", 512u << 10 },	   { "512K", 512u << 10 },
+		{ "2048k", 2048u << 10 },  { "2048K", 2048u << 10 },
 		{ "64m", 64u << 20 },	   { "64M", 64u << 20 },
 		{ "1g", 1u << 30 },	   { "1G", 1u << 30 },
-		{ "300000", 300000 },	   { "256k", 256u << 10 },
-		{ "262144", 262144 },	   { "1024m", 1u << 30 },
+		{ "3000000", 3000000 },	   { "1m", 1u << 20 },
+		{ "1048576", 1048576 },	   { "1024m", 1u << 30 },
 		{ "1048576k", 1u << 30 },  { "1073741824", 1u << 30 },
-		{ "0256k", 256u << 10 },
+		{ "01024k", 1u << 20 },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char text[64];
@@ -838,11 +838,11 @@ static void test_conf_capture_buffer_bad(void)
 
 static void test_conf_capture_buffer_too_small(void)
 {
-	static const char *const bad[] = { "255k", "262143", "0", "0k", "1", "0g" };
+	static const char *const bad[] = { "1023k", "1048575", "256k", "0", "0k", "1", "0g" };
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		char line[64], reason[64];
 		snprintf(line, sizeof line, "captureBuffer %s", bad[i]);
-		snprintf(reason, sizeof reason, "'%s' is smaller than 256k", bad[i]);
+		snprintf(reason, sizeof reason, "'%s' is smaller than 1m", bad[i]);
 		EXPECT_BAD_LINE(line, FILE_NAME ":3: captureBuffer: ", reason);
 	}
 }
@@ -1346,7 +1346,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: captureBuffer missing argument", test_conf_capture_buffer_missing_args },
 	{ "error: captureBuffer too many arguments", test_conf_capture_buffer_too_many_args },
 	{ "error: captureBuffer not a size", test_conf_capture_buffer_bad },
-	{ "error: captureBuffer below 256k", test_conf_capture_buffer_too_small },
+	{ "error: captureBuffer below 1m", test_conf_capture_buffer_too_small },
 	{ "error: captureBuffer above 1g", test_conf_capture_buffer_too_large },
 	{ "error: captureBuffer overflowing values", test_conf_capture_buffer_overflow },
 	{ "stateDir default, no discovery by default", test_conf_state_dir_default },

@@ -25,7 +25,7 @@ lab_snmptrapd_start
 lab_snmpd_start
 conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval $PING" "saveInterval 1" \
-    "captureBuffer 256k"
+    "captureBuffer 1m"
 get() { lab_snmp snmpget -Oqvt "$@"; }
 answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 start_vsacctd() {
@@ -101,12 +101,12 @@ sleep 1
 check_true "and counting the traffic again ($during → $(get "$VM.5.1"))" test "$(get "$VM.5.1")" -gt "$during"
 lab_wait_for 10 bash -c "! kill -0 $stream 2>/dev/null" || true
 
-# --- a capture ring too small for the traffic
+# --- a capture ring too small for the traffic (1 MiB, the smallest)
 loss_traps() { grep -F "OID: $ROOT.0.2" "$LAB_TRAPS_LOG" | grep -cF "$NET.8.1 = Counter64:" || true; }
 traps0=$(loss_traps)
 sent0=$(lab_counter hv "$(lab_hostif vm3)" rx_packets) counted0=$(get "$VM.7.3")
 drops0=$(get "$NET.8.1")
-kill -STOP "$vsacctd_pid" # a stall: the 256 KiB ring fills
+kill -STOP "$vsacctd_pid" # a stall: the 1 MiB ring fills
 traffic_trafgen vm3 30000 "{ $(_traffic_mac_bytes 1), $(_traffic_mac_bytes 3), c16(0x88b5), fill(0x00, 46) }"
 kill -CONT "$vsacctd_pid"
 sleep 1.5
