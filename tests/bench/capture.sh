@@ -1,0 +1,337 @@
+#!/usr/bin/env bash
+#
+# Benchmark 1, capture: a VM sends a fixed number of frames (trafgen, as
+# fast as it can) through the bridge to another VM, while one capturer
+# watches the bridge:
+#   none      nothing captures (the bridge is not promiscuous): the host's
+#             own forwarding rate, for reference;
+#   vsacctd   vsacctd, counting (read back through the snmpd master);
+#   tcpdump   `tcpdump -i BRIDGE -s 64 -w /dev/null`, the plain libpcap peer;
+#   pmacctd   pmacctd (memory plugin, aggregate src_mac,dst_mac), when
+#             Debian's package is installed.
+# Cases: 60-byte frames from one VM (60B), 1,500-byte frames (1500B), and
+# 60-byte frames from 100 source MACs, 100 VMs of the configuration
+# (60B-100mac). Frames are IPv4/UDP (pmacctd accounts IP only) to an
+# address nobody has: the receiving VM drops them without answering.
+#
+# Per case and capturer, over BENCH_ROUNDS rounds (capturers interleaved):
+#   frames sent      the sender's host-side veth rx_packets (total)
+#   frames counted   what the capturer counted (vsacctd: the VMs' packets
+#                    sent; tcpdump: packets captured; pmacctd: its table)
+#   drops            what the capture reported lost (vsNetCaptureDrops,
+#                    tcpdump's "dropped by kernel", pmacctd's dropped_packets)
+#   forwarding rate  frames sent / trafgen's run time (median)
+#   cpu per Mframe   utime+stime from /proc/PID/stat (all its processes) per
+#                    million frames counted (over all rounds)
+#   on-cpu per frame the same from /proc/PID/schedstat (ns resolution)
+# and the ratios vsacctd/tcpdump of CPU per frame and forwarding rate.
+# trafgen runs on CPU BENCH_SEND_CPU (0), the capturer on BENCH_CAP_CPU
+# (the last one): the bridge forwards in the sender's softirq, so the
+# capturer's CPU is its own.
+#
+# Smoke mode (BENCH_SMOKE=1): 20,000 frames, one round; checks only that
+# vsacctd's counts are exact (counted + drops = sent, the network total
+# agrees, each of the 100 MACs counted its share).
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+. "$here/lib.sh"
+bench_init capture
+
+VM=$BENCH_ROOT.1.2.1 NET=$BENCH_ROOT.1.4.1
+if ((BENCH_SMOKE)); then
+    FRAMES=20000 FRAMES_1500=20000 ROUNDS=1
+else
+    FRAMES=${BENCH_FRAMES:-5000000} FRAMES_1500=${BENCH_FRAMES_1500:-2000000} ROUNDS=${BENCH_ROUNDS:-3}
+fi
+FRAMES=$((FRAMES / 100 * 100)) # the 100 MACs send equal shares
+CASES=(60B 1500B 60B-100mac)
+CAPTURERS=(none vsacctd tcpdump)
+if command -v pmacctd >/dev/null && command -v pmacct >/dev/null; then
+    CAPTURERS+=(pmacctd)
+else
+    bench_note "pmacctd is not installed: its column is left out"
+fi
+
+# --- the lab: vm1 sends, vm2 receives; vsacctd also knows 100 VMs m001..m100
+# whose only vNIC is MAC 52:54:00:01:00:NN (no host interface).
+lab_hypervisor
+BR=${LAB_PREFIX}br0
+lab_bridge "$BR"
+lab_vm vm1 "$BR" 52:54:00:00:00:01 10.77.0.1/24
+lab_vm vm2 "$BR" 52:54:00:00:00:02 10.77.0.2/24
+lab_arp_static
+traffic_prime vm1 vm2
+SENDER_IF=$(lab_hostif vm1)
+lab_snmpd_start
+
+conf=$LAB_DIR/vsacctd.conf
+{
+    echo "stateDir $LAB_DIR/state"
+    echo "agentXSocket $LAB_AGENTX"
+    echo "network lan0 $BR"
+    echo "vm vm1"
+    echo "vnic vm1 52:54:00:00:00:01 $SENDER_IF"
+    echo "vm vm2"
+    echo "vnic vm2 52:54:00:00:00:02 $(lab_hostif vm2)"
+    for i in $(seq 1 100); do
+        printf 'vm m%03d\nvnic m%03d 52:54:00:01:00:%02x\n' "$i" "$i" "$i"
+    done
+} >"$conf"
+
+# A trafgen packet: an IPv4/UDP frame of LEN bytes from MAC (trafgen bytes)
+# to vm2's MAC, for 10.77.0.250.
+packet() { # LEN SRC-MAC-BYTES
+    local len=$1 src=$2
+    printf '{ 0x52, 0x54, 0x00, 0x00, 0x00, 0x02, %s, c16(0x0800), ' "$src"
+    printf '0x45, 0x00, c16(%d), c16(0), c16(0x4000), 0x40, 0x11, csumip(14, 33), ' $((len - 14))
+    printf '10, 77, 0, 1, 10, 77, 0, 250, c16(9), c16(9), c16(%d), c16(0), fill(0xab, %d) }\n' \
+        $((len - 34)) $((len - 42))
+}
+declare -A PKT NFRAMES
+PKT[60B]=$(packet 60 '0x52, 0x54, 0x00, 0x00, 0x00, 0x01')
+PKT[1500B]=$(packet 1500 '0x52, 0x54, 0x00, 0x00, 0x00, 0x01')
+PKT[60B-100mac]=$(packet 60 '0x52, 0x54, 0x00, 0x01, 0x00, dinc(1, 100)')
+NFRAMES[60B]=$FRAMES NFRAMES[1500B]=$FRAMES_1500 NFRAMES[60B-100mac]=$FRAMES
+
+# --- capturers: start (sets CAP_PID, the pids to account in CAP_PIDS),
+# counters (sets C_COUNTED C_DROPS, running totals), stop.
+CAP_PID="" CAP_RUN=0
+declare -a CAP_PIDS
+
+snmp_get() { lab_snmp snmpget -t 2 -r 2 -Oqv "$@"; }
+# vsacctd's network total and drops (V_NET, C_DROPS): one GET.
+vsacctd_net() {
+    local out
+    out=$(snmp_get "$NET.6.1" "$NET.8.1") || return 1
+    V_NET=$(sed -n 1p <<<"$out") C_DROPS=$(sed -n 2p <<<"$out")
+    [[ $V_NET =~ ^[0-9]+$ && $C_DROPS =~ ^[0-9]+$ ]]
+}
+# And C_COUNTED, the sum of every VM's vsVmNetPacketsSent (vm1's in the
+# one-VM cases, the 100 MACs' in the other: nobody else sends).
+vsacctd_counters() {
+    vsacctd_net || return 1
+    C_COUNTED=$(lab_snmp snmpbulkwalk -t 2 -r 2 -Cr50 -Oqv "$VM.7" | awk '{ s += $1 } END { print s + 0 }')
+}
+vsacctd_capturing() { [[ $(lab_snmp snmpget -t 0.5 -r 0 -Oqv "$NET.4.1" 2>/dev/null) == 1 ]]; }
+
+start_capturer() { # NAME
+    CAP_RUN=$((CAP_RUN + 1))
+    case $1 in
+    none) CAP_PID="" ;;
+    vsacctd)
+        CAP_PID=$(VSACCTD_WRAPPER="${BENCH_PIN[*]}" lab_vsacctd "$VSACCT_BUILDDIR" -f -Le -c "$conf")
+        lab_wait_for 15 vsacctd_capturing ||
+            { echo "capture: vsacctd did not start capturing" >&2; return 1; }
+        ;;
+    tcpdump)
+        CAP_PID=$(lab_bg "tcpdump$CAP_RUN" ip netns exec "$LAB_HV" "${BENCH_PIN[@]}" \
+            tcpdump -i "$BR" -s 64 -w /dev/null)
+        lab_wait_for 10 grep -q "listening on" "$LAB_DIR/tcpdump$CAP_RUN.log" ||
+            { echo "capture: tcpdump did not start" >&2; return 1; }
+        ;;
+    pmacctd)
+        cat >"$LAB_DIR/pmacctd.conf" <<EOF
+daemonize: false
+pcap_interface: $BR
+promisc: true
+aggregate: src_mac, dst_mac
+plugins: memory
+imt_path: $LAB_DIR/pmacct.pipe
+pmacctd_pipe_size: 33554432
+plugin_buffer_size: 10240
+plugin_pipe_size: 10240000
+EOF
+        rm -f "$LAB_DIR/pmacct.pipe"
+        CAP_PID=$(lab_bg "pmacctd$CAP_RUN" ip netns exec "$LAB_HV" "${BENCH_PIN[@]}" \
+            pmacctd -f "$LAB_DIR/pmacctd.conf")
+        lab_wait_for 10 pmacct_table >/dev/null ||
+            { echo "capture: pmacctd did not start" >&2; return 1; }
+        ;;
+    esac
+    CAP_PIDS=()
+    [[ -z $CAP_PID ]] || mapfile -t CAP_PIDS < <(bench_tree "$CAP_PID")
+}
+
+pmacct_table() {
+    [[ -S $LAB_DIR/pmacct.pipe ]] &&
+        ip netns exec "$LAB_HV" pmacct -p "$LAB_DIR/pmacct.pipe" -s -O csv 2>/dev/null
+}
+
+# Counters before the traffic (vsacctd's survive its restarts).
+counters_before() { # NAME
+    case $1 in
+    vsacctd) vsacctd_counters && B_COUNTED=$C_COUNTED B_DROPS=$C_DROPS B_NET=$V_NET ;;
+    *) B_COUNTED=0 B_DROPS=0 B_NET=0 ;;
+    esac
+}
+
+# Waits until the capturer has had every frame: SENT of them (vsacctd: by
+# one GET of the network's counters, a few times a second).
+drain() { # NAME SENT
+    local name=$1 sent=$2 i
+    case $name in
+    vsacctd)
+        # A ring block is handed over at most 100 ms after its last frame.
+        for i in $(seq 1 50); do
+            if vsacctd_net && (((V_NET - B_NET) + (C_DROPS - B_DROPS) >= sent)); then break; fi
+            sleep 0.1
+        done
+        ;;
+    tcpdump) sleep 1.5 ;; # tcpdump's ring timeout is 1 s; counts come at its exit
+    pmacctd) sleep 2 ;;   # the plugin's buffer is flushed once a second
+    esac
+}
+
+# Sets C_COUNTED, C_DROPS (this run's) and for vsacctd C_NET, the network
+# total of this run (tcpdump's and pmacctd's come at stop_capturer).
+counters_after() { # NAME
+    case $1 in
+    vsacctd)
+        vsacctd_counters || { echo "capture: vsacctd does not answer" >&2; return 1; }
+        C_COUNTED=$((C_COUNTED - B_COUNTED)) C_DROPS=$((C_DROPS - B_DROPS)) C_NET=$((V_NET - B_NET))
+        ;;
+    *) C_COUNTED=0 C_DROPS=0 ;;
+    esac
+}
+
+stop_capturer() { # NAME
+    local name=$1 log
+    case $name in
+    none) return ;;
+    pmacctd)
+        C_COUNTED=$(pmacct_table | awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "PACKETS") c = i; next }
+            { s += $c } END { print s + 0 }')
+        ;;
+    esac
+    lab_stop "$CAP_PID"
+    case $name in
+    tcpdump)
+        log=$LAB_DIR/tcpdump$CAP_RUN.log
+        C_COUNTED=$(awk '/packets captured/ { print $1 }' "$log")
+        C_DROPS=$(awk '/packets dropped by kernel/ { print $1 }' "$log")
+        ;;
+    pmacctd)
+        C_DROPS=$(sed -n 's/.*dropped_packets=\([0-9]*\).*/\1/p' "$LAB_DIR/pmacctd$CAP_RUN.log" | tail -n 1)
+        ;;
+    esac
+    : "${C_COUNTED:=0}" "${C_DROPS:=0}"
+}
+
+# --- one run: KIND CAPTURER; results added to the per-(kind, capturer) tallies
+declare -A SENT COUNTED DROPS TICKS RUNNS RATES NETOK HOSTDROP
+one_run() {
+    local kind=$1 cap=$2 key="$1 $2"
+    start_capturer "$cap"
+    counters_before "$cap"
+    local rx0 hd0 t0 t1 rx1 hd1 ticks0 ns0
+    rx0=$(lab_counter hv "$SENDER_IF" rx_packets)
+    hd0=$(lab_counter hv "$SENDER_IF" rx_dropped)
+    ticks0=$(bench_cpu_ticks "${CAP_PIDS[@]}")
+    ns0=$(bench_run_ns "${CAP_PIDS[@]}")
+    t0=$EPOCHREALTIME
+    lab_vm_exec vm1 "${BENCH_SEND_PIN[@]}" trafgen -o eth0 -n "${NFRAMES[$kind]}" -P 1 \
+        --no-sock-mem --notouch-irq -C "${PKT[$kind]}" >"$LAB_DIR/trafgen.out" 2>&1 ||
+        { cat "$LAB_DIR/trafgen.out" >&2; return 1; }
+    t1=$EPOCHREALTIME
+    rx1=$(lab_counter hv "$SENDER_IF" rx_packets)
+    hd1=$(lab_counter hv "$SENDER_IF" rx_dropped)
+    local sent=$((rx1 - rx0))
+    drain "$cap" "$sent"
+    local ticks=$(($(bench_cpu_ticks "${CAP_PIDS[@]}") - ticks0))
+    local ns=$(($(bench_run_ns "${CAP_PIDS[@]}") - ns0))
+    counters_after "$cap"
+    if [[ $cap == vsacctd && $kind == 60B-100mac ]]; then per_mac_check "$sent"; fi
+    stop_capturer "$cap"
+    local rate
+    rate=$(bench_fmt 0 "$sent / (${t1/,/.} - ${t0/,/.})")
+    SENT[$key]=$((${SENT[$key]:-0} + sent))
+    COUNTED[$key]=$((${COUNTED[$key]:-0} + C_COUNTED))
+    DROPS[$key]=$((${DROPS[$key]:-0} + C_DROPS))
+    TICKS[$key]=$((${TICKS[$key]:-0} + ticks))
+    RUNNS[$key]=$((${RUNNS[$key]:-0} + ns))
+    RATES[$key]="${RATES[$key]:-} $rate"
+    HOSTDROP[$key]=$((${HOSTDROP[$key]:-0} + hd1 - hd0))
+    if [[ $cap == vsacctd ]]; then
+        [[ ${NETOK[$key]:-yes} == yes && $C_NET == "$C_COUNTED" ]] && NETOK[$key]=yes || NETOK[$key]=no
+    fi
+    bench_note "$kind $cap: sent $sent, counted $C_COUNTED, drops $C_DROPS, $rate frames/s," \
+        "$ticks ticks, $((ns / 1000000)) ms on CPU"
+}
+
+# The 100 MACs' rows (indexes 3..102, in the configuration's order): each
+# must have grown by exactly its share of this run.
+declare -A MAC_BASE
+MAC_BAD=0
+per_mac_check() { # SENT
+    local share=$(($1 / 100)) i v bad=0
+    while read -r i v; do
+        ((v - ${MAC_BASE[$i]:-0} == share)) || bad=$((bad + 1))
+        MAC_BASE[$i]=$v
+    done < <(lab_snmp snmpbulkwalk -t 2 -r 2 -Cr50 -On -Oq "$VM.7" |
+        awk '{ n = split($1, o, "."); if (o[n] >= 3) print o[n], $2 }')
+    MAC_BAD=$((MAC_BAD + bad))
+}
+
+for _ in $(seq 1 "$ROUNDS"); do
+    for kind in "${CASES[@]}"; do
+        for cap in "${CAPTURERS[@]}"; do
+            # Smoke: the peers in the first case only, so their code runs.
+            if ((BENCH_SMOKE)) && [[ $kind != 60B && $cap != vsacctd ]]; then continue; fi
+            one_run "$kind" "$cap"
+        done
+    done
+done
+
+# --- figures
+for kind in "${CASES[@]}"; do
+    for cap in "${CAPTURERS[@]}"; do
+        key="$kind $cap"
+        [[ -n ${SENT[$key]:-} ]] || continue
+        # shellcheck disable=SC2086 # RATES holds a list
+        rate=$(bench_median ${RATES[$key]})
+        if [[ $cap == none ]]; then
+            bench_figure "capture $kind no capture forwarding rate" "$rate" frames/s
+            continue
+        fi
+        bench_figure "capture $kind $cap frames sent" "${SENT[$key]}" frames
+        bench_figure "capture $kind $cap frames counted" "${COUNTED[$key]}" frames
+        bench_figure "capture $kind $cap drops" "${DROPS[$key]}" frames
+        bench_figure "capture $kind $cap forwarding rate" "$rate" frames/s
+        if ((${COUNTED[$key]} > 0)); then
+            bench_figure "capture $kind $cap cpu per Mframe" \
+                "$(bench_fmt 1 "${TICKS[$key]} * 1000 / $(getconf CLK_TCK) / (${COUNTED[$key]} / 1000000)")" ms
+            bench_figure "capture $kind $cap on-cpu per frame" \
+                "$(bench_fmt 1 "${RUNNS[$key]} / ${COUNTED[$key]}")" ns
+        fi
+        ((${HOSTDROP[$key]} == 0)) || bench_note "$kind $cap: the sender's veth dropped ${HOSTDROP[$key]} frames"
+    done
+    key="$kind vsacctd"
+    lost=$((${SENT[$key]} - ${COUNTED[$key]}))
+    exact=no
+    [[ $((${COUNTED[$key]} + ${DROPS[$key]})) == "${SENT[$key]}" && ${NETOK[$key]} == yes ]] && exact=yes
+    bench_figure "capture $kind vsacctd frames lost" "$lost" frames
+    bench_figure "capture $kind vsacctd counts exact" "$exact"
+    if [[ -n ${SENT[$kind tcpdump]:-} ]] && ((${COUNTED[$kind tcpdump]} > 0 && ${COUNTED[$key]} > 0 && ${TICKS[$kind tcpdump]} > 0)); then
+        bench_figure "capture $kind cpu ratio vsacctd/tcpdump" \
+            "$(bench_fmt 2 "(${TICKS[$key]} / ${COUNTED[$key]}) / (${TICKS[$kind tcpdump]} / ${COUNTED[$kind tcpdump]})")"
+        bench_figure "capture $kind on-cpu ratio vsacctd/tcpdump" \
+            "$(bench_fmt 2 "(${RUNNS[$key]} / ${COUNTED[$key]}) / (${RUNNS[$kind tcpdump]} / ${COUNTED[$kind tcpdump]})")"
+        # shellcheck disable=SC2086 # RATES holds lists
+        bench_figure "capture $kind forwarding ratio vsacctd/tcpdump" \
+            "$(bench_fmt 3 "$(bench_median ${RATES[$key]}) / $(bench_median ${RATES[$kind tcpdump]})")"
+    fi
+done
+bench_figure "capture 60B-100mac vsacctd MAC rows off their share" "$MAC_BAD" rows
+
+if ((BENCH_SMOKE)); then
+    for kind in "${CASES[@]}"; do
+        key="$kind vsacctd"
+        check_eq "$kind: vsacctd counted + drops = frames sent" "${SENT[$key]}" \
+            "$((${COUNTED[$key]} + ${DROPS[$key]}))"
+        check_eq "$kind: the network total = the VMs' sum" yes "${NETOK[$key]}"
+    done
+    check_eq "60B-100mac: each MAC counted its share" 0 "$MAC_BAD"
+    check_true "60B: tcpdump captured frames" test "${COUNTED[60B tcpdump]:-0}" -gt 0
+    check_summary capture
+fi
