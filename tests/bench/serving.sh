@@ -16,10 +16,13 @@
 #             ifXTable through the master.
 #   embedded  for reference, a plain snmpd in the peer namespace walked
 #             directly: ifXTable without AgentX in between.
-# Figures: walk time, varbinds, varbinds per second, time per varbind, CPU
-# per varbind of vsacctd, of the peer and of the master during the walks;
-# ratios: vsacctd's time per varbind / the snmpd -X peer's (per size, and
-# the worst), walk time at 10,000 / at 1,000 (growth).
+# Both subagents run side by side and their walks alternate, BENCH_WALK_ROUNDS
+# (3) times: a busy moment of a shared machine weighs on both.
+# Figures (medians over the rounds): walk time, varbinds, varbinds per
+# second, time per varbind; CPU per varbind of vsacctd, of the peer and of
+# the master (over all rounds); ratios: vsacctd's time per varbind / the
+# snmpd -X peer's (per size, and the worst), vsacctd's walk time at 10,000
+# VMs / at 1,000 (growth).
 #
 # Net-SNMP's master turns every GETBULK repetition into one AgentX GETNEXT
 # round trip to the subagent: that round trip is the floor of both walks.
@@ -38,6 +41,8 @@ else
     read -r -a SIZES <<<"${BENCH_SERVING_SIZES:-1000 10000}"
 fi
 PEER_WAIT=${BENCH_PEER_WAIT:-600} # seconds for snmpd -X to serve N interfaces
+WALK_ROUNDS=${BENCH_WALK_ROUNDS:-3}
+((BENCH_SMOKE == 0)) || WALK_ROUNDS=1
 VMTABLE=$BENCH_ROOT.1.2.1 VNICTABLE=$BENCH_ROOT.1.3.1
 IFXTABLE=.1.3.6.1.2.1.31.1.1 IFNAME=.1.3.6.1.2.1.31.1.1.1.1
 REF_PORT=$((17100 + RANDOM % 800))
@@ -141,53 +146,83 @@ for N in "${SIZES[@]}"; do
     bench_vsacctd_ready "$pid" "$N" 300 ||
         { echo "serving: vsacctd with $N VMs did not come up; see $LAB_DIR/vsacctd.log" >&2; exit 1; }
     bench_figure "serving $N vsacctd start-up" "$(bench_fmt 2 "${EPOCHREALTIME/,/.} - ${t0/,/.}")" s
-    vs_ticks=0 master_ticks=0 vs_varbinds=0 vs_time=0
-    for table in vsVmTable vsVnicTable; do
-        oid=$VMTABLE
-        [[ $table == vsVmTable ]] || oid=$VNICTABLE
-        c0=$(bench_cpu_ticks "$pid") m0=$(bench_cpu_ticks "$LAB_SNMPD_PID")
-        walk "$table-$N" "$LAB_HV" "$LAB_SNMP_PORT" "$oid"
-        c1=$(bench_cpu_ticks "$pid") m1=$(bench_cpu_ticks "$LAB_SNMPD_PID")
-        walk_figures "serving $N $table"
-        vs_ticks=$((vs_ticks + c1 - c0)) master_ticks=$((master_ticks + m1 - m0))
-        vs_varbinds=$((vs_varbinds + W_VARBINDS))
-        vs_time=$(bench_calc "$vs_time + $W_TIME")
-        if [[ $table == vsVmTable ]]; then VM_VARBINDS[$N]=$W_VARBINDS; else VNIC_VARBINDS[$N]=$W_VARBINDS; fi
-    done
-    VS_TIME[$N]=$vs_time
-    bench_figure "serving $N vsacctd time per varbind" "$(bench_fmt 1 "$vs_time * 1000000 / $vs_varbinds")" us
-    bench_figure "serving $N vsacctd cpu per varbind" "$(cpu_us_per_varbind "$vs_ticks" "$vs_varbinds")" us
-    bench_figure "serving $N master cpu per varbind (vsacctd walks)" "$(cpu_us_per_varbind "$master_ticks" "$vs_varbinds")" us
-    bench_figure "serving $N vsacctd rss" "$(bench_rss_kb "$pid")" kB
-    lab_stop "$pid"
 
-    # --- the snmpd -X peer, through the same master
+    # --- the snmpd -X peer, a subagent of the same master beside vsacctd
     peer_interfaces "$N"
     bench_note "peer namespace: $(ip -n "$PEER" -o link | wc -l) interfaces"
     : >"$LAB_DIR/peer-subagent.conf"
     sub=$(peer_snmpd "subagent$N" "$LAB_DIR/peer-subagent.conf" -X -x "$LAB_AGENTX" -I ifTable,ifXTable,interfaces)
+    tables=(vsVmTable vsVnicTable)
     if wait_ifname "$LAB_HV" "$LAB_SNMP_PORT" "$sub" "$PEER_WAIT"; then
         bench_figure "serving $N snmpd-X start-up" "$(bench_fmt 2 "$READY_TIME")" s
-        c0=$(bench_cpu_ticks "$sub") m0=$(bench_cpu_ticks "$LAB_SNMPD_PID")
-        walk "ifXTable-X-$N" "$LAB_HV" "$LAB_SNMP_PORT" "$IFXTABLE"
-        c1=$(bench_cpu_ticks "$sub") m1=$(bench_cpu_ticks "$LAB_SNMPD_PID")
-        walk_figures "serving $N snmpd-X ifXTable"
-        bench_figure "serving $N snmpd-X ifXTable rows" "$(grep -c "^$IFNAME\." "$W_FILE" || true)" rows
-        bench_figure "serving $N snmpd-X cpu per varbind" "$(cpu_us_per_varbind $((c1 - c0)) "$W_VARBINDS")" us
-        bench_figure "serving $N master cpu per varbind (snmpd-X walk)" "$(cpu_us_per_varbind $((m1 - m0)) "$W_VARBINDS")" us
-        PEER_TIME[$N]=$W_TIME
-        PEER_ROWS[$N]=$(grep -c "^$IFNAME\." "$W_FILE" || true)
-        if ((W_RC == 0 && W_VARBINDS > 0)); then
-            ratio=$(bench_fmt 2 "($vs_time / $vs_varbinds) / ($W_TIME / $W_VARBINDS)")
-            bench_figure "serving $N walk per varbind ratio vsacctd/snmpd-X" "$ratio"
-            RATIOS+=("$ratio")
-        else
-            bench_figure "serving $N snmpd-X walk" failed
-        fi
+        tables+=(ifXTable)
     else
         bench_figure "serving $N snmpd-X start-up" "failed (no answer within ${PEER_WAIT} s)"
     fi
+
+    # --- walks through the master, interleaved over the rounds so that a
+    # busy moment of the machine weighs on both sides
+    declare -A T=() VB=() TICKS=() MTICKS=() RC=()
+    vs_per=() peer_per=() vs_times=()
+    for ((r = 1; r <= WALK_ROUNDS; r++)); do
+        for table in "${tables[@]}"; do
+            case $table in
+            vsVmTable) oid=$VMTABLE who=$pid ;;
+            vsVnicTable) oid=$VNICTABLE who=$pid ;;
+            ifXTable) oid=$IFXTABLE who=$sub ;;
+            esac
+            c0=$(bench_cpu_ticks "$who") m0=$(bench_cpu_ticks "$LAB_SNMPD_PID")
+            walk "$table-$N-$r" "$LAB_HV" "$LAB_SNMP_PORT" "$oid"
+            c1=$(bench_cpu_ticks "$who") m1=$(bench_cpu_ticks "$LAB_SNMPD_PID")
+            T[$table]="${T[$table]:-} $W_TIME"
+            VB[$table]=$W_VARBINDS
+            TICKS[$table]=$((${TICKS[$table]:-0} + c1 - c0))
+            MTICKS[$table]=$((${MTICKS[$table]:-0} + m1 - m0))
+            ((W_RC == 0)) || RC[$table]=$W_RC
+            [[ $table != ifXTable ]] || PEER_ROWS[$N]=$(grep -c "^$IFNAME\." "$W_FILE" || true)
+        done
+        t_vs=$(bench_calc "$(awk '{ print $NF }' <<<"${T[vsVmTable]}") + $(awk '{ print $NF }' <<<"${T[vsVnicTable]}")")
+        vs_times+=("$t_vs")
+        vs_per+=("$(bench_calc "$t_vs * 1000000 / (${VB[vsVmTable]} + ${VB[vsVnicTable]})")")
+        if [[ -n ${T[ifXTable]:-} ]] && ((VB[ifXTable] > 0)); then
+            peer_per+=("$(bench_calc "$(awk '{ print $NF }' <<<"${T[ifXTable]}") * 1000000 / ${VB[ifXTable]}")")
+        fi
+    done
+    VM_VARBINDS[$N]=${VB[vsVmTable]} VNIC_VARBINDS[$N]=${VB[vsVnicTable]}
+    for table in "${tables[@]}"; do
+        label=$table
+        [[ $table != ifXTable ]] || label="snmpd-X ifXTable"
+        # shellcheck disable=SC2086 # T holds lists
+        W_TIME=$(bench_median ${T[$table]}) W_VARBINDS=${VB[$table]}
+        walk_figures "serving $N $label"
+    done
+    vs_varbinds=$((VB[vsVmTable] + VB[vsVnicTable]))
+    VS_TIME[$N]=$(bench_median "${vs_times[@]}")
+    vs_us=$(bench_median "${vs_per[@]}")
+    bench_figure "serving $N vsacctd time per varbind" "$(bench_fmt 1 "$vs_us")" us
+    bench_figure "serving $N vsacctd cpu per varbind" \
+        "$(cpu_us_per_varbind $((TICKS[vsVmTable] + TICKS[vsVnicTable])) $((vs_varbinds * WALK_ROUNDS)))" us
+    bench_figure "serving $N master cpu per varbind (vsacctd walks)" \
+        "$(cpu_us_per_varbind $((MTICKS[vsVmTable] + MTICKS[vsVnicTable])) $((vs_varbinds * WALK_ROUNDS)))" us
+    bench_figure "serving $N vsacctd rss" "$(bench_rss_kb "$pid")" kB
+    if [[ -n ${T[ifXTable]:-} ]]; then
+        # shellcheck disable=SC2086 # T holds a list
+        PEER_TIME[$N]=$(bench_median ${T[ifXTable]})
+        bench_figure "serving $N snmpd-X ifXTable rows" "${PEER_ROWS[$N]:-0}" rows
+        bench_figure "serving $N snmpd-X cpu per varbind" \
+            "$(cpu_us_per_varbind "${TICKS[ifXTable]}" $((VB[ifXTable] * WALK_ROUNDS)))" us
+        bench_figure "serving $N master cpu per varbind (snmpd-X walk)" \
+            "$(cpu_us_per_varbind "${MTICKS[ifXTable]}" $((VB[ifXTable] * WALK_ROUNDS)))" us
+        if [[ -z ${RC[ifXTable]:-} ]] && ((${#peer_per[@]})); then
+            ratio=$(bench_fmt 2 "$vs_us / $(bench_median "${peer_per[@]}")")
+            bench_figure "serving $N walk per varbind ratio vsacctd/snmpd-X" "$ratio"
+            RATIOS+=("$ratio")
+        else
+            bench_figure "serving $N snmpd-X walk" "failed (status ${RC[ifXTable]:-?})"
+        fi
+    fi
     lab_stop "$sub"
+    lab_stop "$pid"
 
     # --- reference: the same interfaces in a plain snmpd's own ifXTable
     cat >"$LAB_DIR/peer-ref.conf" <<EOF
