@@ -22,7 +22,8 @@
 #include "conf.h"
 #include "inventory.h"
 
-/* How often timers run at least: the history needs a tick per second. */
+/* How often engine_timers does its work (the history needs a tick per
+ * second); called more often, it returns at once. */
 #define ENGINE_TICK_USEC 100000
 
 struct engine;
@@ -71,7 +72,8 @@ void engine_handle(struct engine *eng, const struct pollfd *fds, size_t n);
 /*
  * Runs what is due at monotonic time mono_usec and wall-clock time
  * real_usec: opening captures, closing seconds of history, collecting
- * capture drops. Returns the milliseconds until it wants to run again.
+ * capture drops, at most once per ENGINE_TICK_USEC. Returns the
+ * milliseconds until it wants to run again.
  */
 int engine_timers(struct engine *eng, int64_t mono_usec, int64_t real_usec);
 

@@ -7,12 +7,19 @@
 #include "log.h"
 
 /*
- * A fixed open-addressing table of pointers: at most half full, probed
- * linearly, never grown (an inventory is built whole). The caller hashes
- * and compares.
+ * A fixed open-addressing table of items with their hashes: at most half
+ * full, probed linearly, never grown (an inventory is built whole). The
+ * caller hashes and compares; a slot's hash is compared first, so a probe
+ * rarely touches an item. A MAC's hash is the address itself, so equal
+ * hashes are the match.
  */
+struct table_slot {
+	uint64_t hash;
+	void *item; /* NULL: free */
+};
+
 struct table {
-	void **slots;
+	struct table_slot *slots;
 	unsigned bits;
 };
 
@@ -39,9 +46,9 @@ static size_t table_next(const struct table *t, size_t i)
 static void table_insert(struct table *t, uint64_t hash, void *item)
 {
 	size_t i = table_first(t, hash);
-	while (t->slots[i])
+	while (t->slots[i].item)
 		i = table_next(t, i);
-	t->slots[i] = item;
+	t->slots[i] = (struct table_slot){hash, item};
 }
 
 static uint64_t hash_string(const char *s)
@@ -64,19 +71,21 @@ struct inventory {
 struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv, const uint8_t mac[MAC_LEN])
 {
 	const struct table *t = &inv->by_mac;
-	for (size_t i = table_first(t, mac_key(mac));; i = table_next(t, i)) {
-		struct inv_vnic *vnic = t->slots[i];
-		if (!vnic || !memcmp(vnic->mac, mac, MAC_LEN))
-			return vnic;
+	uint64_t key = mac_key(mac);
+	for (size_t i = table_first(t, key);; i = table_next(t, i)) {
+		const struct table_slot *slot = &t->slots[i];
+		if (!slot->item || slot->hash == key)
+			return slot->item;
 	}
 }
 
 struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname)
 {
 	const struct table *t = &inv->by_ifname;
-	for (size_t i = table_first(t, hash_string(ifname));; i = table_next(t, i)) {
-		struct inv_vnic *vnic = t->slots[i];
-		if (!vnic || !strcmp(vnic->ifname, ifname))
+	uint64_t hash = hash_string(ifname);
+	for (size_t i = table_first(t, hash);; i = table_next(t, i)) {
+		struct inv_vnic *vnic = t->slots[i].item;
+		if (!vnic || (t->slots[i].hash == hash && !strcmp(vnic->ifname, ifname)))
 			return vnic;
 	}
 }
@@ -84,9 +93,10 @@ struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const cha
 struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *name)
 {
 	const struct table *t = &inv->by_vm_name;
-	for (size_t i = table_first(t, hash_string(name));; i = table_next(t, i)) {
-		struct inv_vm *vm = t->slots[i];
-		if (!vm || !strcmp(vm->name, name))
+	uint64_t hash = hash_string(name);
+	for (size_t i = table_first(t, hash);; i = table_next(t, i)) {
+		struct inv_vm *vm = t->slots[i].item;
+		if (!vm || (t->slots[i].hash == hash && !strcmp(vm->name, name)))
 			return vm;
 	}
 }
@@ -221,9 +231,9 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 		table_insert(&conf_names, hash_string(conf->vms[i].name), (void *)&conf->vms[i]);
 	for (size_t d = 0; d < src->ndomains; d++) {
 		const struct libvirt_domain *dom = src->domains[d];
-		for (size_t i = table_first(&conf_names, hash_string(dom->name)); conf_names.slots[i];
-		     i = table_next(&conf_names, i)) {
-			const struct conf_vm *cv = conf_names.slots[i];
+		for (size_t i = table_first(&conf_names, hash_string(dom->name));
+		     conf_names.slots[i].item; i = table_next(&conf_names, i)) {
+			const struct conf_vm *cv = conf_names.slots[i].item;
 			if (!strcmp(cv->name, dom->name)) {
 				match[cv - conf->vms] = dom;
 				break;

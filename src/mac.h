@@ -4,8 +4,10 @@
 #ifndef VS_MAC_H
 #define VS_MAC_H
 
+#include <arpa/inet.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
 #define MAC_LEN 6
 #define MAC_STRLEN 18 /* "52:54:00:12:34:56" and its NUL */
@@ -23,11 +25,15 @@ static inline bool mac_is_group(const uint8_t mac[MAC_LEN])
 	return (mac[0] & 0x01) != 0;
 }
 
-/* The address as a 48-bit integer, the key of the MAC tables. */
+/* The address as a 48-bit integer, the key of the MAC tables. Two loads
+ * and byte swaps: it runs twice per captured frame. */
 static inline uint64_t mac_key(const uint8_t mac[MAC_LEN])
 {
-	return (uint64_t)mac[0] << 40 | (uint64_t)mac[1] << 32 | (uint64_t)mac[2] << 24 |
-	       (uint64_t)mac[3] << 16 | (uint64_t)mac[4] << 8 | (uint64_t)mac[5];
+	uint32_t high;
+	uint16_t low;
+	memcpy(&high, mac, sizeof high);
+	memcpy(&low, mac + sizeof high, sizeof low);
+	return (uint64_t)ntohl(high) << 16 | ntohs(low);
 }
 
 #endif
