@@ -2,7 +2,8 @@
 #
 # scripts/test.sh — builds vsacct and runs every test:
 #   1. the CUnit unit tests (make check) and the MIB check;
-#   2. the integration suite in network namespaces (root);
+#   2. the integration suite in network namespaces (root), then the
+#      benchmarks in smoke mode (scripts/bench.sh --smoke: exactness only);
 #   3. the unit tests and the integration suite again, built with
 #      AddressSanitizer + UndefinedBehaviorSanitizer (no report allowed);
 #   4. the lifecycle and libvirt integration tests with vsacctd under
@@ -74,6 +75,9 @@ step "unit tests (CUnit)" unit "$builddir"
 step "MIB check" "$top/tests/mib-check.sh"
 step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 integration "" "$builddir"
+if ((EUID == 0)) || [[ ${CI:-} == true ]]; then
+    step "benchmarks, smoke mode" env VSACCT_BUILDDIR="$builddir" "$top/scripts/bench.sh" --smoke
+fi
 
 if [[ -z ${TEST_QUICK:-} ]]; then
     asan=$(BUILDDIR=$top/build-asan "$top/scripts/build.sh" --enable-sanitizers | tail -n 1)
