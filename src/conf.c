@@ -9,8 +9,17 @@
 #include <strings.h>
 
 #include "fileio.h"
+#include "hashidx.h"
 
 #define MAX_WORDS 8
+#define MAX_VNICS_PER_VM 65535 /* vsVnicIndex is 1..65535 */
+
+/* Positions in conf->vms and conf->vnics, so that a line's checks cost
+ * O(1), not a scan of the lines before it. Only vNICs with an interface
+ * name are in vnic_by_ifname. */
+struct conf_lookup {
+	struct hashidx vm_by_name, vnic_by_mac, vnic_by_ifname;
+};
 
 struct line_ctx {
 	const char *file;
@@ -38,11 +47,13 @@ static int fail(const struct line_ctx *ctx, const char *fmt, ...)
 struct conf *conf_new(void)
 {
 	struct conf *conf = calloc(1, sizeof *conf);
-	if (conf) {
-		conf->capture_buffer = CONF_DEFAULT_CAPTURE_BUFFER;
-		strcpy(conf->state_dir, CONF_DEFAULT_STATE_DIR);
-		conf->save_interval = CONF_DEFAULT_SAVE_INTERVAL;
+	if (!conf || !(conf->lookup = calloc(1, sizeof *conf->lookup))) {
+		free(conf);
+		return NULL;
 	}
+	conf->capture_buffer = CONF_DEFAULT_CAPTURE_BUFFER;
+	strcpy(conf->state_dir, CONF_DEFAULT_STATE_DIR);
+	conf->save_interval = CONF_DEFAULT_SAVE_INTERVAL;
 	return conf;
 }
 
@@ -56,6 +67,12 @@ void conf_free(struct conf *conf)
 	free(conf->networks);
 	free(conf->vms);
 	free(conf->vnics);
+	if (conf->lookup) {
+		hashidx_free(&conf->lookup->vm_by_name);
+		hashidx_free(&conf->lookup->vnic_by_mac);
+		hashidx_free(&conf->lookup->vnic_by_ifname);
+		free(conf->lookup);
+	}
 	free(conf);
 }
 
@@ -107,6 +124,28 @@ bool conf_valid_uuid(const char *s)
 	return true;
 }
 
+/* Where VM name (of the given hash) is in conf->vms; HASHIDX_NONE if absent. */
+static size_t find_vm(const struct conf *conf, const char *name, uint64_t hash)
+{
+	const struct hashidx *idx = &conf->lookup->vm_by_name;
+	struct hashidx_iter it;
+	for (size_t i = hashidx_first(idx, hash, &it); i != HASHIDX_NONE; i = hashidx_next(idx, &it))
+		if (!strcmp(conf->vms[i].name, name))
+			return i;
+	return HASHIDX_NONE;
+}
+
+/* Where the vNIC named ifname is in conf->vnics; HASHIDX_NONE if none. */
+static size_t find_vnic_ifname(const struct conf *conf, const char *ifname, uint64_t hash)
+{
+	const struct hashidx *idx = &conf->lookup->vnic_by_ifname;
+	struct hashidx_iter it;
+	for (size_t i = hashidx_first(idx, hash, &it); i != HASHIDX_NONE; i = hashidx_next(idx, &it))
+		if (!strcmp(conf->vnics[i].ifname, ifname))
+			return i;
+	return HASHIDX_NONE;
+}
+
 static int want_args(const struct line_ctx *ctx, int nargs, int min, int max,
 		     const char *usage)
 {
@@ -146,7 +185,8 @@ static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, 
 		return -1;
 	if (!conf_valid_name(args[0], CONF_NAME_MAX))
 		return fail(ctx, "'%.64s' is not a valid VM name", args[0]);
-	if (conf_find_vm(conf, args[0]))
+	uint64_t hash = hashidx_string(args[0]);
+	if (find_vm(conf, args[0], hash) != HASHIDX_NONE)
 		return fail(ctx, "VM '%.64s' is already defined", args[0]);
 	const char *uuid = "";
 	if (nargs == 2) {
@@ -156,12 +196,15 @@ static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, 
 		if (!conf_valid_uuid(uuid))
 			return fail(ctx, "'%.64s' is not a UUID (8-4-4-4-12 hex digits)", uuid);
 	}
-	struct conf_vm *vm = array_push(&conf->vms, &conf->n_vms, sizeof *vm);
-	if (!vm)
+	struct hashidx *by_name = &conf->lookup->vm_by_name;
+	struct conf_vm *vm;
+	if (hashidx_reserve(by_name, by_name->n + 1) < 0 ||
+	    !(vm = array_push(&conf->vms, &conf->n_vms, sizeof *vm)))
 		return fail(ctx, "out of memory");
 	strcpy(vm->name, args[0]);
 	for (int i = 0; uuid[i]; i++)
 		vm->uuid[i] = (char)tolower((unsigned char)uuid[i]);
+	hashidx_add(by_name, hash, conf->n_vms - 1);
 	return 0;
 }
 
@@ -169,8 +212,8 @@ static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args
 {
 	if (want_args(ctx, nargs, 2, 3, "vnic VM MAC [HOST-IFNAME]") < 0)
 		return -1;
-	const struct conf_vm *vm = conf_find_vm(conf, args[0]);
-	if (!vm)
+	size_t vm = find_vm(conf, args[0], hashidx_string(args[0]));
+	if (vm == HASHIDX_NONE)
 		return fail(ctx, "VM '%.64s' is not defined (a 'vm' line must come first)", args[0]);
 	uint8_t mac[MAC_LEN];
 	if (mac_parse(args[1], mac) < 0)
@@ -180,24 +223,36 @@ static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args
 	const char *ifname = nargs == 3 ? args[2] : "";
 	if (*ifname && !conf_valid_ifname(ifname))
 		return fail(ctx, "'%.64s' is not a valid interface name", ifname);
-	size_t vnics_of_vm = 0;
-	for (size_t i = 0; i < conf->n_vnics; i++) {
-		const struct conf_vnic *v = &conf->vnics[i];
-		if (!memcmp(v->mac, mac, MAC_LEN))
-			return fail(ctx, "MAC %s already belongs to VM '%.64s'", args[1], v->vm);
-		if (*ifname && !strcmp(v->ifname, ifname))
-			return fail(ctx, "interface '%s' already belongs to VM '%.64s'", ifname, v->vm);
-		vnics_of_vm += v->vm_index == (size_t)(vm - conf->vms);
-	}
-	if (vnics_of_vm >= 65535)
-		return fail(ctx, "VM '%.64s' has 65535 vNICs already", args[0]);
-	struct conf_vnic *vnic = array_push(&conf->vnics, &conf->n_vnics, sizeof *vnic);
-	if (!vnic)
+	/* mac_key is the address itself: a vNIC under the same key has the
+	 * same MAC. When the MAC and the name clash with different vNICs, the
+	 * earlier is blamed (HASHIDX_NONE is the greatest size_t), the MAC when
+	 * they are one: the error a scan in line order would give. */
+	struct conf_lookup *lk = conf->lookup;
+	struct hashidx_iter it;
+	uint64_t mac_hash = mac_key(mac), ifname_hash = *ifname ? hashidx_string(ifname) : 0;
+	size_t same_mac = hashidx_first(&lk->vnic_by_mac, mac_hash, &it);
+	size_t same_ifname = *ifname ? find_vnic_ifname(conf, ifname, ifname_hash) : HASHIDX_NONE;
+	if (same_mac != HASHIDX_NONE && same_mac <= same_ifname)
+		return fail(ctx, "MAC %s already belongs to VM '%.64s'", args[1],
+			    conf->vnics[same_mac].vm);
+	if (same_ifname != HASHIDX_NONE)
+		return fail(ctx, "interface '%s' already belongs to VM '%.64s'", ifname,
+			    conf->vnics[same_ifname].vm);
+	if (conf->vms[vm].n_vnics >= MAX_VNICS_PER_VM)
+		return fail(ctx, "VM '%.64s' has %d vNICs already", args[0], MAX_VNICS_PER_VM);
+	struct conf_vnic *vnic;
+	if (hashidx_reserve(&lk->vnic_by_mac, lk->vnic_by_mac.n + 1) < 0 ||
+	    (*ifname && hashidx_reserve(&lk->vnic_by_ifname, lk->vnic_by_ifname.n + 1) < 0) ||
+	    !(vnic = array_push(&conf->vnics, &conf->n_vnics, sizeof *vnic)))
 		return fail(ctx, "out of memory");
 	strcpy(vnic->vm, args[0]);
-	vnic->vm_index = (size_t)(vm - conf->vms);
+	vnic->vm_index = vm;
 	memcpy(vnic->mac, mac, MAC_LEN);
 	strcpy(vnic->ifname, ifname);
+	conf->vms[vm].n_vnics++;
+	hashidx_add(&lk->vnic_by_mac, mac_hash, conf->n_vnics - 1);
+	if (*ifname)
+		hashidx_add(&lk->vnic_by_ifname, ifname_hash, conf->n_vnics - 1);
 	return 0;
 }
 
@@ -404,8 +459,6 @@ const struct conf_network *conf_find_network(const struct conf *conf, const char
 
 const struct conf_vm *conf_find_vm(const struct conf *conf, const char *name)
 {
-	for (size_t i = 0; i < conf->n_vms; i++)
-		if (!strcmp(conf->vms[i].name, name))
-			return &conf->vms[i];
-	return NULL;
+	size_t i = find_vm(conf, name, hashidx_string(name));
+	return i == HASHIDX_NONE ? NULL : &conf->vms[i];
 }

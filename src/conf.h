@@ -46,6 +46,7 @@ struct conf_network {
 struct conf_vm {
 	char name[CONF_NAME_MAX + 1];
 	char uuid[CONF_UUID_LEN + 1]; /* "" when not given */
+	size_t n_vnics; /* its vNICs in conf->vnics (at most 65535) */
 };
 
 struct conf_vnic {
@@ -65,6 +66,10 @@ struct conf_foreign {
 /* Whether Net-SNMP accepts a token (compared case-insensitively, as it does). */
 typedef bool (*conf_foreign_fn)(const char *token);
 
+struct conf_lookup;
+
+/* Filled by the parser, whose lookup tables index vms and vnics: conf_find_vm
+ * and the lines parsed later see only what the parser added. */
 struct conf {
 	/* Tokens not ours are kept for Net-SNMP when is_foreign says yes, and
 	 * are errors otherwise (also while it is NULL, as conf_new leaves it). */
@@ -78,6 +83,7 @@ struct conf {
 	size_t n_vnics;
 	struct conf_foreign *foreign;
 	size_t n_foreign;
+	struct conf_lookup *lookup; /* lookup tables used while parsing */
 
 	size_t capture_buffer; /* bytes of kernel ring per bridge */
 	char state_dir[CONF_PATH_MAX];   /* indexes and counters live here */
@@ -117,7 +123,8 @@ bool conf_valid_name(const char *s, size_t max);
 bool conf_valid_ifname(const char *s);
 bool conf_valid_uuid(const char *s);
 
-/* Looks a network or VM up by name; NULL when absent. */
+/* Looks a network or VM up by name; NULL when absent. A VM is found
+ * through the lookup tables, in O(1) expected. */
 const struct conf_network *conf_find_network(const struct conf *conf, const char *name);
 const struct conf_vm *conf_find_vm(const struct conf *conf, const char *name);
 

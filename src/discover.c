@@ -25,6 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hashidx.h"
 #include "log.h"
 
 #define MAX_FILES 65536        /* status files followed; more are ignored (logged) */
@@ -56,16 +57,6 @@ struct discover {
 	size_t nview;
 	bool full_logged;
 };
-
-static uint64_t fnv1a(uint64_t h, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
-#define FNV_BASIS 0xcbf29ce484222325ull
 
 static bool is_status_name(const char *name)
 {
@@ -180,14 +171,14 @@ static enum read_result read_file(const char *path, char **buf, size_t *len, cha
 				  size_t whylen, uint64_t *stamp)
 {
 	*buf = NULL;
-	*stamp = FNV_BASIS;
+	*stamp = HASHIDX_BASIS;
 	/* O_NONBLOCK: a FIFO named *.xml must not hang the daemon. */
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0) {
 		if (errno == ENOENT || errno == ENOTDIR)
 			return READ_GONE;
 		snprintf(why, whylen, "%s", strerror(errno));
-		*stamp = fnv1a(*stamp, why, strlen(why));
+		*stamp = hashidx_bytes(*stamp, why, strlen(why));
 		return READ_FAILED;
 	}
 	struct stat st;
@@ -196,9 +187,9 @@ static enum read_result read_file(const char *path, char **buf, size_t *len, cha
 		close(fd);
 		return READ_FAILED;
 	}
-	*stamp = fnv1a(*stamp, &st.st_size, sizeof st.st_size);
-	*stamp = fnv1a(*stamp, &st.st_mtim, sizeof st.st_mtim);
-	*stamp = fnv1a(*stamp, &st.st_ino, sizeof st.st_ino);
+	*stamp = hashidx_bytes(*stamp, &st.st_size, sizeof st.st_size);
+	*stamp = hashidx_bytes(*stamp, &st.st_mtim, sizeof st.st_mtim);
+	*stamp = hashidx_bytes(*stamp, &st.st_ino, sizeof st.st_ino);
 	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_FILE_SIZE) {
 		if (S_ISREG(st.st_mode))
 			snprintf(why, whylen, "larger than %u bytes", MAX_FILE_SIZE);
@@ -276,7 +267,7 @@ static bool load(struct discover *d, const char *name)
 
 	struct libvirt_domain dom;
 	if (r == READ_OK) {
-		stamp = fnv1a(FNV_BASIS, buf, len);
+		stamp = hashidx_bytes(HASHIDX_BASIS, buf, len);
 		if (libvirt_parse_status(buf, len, &dom, why, sizeof why) < 0)
 			r = READ_FAILED;
 		free(buf);

@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "hashidx.h"
 
 #define NAME_MAX_LEN 255
 #define TOP_INDEX 2147483647u
@@ -205,10 +206,7 @@ static bool name_ok(const char *s, size_t *len)
 
 static uint32_t name_hash(const char *s, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-	return mix64(h);
+	return mix64(hashidx_bytes(HASHIDX_BASIS, s, len));
 }
 
 static struct name *names_find(const struct names *ns, const char *s, size_t len, uint32_t h)

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hashidx.h"
 #include "log.h"
 
 /*
@@ -51,14 +52,6 @@ static void table_insert(struct table *t, uint64_t hash, void *item)
 	t->slots[i] = (struct table_slot){hash, item};
 }
 
-static uint64_t hash_string(const char *s)
-{
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (; *s; s++)
-		h = (h ^ (unsigned char)*s) * 0x100000001b3ull;
-	return h;
-}
-
 struct inventory {
 	struct inv_net *nets;
 	size_t nnets;
@@ -82,7 +75,7 @@ struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv, const uint8_
 struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname)
 {
 	const struct table *t = &inv->by_ifname;
-	uint64_t hash = hash_string(ifname);
+	uint64_t hash = hashidx_string(ifname);
 	for (size_t i = table_first(t, hash);; i = table_next(t, i)) {
 		struct inv_vnic *vnic = t->slots[i].item;
 		if (!vnic || (t->slots[i].hash == hash && !strcmp(vnic->ifname, ifname)))
@@ -93,7 +86,7 @@ struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const cha
 struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *name)
 {
 	const struct table *t = &inv->by_vm_name;
-	uint64_t hash = hash_string(name);
+	uint64_t hash = hashidx_string(name);
 	for (size_t i = table_first(t, hash);; i = table_next(t, i)) {
 		struct inv_vm *vm = t->slots[i].item;
 		if (!vm || (t->slots[i].hash == hash && !strcmp(vm->name, name)))
@@ -162,7 +155,7 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 	snprintf(vm->uuid, sizeof vm->uuid, "%s", uuid);
 	vm->state = VM_UNKNOWN;
 	vm->discontinuity_usec = now_usec;
-	table_insert(&inv->by_vm_name, hash_string(vm->name), vm);
+	table_insert(&inv->by_vm_name, hashidx_string(vm->name), vm);
 	return vm;
 }
 
@@ -206,7 +199,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 			return;
 		}
 		snprintf(vnic->ifname, sizeof vnic->ifname, "%s", ifname);
-		table_insert(&inv->by_ifname, hash_string(vnic->ifname), vnic);
+		table_insert(&inv->by_ifname, hashidx_string(vnic->ifname), vnic);
 	}
 }
 
@@ -228,10 +221,10 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	if (table_init(&conf_names, conf->n_vms) < 0)
 		goto out;
 	for (size_t i = 0; i < conf->n_vms; i++)
-		table_insert(&conf_names, hash_string(conf->vms[i].name), (void *)&conf->vms[i]);
+		table_insert(&conf_names, hashidx_string(conf->vms[i].name), (void *)&conf->vms[i]);
 	for (size_t d = 0; d < src->ndomains; d++) {
 		const struct libvirt_domain *dom = src->domains[d];
-		for (size_t i = table_first(&conf_names, hash_string(dom->name));
+		for (size_t i = table_first(&conf_names, hashidx_string(dom->name));
 		     conf_names.slots[i].item; i = table_next(&conf_names, i)) {
 			const struct conf_vm *cv = conf_names.slots[i].item;
 			if (!strcmp(cv->name, dom->name)) {

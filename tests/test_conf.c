@@ -771,37 +771,58 @@ static void test_conf_vnic_duplicate_ifname(void)
 		     FILE_NAME ":4: vnic: ", "interface 'vnet0' already belongs", 1, 1, 1, 0, 0);
 }
 
+static void test_conf_vnic_mac_and_ifname_clash(void)
+{
+	/* The MAC is web01's, the name db01's: the earlier vNIC is blamed, as
+	 * a scan in line order would. */
+	const char *vnics = PRE "vm db01\nvnic web01 52:54:00:00:00:01 vnet0\n"
+			       "vnic db01 52:54:00:00:00:02 vnet1\n";
+	char text[512];
+	snprintf(text, sizeof text, "%svnic web01 52:54:00:00:00:02 vnet0\nvm after_error\n", vnics);
+	EXPECT_ERROR(text, FILE_NAME ":6: vnic: ",
+		     "interface 'vnet0' already belongs to VM 'web01'", 1, 2, 2, 0, 0);
+	snprintf(text, sizeof text, "%svnic db01 52:54:00:00:00:01 vnet1\nvm after_error\n", vnics);
+	EXPECT_ERROR(text, FILE_NAME ":6: vnic: ",
+		     "MAC 52:54:00:00:00:01 already belongs to VM 'web01'", 1, 2, 2, 0, 0);
+	/* Both clash with one vNIC: the MAC is named. */
+	snprintf(text, sizeof text, "%svnic db01 52:54:00:00:00:02 vnet1\nvm after_error\n", vnics);
+	EXPECT_ERROR(text, FILE_NAME ":6: vnic: ",
+		     "MAC 52:54:00:00:00:02 already belongs to VM 'db01'", 1, 2, 2, 0, 0);
+}
+
 static void test_conf_vnic_too_many_for_one_vm(void)
 {
-	/* vsVnicIndex is 1..65535. Parsing 65535 lines costs O(n²) in the
-	 * duplicate checks, so the conf is filled directly with 65534 vNICs
-	 * (capacity rounded up to a power of two, as the parser grows it). */
+	/* vsVnicIndex is 1..65535: the 65535th vNIC is accepted, the 65536th
+	 * is not, and the count is kept per VM. */
 	struct conf *conf = PARSE_OK("vm big\nvm small\n");
 	CU_ASSERT_EQUAL_FATAL(conf->n_vms, 2);
-	const size_t n = 65534;
-	conf->vnics = calloc(65536, sizeof *conf->vnics);
-	CU_ASSERT_PTR_NOT_NULL_FATAL(conf->vnics);
-	for (size_t i = 0; i < n; i++) {
-		struct conf_vnic *v = &conf->vnics[i];
-		strcpy(v->vm, "big");
-		v->vm_index = 0;
-		const uint8_t mac[MAC_LEN] = { 0x52, 0x54, 0x00, 0x00,
-					       (uint8_t)(i >> 8), (uint8_t)i };
-		memcpy(v->mac, mac, MAC_LEN);
-	}
-	conf->n_vnics = n;
-
 	struct conf_error err = { "" };
-	/* The 65535th is accepted, the 65536th is not. */
-	CU_ASSERT_EQUAL(conf_parse_line(conf, FILE_NAME, 3, "vnic big 52:54:00:01:00:00", &err), 0);
+	const unsigned n = 65535;
+	bool ok = true;
+	for (unsigned i = 0; i < n; i++) {
+		char line[64];
+		snprintf(line, sizeof line, "vnic big 52:54:00:00:%02x:%02x", i >> 8, i & 0xff);
+		ok &= conf_parse_line(conf, FILE_NAME, 3 + i, line, &err) == 0;
+	}
+	CU_ASSERT_TRUE(ok);
 	CU_ASSERT_EQUAL(conf->n_vnics, 65535);
-	CU_ASSERT_EQUAL(conf_parse_line(conf, FILE_NAME, 4, "vnic big 52:54:00:01:00:01", &err), -1);
-	check_message(err.msg, FILE_NAME ":4: vnic: ", "VM 'big' has 65535 vNICs already",
+	CU_ASSERT_EQUAL(conf->vms[0].n_vnics, 65535);
+	CU_ASSERT_EQUAL(conf->vms[1].n_vnics, 0);
+
+	CU_ASSERT_EQUAL(conf_parse_line(conf, FILE_NAME, 65538, "vnic big 52:54:00:01:00:00", &err), -1);
+	check_message(err.msg, FILE_NAME ":65538: vnic: ", "VM 'big' has 65535 vNICs already",
+		      __LINE__);
+	/* A duplicate is still reported as one, before the limit. */
+	CU_ASSERT_EQUAL(conf_parse_line(conf, FILE_NAME, 65539, "vnic big 52:54:00:00:00:00", &err), -1);
+	check_message(err.msg, FILE_NAME ":65539: vnic: ", "MAC 52:54:00:00:00:00 already belongs",
 		      __LINE__);
 	CU_ASSERT_EQUAL(conf->n_vnics, 65535);
+	CU_ASSERT_EQUAL(conf->vms[0].n_vnics, 65535);
+
 	/* Another VM is not limited by it. */
-	CU_ASSERT_EQUAL(conf_parse_line(conf, FILE_NAME, 5, "vnic small 52:54:00:01:00:01", &err), 0);
+	CU_ASSERT_EQUAL(conf_parse_line(conf, FILE_NAME, 65540, "vnic small 52:54:00:01:00:01", &err), 0);
 	CU_ASSERT_EQUAL(conf->n_vnics, 65536);
+	CU_ASSERT_EQUAL(conf->vms[1].n_vnics, 1);
 	conf_free(conf);
 }
 
@@ -1297,6 +1318,76 @@ static void test_conf_many_vms(void)
 	conf_free(conf);
 }
 
+/* "network lan0 br0", then nvms VMs vmI, each line followed by its two
+ * vNICs 52:54:00:HI:LO:J vI.J: 1 + 3 * nvms lines. Caller frees. */
+static char *many_vms_text(size_t nvms)
+{
+	size_t cap = nvms * 128 + 64;
+	char *text = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	size_t len = (size_t)snprintf(text, cap, "network lan0 br0\n");
+	for (size_t i = 0; i < nvms; i++) {
+		len += (size_t)snprintf(text + len, cap - len, "vm vm%zu\n", i);
+		for (unsigned j = 0; j < 2; j++)
+			len += (size_t)snprintf(text + len, cap - len,
+						"vnic vm%zu 52:54:00:%02zx:%02zx:%02x v%zu.%u\n", i,
+						i >> 8, i & 0xff, j, i, j);
+	}
+	return text;
+}
+
+/* many, then bad as the next line, then a valid line. */
+static void expect_bad_after_at(const char *many, size_t nvms, const char *bad,
+				const char *prefix, const char *reason, unsigned line)
+{
+	size_t n = strlen(many) + strlen(bad) + 64;
+	char *text = malloc(n);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(text);
+	snprintf(text, n, "%s%s\nvm after_error\n", many, bad);
+	expect_error_at(text, NULL, prefix, reason, (struct counts){ 1, nvms, 2 * nvms, 0, 0 },
+			line);
+	free(text);
+}
+
+static void test_conf_10000_vms(void)
+{
+	/* The duplicate checks look up, not scan: 30,001 lines parse at once,
+	 * and a clash at the end is still found and reported on its line. */
+	const size_t nvms = 10000;
+	char *text = many_vms_text(nvms);
+	struct conf *conf = PARSE_OK(text);
+	CU_ASSERT_EQUAL(conf->n_networks, 1);
+	CU_ASSERT_EQUAL_FATAL(conf->n_vms, nvms);
+	CU_ASSERT_EQUAL_FATAL(conf->n_vnics, 2 * nvms);
+	bool ok = true;
+	for (size_t i = 0; i < nvms; i++) {
+		char name[32];
+		snprintf(name, sizeof name, "vm%zu", i);
+		ok &= conf_find_vm(conf, name) == &conf->vms[i] && conf->vms[i].n_vnics == 2 &&
+		      conf->vnics[2 * i].vm_index == i && conf->vnics[2 * i + 1].vm_index == i;
+	}
+	CU_ASSERT_TRUE(ok);
+	CU_ASSERT_PTR_NULL(conf_find_vm(conf, "vm10000"));
+	conf_free(conf);
+
+#define EXPECT_BAD_AFTER(bad, prefix, reason) \
+	expect_bad_after_at(text, nvms, (bad), (prefix), (reason), __LINE__)
+	EXPECT_BAD_AFTER("vm vm5000", FILE_NAME ":30002: vm: ", "VM 'vm5000' is already defined");
+	EXPECT_BAD_AFTER("vnic vm10000 52:54:00:ff:ff:00", FILE_NAME ":30002: vnic: ",
+			 "VM 'vm10000' is not defined");
+	/* 9999 is 0x270f. */
+	EXPECT_BAD_AFTER("vnic vm0 52:54:00:27:0f:01 new0", FILE_NAME ":30002: vnic: ",
+			 "MAC 52:54:00:27:0f:01 already belongs to VM 'vm9999'");
+	EXPECT_BAD_AFTER("vnic vm9999 52:54:00:ff:ff:00 v0.0", FILE_NAME ":30002: vnic: ",
+			 "interface 'v0.0' already belongs to VM 'vm0'");
+	EXPECT_BAD_AFTER("vnic vm1 52:54:00:27:0f:00 v0.1", FILE_NAME ":30002: vnic: ",
+			 "interface 'v0.1' already belongs to VM 'vm0'");
+	EXPECT_BAD_AFTER("vnic vm1 52:54:00:00:00:00 v9999.1", FILE_NAME ":30002: vnic: ",
+			 "MAC 52:54:00:00:00:00 already belongs to VM 'vm0'");
+#undef EXPECT_BAD_AFTER
+	free(text);
+}
+
 static CU_TestInfo conf_tests[] = {
 	{ "conf_new holds the defaults", test_conf_defaults },
 	{ "empty buffer", test_conf_empty_buffer },
@@ -1342,6 +1433,8 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: vnic bad interface name", test_conf_vnic_bad_ifname },
 	{ "error: vnic duplicate MAC", test_conf_vnic_duplicate_mac },
 	{ "error: vnic duplicate interface", test_conf_vnic_duplicate_ifname },
+	{ "error: vnic MAC and interface clash with different vNICs",
+	  test_conf_vnic_mac_and_ifname_clash },
 	{ "error: more than 65535 vNICs in a VM", test_conf_vnic_too_many_for_one_vm },
 	{ "error: captureBuffer missing argument", test_conf_capture_buffer_missing_args },
 	{ "error: captureBuffer too many arguments", test_conf_capture_buffer_too_many_args },
@@ -1372,6 +1465,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "conf_find_network by name", test_conf_find_network },
 	{ "conf_find_vm", test_conf_find_vm },
 	{ "2000 VMs with 2 vNICs each", test_conf_many_vms },
+	{ "10,000 VMs with 2 vNICs each, and a clash after them", test_conf_10000_vms },
 	CU_TEST_INFO_NULL,
 };
 

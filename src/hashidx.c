@@ -1,0 +1,106 @@
+#include "hashidx.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Open addressing, probed linearly, at most half full (so a probe always
+ * ends at a free slot), grown by doubling. A slot's hash is compared
+ * before the caller's element is touched. */
+struct hashidx_slot {
+	uint64_t hash;
+	size_t pos1; /* position + 1; 0: free */
+};
+
+#define MIN_BITS 4
+
+void hashidx_free(struct hashidx *idx)
+{
+	free(idx->slots);
+	*idx = (struct hashidx){ 0 };
+}
+
+/* Fibonacci hashing spreads low-entropy keys (OUI-prefixed MACs). */
+static size_t home(unsigned bits, uint64_t hash)
+{
+	return (size_t)((hash * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+static void put(struct hashidx_slot *slots, unsigned bits, uint64_t hash, size_t pos1)
+{
+	size_t mask = ((size_t)1 << bits) - 1;
+	size_t i = home(bits, hash);
+	while (slots[i].pos1)
+		i = (i + 1) & mask;
+	slots[i] = (struct hashidx_slot){ hash, pos1 };
+}
+
+int hashidx_reserve(struct hashidx *idx, size_t n)
+{
+	if (n > SIZE_MAX / 4 / sizeof *idx->slots) {
+		errno = ENOMEM;
+		return -1;
+	}
+	unsigned bits = idx->slots ? idx->bits : MIN_BITS;
+	while (((size_t)1 << bits) < 2 * n)
+		bits++;
+	if (idx->slots && bits == idx->bits)
+		return 0;
+	struct hashidx_slot *slots = calloc((size_t)1 << bits, sizeof *slots);
+	if (!slots)
+		return -1;
+	for (size_t i = 0; idx->slots && i < (size_t)1 << idx->bits; i++)
+		if (idx->slots[i].pos1)
+			put(slots, bits, idx->slots[i].hash, idx->slots[i].pos1);
+	free(idx->slots);
+	idx->slots = slots;
+	idx->bits = bits;
+	return 0;
+}
+
+void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos)
+{
+	put(idx->slots, idx->bits, hash, pos + 1);
+	idx->n++;
+}
+
+size_t hashidx_first(const struct hashidx *idx, uint64_t hash, struct hashidx_iter *it)
+{
+	it->hash = hash;
+	if (!idx->slots) {
+		it->slot = SIZE_MAX;
+		return HASHIDX_NONE;
+	}
+	it->slot = home(idx->bits, hash);
+	return hashidx_next(idx, it);
+}
+
+size_t hashidx_next(const struct hashidx *idx, struct hashidx_iter *it)
+{
+	if (it->slot == SIZE_MAX)
+		return HASHIDX_NONE;
+	size_t mask = ((size_t)1 << idx->bits) - 1;
+	for (;;) {
+		const struct hashidx_slot *s = &idx->slots[it->slot];
+		if (!s->pos1) {
+			it->slot = SIZE_MAX; /* ended: stays ended */
+			return HASHIDX_NONE;
+		}
+		it->slot = (it->slot + 1) & mask;
+		if (s->hash == it->hash)
+			return s->pos1 - 1;
+	}
+}
+
+uint64_t hashidx_bytes(uint64_t hash, const void *data, size_t len)
+{
+	const unsigned char *p = data;
+	for (size_t i = 0; i < len; i++)
+		hash = (hash ^ p[i]) * 0x100000001b3ull; /* FNV-1a */
+	return hash;
+}
+
+uint64_t hashidx_string(const char *s)
+{
+	return hashidx_bytes(HASHIDX_BASIS, s, strlen(s));
+}

@@ -1,0 +1,56 @@
+/*
+ * hashidx: a growable index from 64-bit hashes to positions in the caller's
+ * array. It keeps no keys: a lookup yields the positions stored under a
+ * hash and the caller compares its own elements (none to compare when the
+ * hash is the key itself, as mac_key is).
+ *
+ * Lifecycle: a zeroed struct hashidx is empty → hashidx_reserve, then
+ * hashidx_add (which cannot fail) → hashidx_first / hashidx_next →
+ * hashidx_free. Positions are never removed.
+ */
+#ifndef VS_HASHIDX_H
+#define VS_HASHIDX_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define HASHIDX_NONE SIZE_MAX /* no (more) positions */
+
+struct hashidx_slot;
+
+struct hashidx {
+	struct hashidx_slot *slots; /* NULL until the first hashidx_reserve */
+	unsigned bits;              /* 1 << bits slots */
+	size_t n;                   /* positions stored */
+};
+
+/* Where a lookup stands, from hashidx_first to hashidx_next. */
+struct hashidx_iter {
+	uint64_t hash;
+	size_t slot;
+};
+
+void hashidx_free(struct hashidx *idx);
+
+/* Makes room for n positions in all, so that as many hashidx_add calls
+ * cannot fail. Returns 0, or -1 when out of memory (the index unchanged). */
+int hashidx_reserve(struct hashidx *idx, size_t n);
+
+/* Stores pos (not HASHIDX_NONE) under hash, in the room hashidx_reserve
+ * made: reserve idx->n + 1 first. */
+void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos);
+
+/* The positions stored under hash, in no particular order: the first, then
+ * one per hashidx_next call, then HASHIDX_NONE. Adding to the index spoils a
+ * lookup under way. O(1) expected. */
+size_t hashidx_first(const struct hashidx *idx, uint64_t hash, struct hashidx_iter *it);
+size_t hashidx_next(const struct hashidx *idx, struct hashidx_iter *it);
+
+/* FNV-1a: the hash of len more bytes after hash (HASHIDX_BASIS to start). */
+#define HASHIDX_BASIS 0xcbf29ce484222325ull
+uint64_t hashidx_bytes(uint64_t hash, const void *data, size_t len);
+
+/* The hash of a string key. */
+uint64_t hashidx_string(const char *s);
+
+#endif
