@@ -135,6 +135,17 @@ static size_t find_vm(const struct conf *conf, const char *name, uint64_t hash)
 	return HASHIDX_NONE;
 }
 
+/* Where the vNIC with mac is in conf->vnics; HASHIDX_NONE if none. */
+static size_t find_vnic_mac(const struct conf *conf, const uint8_t mac[MAC_LEN], uint64_t hash)
+{
+	const struct hashidx *idx = &conf->lookup->vnic_by_mac;
+	struct hashidx_iter it;
+	for (size_t i = hashidx_first(idx, hash, &it); i != HASHIDX_NONE; i = hashidx_next(idx, &it))
+		if (!memcmp(conf->vnics[i].mac, mac, MAC_LEN))
+			return i;
+	return HASHIDX_NONE;
+}
+
 /* Where the vNIC named ifname is in conf->vnics; HASHIDX_NONE if none. */
 static size_t find_vnic_ifname(const struct conf *conf, const char *ifname, uint64_t hash)
 {
@@ -223,21 +234,19 @@ static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args
 	const char *ifname = nargs == 3 ? args[2] : "";
 	if (*ifname && !conf_valid_ifname(ifname))
 		return fail(ctx, "'%.64s' is not a valid interface name", ifname);
-	/* mac_key is the address itself: a vNIC under the same key has the
-	 * same MAC. When the MAC and the name clash with different vNICs, the
-	 * earlier is blamed (HASHIDX_NONE is the greatest size_t), the MAC when
-	 * they are one: the error a scan in line order would give. */
+	/* When the MAC and the name clash with different vNICs, the earlier is
+	 * blamed (HASHIDX_NONE is the greatest size_t), the MAC when they are
+	 * one: the error a scan in line order would give. */
 	struct conf_lookup *lk = conf->lookup;
-	struct hashidx_iter it;
 	uint64_t mac_hash = mac_key(mac), ifname_hash = *ifname ? hashidx_string(ifname) : 0;
-	size_t same_mac = hashidx_first(&lk->vnic_by_mac, mac_hash, &it);
+	size_t same_mac = find_vnic_mac(conf, mac, mac_hash);
 	size_t same_ifname = *ifname ? find_vnic_ifname(conf, ifname, ifname_hash) : HASHIDX_NONE;
 	if (same_mac != HASHIDX_NONE && same_mac <= same_ifname)
 		return fail(ctx, "MAC %s already belongs to VM '%.64s'", args[1],
-			    conf->vnics[same_mac].vm);
+			    conf->vms[conf->vnics[same_mac].vm_index].name);
 	if (same_ifname != HASHIDX_NONE)
 		return fail(ctx, "interface '%s' already belongs to VM '%.64s'", ifname,
-			    conf->vnics[same_ifname].vm);
+			    conf->vms[conf->vnics[same_ifname].vm_index].name);
 	if (conf->vms[vm].n_vnics >= MAX_VNICS_PER_VM)
 		return fail(ctx, "VM '%.64s' has %d vNICs already", args[0], MAX_VNICS_PER_VM);
 	struct conf_vnic *vnic;
@@ -245,7 +254,6 @@ static int parse_vnic(struct conf *conf, const struct line_ctx *ctx, char **args
 	    (*ifname && hashidx_reserve(&lk->vnic_by_ifname, lk->vnic_by_ifname.n + 1) < 0) ||
 	    !(vnic = array_push(&conf->vnics, &conf->n_vnics, sizeof *vnic)))
 		return fail(ctx, "out of memory");
-	strcpy(vnic->vm, args[0]);
 	vnic->vm_index = vm;
 	memcpy(vnic->mac, mac, MAC_LEN);
 	strcpy(vnic->ifname, ifname);

@@ -50,8 +50,7 @@ struct conf_vm {
 };
 
 struct conf_vnic {
-	char vm[CONF_NAME_MAX + 1];
-	size_t vm_index; /* of vm in conf->vms */
+	size_t vm_index; /* of its VM in conf->vms */
 	uint8_t mac[MAC_LEN];
 	char ifname[CONF_IFNAME_MAX + 1]; /* "" when not given */
 };

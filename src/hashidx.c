@@ -5,11 +5,12 @@
 #include <string.h>
 
 /* Open addressing, probed linearly, at most half full (so a probe always
- * ends at a free slot), grown by doubling. A slot's hash is compared
- * before the caller's element is touched. */
+ * ends at a free slot), grown by doubling. A slot keeps 32 bits of the
+ * hash, compared before the caller's element is touched: 8 bytes a slot,
+ * since every configured VM and vNIC has its slots. */
 struct hashidx_slot {
-	uint64_t hash;
-	size_t pos1; /* position + 1; 0: free */
+	uint32_t hash;
+	uint32_t pos1; /* position + 1; 0: free */
 };
 
 #define MIN_BITS 4
@@ -20,13 +21,18 @@ void hashidx_free(struct hashidx *idx)
 	*idx = (struct hashidx){ 0 };
 }
 
-/* Fibonacci hashing spreads low-entropy keys (OUI-prefixed MACs). */
-static size_t home(unsigned bits, uint64_t hash)
+static uint32_t fold(uint64_t hash)
 {
-	return (size_t)((hash * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+	return (uint32_t)(hash ^ hash >> 32);
 }
 
-static void put(struct hashidx_slot *slots, unsigned bits, uint64_t hash, size_t pos1)
+/* Fibonacci hashing spreads low-entropy keys (OUI-prefixed MACs). */
+static size_t home(unsigned bits, uint32_t hash)
+{
+	return (size_t)((hash * 0x9E3779B9u) >> (32 - bits));
+}
+
+static void put(struct hashidx_slot *slots, unsigned bits, uint32_t hash, uint32_t pos1)
 {
 	size_t mask = ((size_t)1 << bits) - 1;
 	size_t i = home(bits, hash);
@@ -37,7 +43,7 @@ static void put(struct hashidx_slot *slots, unsigned bits, uint64_t hash, size_t
 
 int hashidx_reserve(struct hashidx *idx, size_t n)
 {
-	if (n > SIZE_MAX / 4 / sizeof *idx->slots) {
+	if (n >= HASHIDX_MAX) {
 		errno = ENOMEM;
 		return -1;
 	}
@@ -60,18 +66,18 @@ int hashidx_reserve(struct hashidx *idx, size_t n)
 
 void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos)
 {
-	put(idx->slots, idx->bits, hash, pos + 1);
+	put(idx->slots, idx->bits, fold(hash), (uint32_t)pos + 1);
 	idx->n++;
 }
 
 size_t hashidx_first(const struct hashidx *idx, uint64_t hash, struct hashidx_iter *it)
 {
-	it->hash = hash;
+	it->hash = fold(hash);
 	if (!idx->slots) {
 		it->slot = SIZE_MAX;
 		return HASHIDX_NONE;
 	}
-	it->slot = home(idx->bits, hash);
+	it->slot = home(idx->bits, it->hash);
 	return hashidx_next(idx, it);
 }
 

@@ -1,8 +1,8 @@
 /*
  * hashidx: a growable index from 64-bit hashes to positions in the caller's
  * array. It keeps no keys: a lookup yields the positions stored under a
- * hash and the caller compares its own elements (none to compare when the
- * hash is the key itself, as mac_key is).
+ * hash (or one sharing 32 bits with it) and the caller compares its own
+ * elements.
  *
  * Lifecycle: a zeroed struct hashidx is empty → hashidx_reserve, then
  * hashidx_add (which cannot fail) → hashidx_first / hashidx_next →
@@ -15,6 +15,7 @@
 #include <stdint.h>
 
 #define HASHIDX_NONE SIZE_MAX /* no (more) positions */
+#define HASHIDX_MAX (UINT32_MAX / 2) /* positions an index can hold */
 
 struct hashidx_slot;
 
@@ -26,7 +27,7 @@ struct hashidx {
 
 /* Where a lookup stands, from hashidx_first to hashidx_next. */
 struct hashidx_iter {
-	uint64_t hash;
+	uint32_t hash;
 	size_t slot;
 };
 

@@ -234,11 +234,11 @@ static void test_conf_vnic_with_ifname(void)
 				     "vnic db01 52:54:00:12:34:56 vnet0\n"
 				     "vnic web01 52:54:00:AB:CD:EF tap-web01\n");
 	CU_ASSERT_EQUAL_FATAL(conf->n_vnics, 2);
-	CU_ASSERT_STRING_EQUAL(conf->vnics[0].vm, "db01");
+	CU_ASSERT_STRING_EQUAL(conf->vms[conf->vnics[0].vm_index].name, "db01");
 	CU_ASSERT_EQUAL(conf->vnics[0].vm_index, 1);
 	CU_ASSERT_TRUE(mac_equals(conf->vnics[0].mac, "52:54:00:12:34:56"));
 	CU_ASSERT_STRING_EQUAL(conf->vnics[0].ifname, "vnet0");
-	CU_ASSERT_STRING_EQUAL(conf->vnics[1].vm, "web01");
+	CU_ASSERT_STRING_EQUAL(conf->vms[conf->vnics[1].vm_index].name, "web01");
 	CU_ASSERT_EQUAL(conf->vnics[1].vm_index, 0);
 	CU_ASSERT_TRUE(mac_equals(conf->vnics[1].mac, "52:54:00:ab:cd:ef"));
 	CU_ASSERT_STRING_EQUAL(conf->vnics[1].ifname, "tap-web01");
@@ -1311,7 +1311,7 @@ static void test_conf_many_vms(void)
 		snprintf(ifname, sizeof ifname, "v%zu.%zu", k / 2, k % 2);
 		const uint8_t mac[MAC_LEN] = { 0x52, 0x54, 0x00, (uint8_t)((k / 2) >> 8),
 					       (uint8_t)(k / 2), (uint8_t)(k % 2) };
-		ok &= v->vm_index == k / 2 && !strcmp(v->vm, name) &&
+		ok &= v->vm_index == k / 2 && !strcmp(conf->vms[v->vm_index].name, name) &&
 		      !strcmp(v->ifname, ifname) && !memcmp(v->mac, mac, MAC_LEN);
 	}
 	CU_ASSERT_TRUE(ok);

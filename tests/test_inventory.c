@@ -92,7 +92,6 @@ static struct conf *big_conf(size_t nvms)
 		snprintf(conf->vms[i].name, sizeof conf->vms[i].name, "vm%zu", i);
 		for (unsigned j = 0; j < 2; j++) {
 			struct conf_vnic *v = &conf->vnics[2 * i + j];
-			strcpy(v->vm, conf->vms[i].name);
 			v->vm_index = i;
 			big_mac(i, j, v->mac);
 		}

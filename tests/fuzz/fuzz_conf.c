@@ -76,7 +76,7 @@ static void check_conf(const struct conf *conf)
 	for (size_t i = 0; i < conf->n_vnics; i++) {
 		const struct conf_vnic *v = &conf->vnics[i];
 		CHECK(v->vm_index < conf->n_vms);
-		CHECK(!strcmp(v->vm, conf->vms[v->vm_index].name));
+		CHECK(v->vm_index < conf->n_vms);
 		CHECK(!mac_is_group(v->mac));
 		CHECK(!*v->ifname || visible(v->ifname, CONF_IFNAME_MAX));
 		for (size_t j = 0; j < i; j++) {
@@ -131,7 +131,7 @@ static void check_inventory(const struct conf *conf, const struct inventory *inv
 	CHECK(nvnics == conf->n_vnics);
 	for (size_t i = 0; i < conf->n_vnics; i++) {
 		struct inv_vnic *vnic = inventory_vnic_by_mac(inv, conf->vnics[i].mac);
-		CHECK(vnic && !strcmp(vnic->vm->name, conf->vnics[i].vm));
+		CHECK(vnic && !strcmp(vnic->vm->name, conf->vms[conf->vnics[i].vm_index].name));
 		CHECK(!strcmp(vnic->ifname, conf->vnics[i].ifname));
 	}
 }
