@@ -19,6 +19,7 @@ struct capture {
 	enum capture_status status;
 	int64_t retry_at_usec;
 	unsigned last_drops; /* pcap_stats' running total at the last look */
+	unsigned opens;      /* successful opens so far */
 	char last_error[PCAP_ERRBUF_SIZE]; /* to log a repeated failure once */
 };
 
@@ -198,6 +199,7 @@ static void capture_open_live(struct capture *cap)
 		goto fail;
 	}
 	cap->pcap = pcap;
+	cap->opens++;
 	cap->last_drops = 0;
 	capture_set_status(cap, CAPTURE_OPEN, "");
 	return;
@@ -254,6 +256,11 @@ int capture_read(struct capture *cap)
 int capture_fd(const struct capture *cap)
 {
 	return cap->pcap && cap->live ? pcap_get_selectable_fd(cap->pcap) : -1;
+}
+
+unsigned capture_opens(const struct capture *cap)
+{
+	return cap->opens;
 }
 
 enum capture_status capture_status(const struct capture *cap)

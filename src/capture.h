@@ -75,6 +75,10 @@ int capture_read(struct capture *cap);
 /* The descriptor to poll for reading, or -1 while not open. */
 int capture_fd(const struct capture *cap);
 
+/* How many times the capture opened: a reopened capture may get the same
+ * descriptor number for a new socket, and this count tells them apart. */
+unsigned capture_opens(const struct capture *cap);
+
 enum capture_status capture_status(const struct capture *cap);
 
 /* Frames the kernel dropped since the previous call (0 while not open). */

@@ -4,7 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/epoll.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture.h"
 #include "counters.h"
@@ -20,6 +22,8 @@ struct engine_net {
 	struct engine *eng;
 	struct inv_net *net;
 	struct capture *cap;
+	int polled_fd;         /* its descriptor in the epoll set; -1: none */
+	unsigned polled_opens; /* capture_opens when it was added */
 	uint64_t drops_told;   /* vsNetCaptureDrops at the last vsNetCaptureLoss */
 	int64_t told_at_usec;  /* when that was; 0: never */
 };
@@ -38,6 +42,7 @@ struct engine {
 	unsigned generation;
 	struct engine_net *nets; /* one per inventory network, same order */
 	size_t nnets;
+	int epoll_fd; /* the open captures' descriptors */
 	struct netlink *netlink;
 	struct discover *discover;
 	struct known_domain *known; /* sorted by name */
@@ -122,6 +127,7 @@ static int engine_rebind(struct engine *eng, struct inventory *inv)
 		struct engine_net *en = &nets[i];
 		en->eng = eng;
 		en->net = inventory_net(inv, i);
+		en->polled_fd = -1;
 		/* A bridge captured before keeps its handle: nothing is missed. */
 		for (size_t k = 0; k < eng->nnets && !en->cap; k++) {
 			struct engine_net *old = &eng->nets[k];
@@ -129,6 +135,8 @@ static int engine_rebind(struct engine *eng, struct inventory *inv)
 				en->cap = old->cap;
 				old->cap = NULL;
 				capture_set_ctx(en->cap, en);
+				en->polled_fd = old->polled_fd;
+				en->polled_opens = old->polled_opens;
 				en->drops_told = old->drops_told;
 				en->told_at_usec = old->told_at_usec;
 			}
@@ -271,6 +279,11 @@ struct engine *engine_new(struct conf *conf, int64_t now_usec)
 		return NULL;
 	}
 	eng->conf = conf;
+	eng->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (eng->epoll_fd < 0) {
+		log_warn("epoll");
+		goto fail;
+	}
 	engine_open_state(eng);
 	eng->netlink = netlink_open();
 	if (!eng->indexes || !eng->netlink)
@@ -317,6 +330,8 @@ void engine_free(struct engine *eng)
 	for (size_t i = 0; i < eng->nnets; i++)
 		capture_free(eng->nets[i].cap);
 	free(eng->nets);
+	if (eng->epoll_fd >= 0)
+		close(eng->epoll_fd);
 	inventory_free(eng->inv);
 	netlink_close(eng->netlink);
 	discover_close(eng->discover);
@@ -376,18 +391,51 @@ static void engine_check_loss(struct engine *eng, struct engine_net *en, int64_t
 		eng->on_capture_loss(eng->on_capture_loss_ctx, en->net);
 }
 
+/*
+ * Keeps the epoll set equal to the open captures' descriptors. Removals go
+ * first: a descriptor number freed by one capture and taken by another
+ * since the last call is then added back for its new owner.
+ */
+static void engine_sync_epoll(struct engine *eng)
+{
+	for (size_t i = 0; i < eng->nnets; i++) {
+		struct engine_net *en = &eng->nets[i];
+		if (en->polled_fd >= 0 && (capture_fd(en->cap) != en->polled_fd ||
+					   capture_opens(en->cap) != en->polled_opens)) {
+			/* Fails harmlessly when the socket is closed: closing
+			 * removed it. */
+			epoll_ctl(eng->epoll_fd, EPOLL_CTL_DEL, en->polled_fd, NULL);
+			en->polled_fd = -1;
+		}
+	}
+	for (size_t i = 0; i < eng->nnets; i++) {
+		struct engine_net *en = &eng->nets[i];
+		int fd = capture_fd(en->cap);
+		if (fd < 0 || en->polled_fd >= 0)
+			continue;
+		struct epoll_event ev = { .events = EPOLLIN, .data.fd = fd };
+		if (epoll_ctl(eng->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) {
+			log_warn("epoll: capture on %s", en->net->bridge);
+			continue;
+		}
+		en->polled_fd = fd;
+		en->polled_opens = capture_opens(en->cap);
+	}
+}
+
 size_t engine_pollfds(struct engine *eng, struct pollfd *fds, size_t max)
 {
+	/* Captures sit in one epoll set, so a poll costs the same with one
+	 * bridge or a hundred: the agent wakes the loop several times per
+	 * request. */
+	engine_sync_epoll(eng);
+	/* The epoll set last: captures are read after a rebuild moved them. */
+	int own[] = { netlink_fd(eng->netlink), eng->discover ? discover_fd(eng->discover) : -1,
+		      eng->epoll_fd };
 	size_t n = 0;
-	if (n < max)
-		fds[n++] = (struct pollfd){ .fd = netlink_fd(eng->netlink), .events = POLLIN };
-	if (eng->discover && n < max)
-		fds[n++] = (struct pollfd){ .fd = discover_fd(eng->discover), .events = POLLIN };
-	for (size_t i = 0; i < eng->nnets && n < max; i++) {
-		int fd = capture_fd(eng->nets[i].cap);
-		if (fd >= 0)
-			fds[n++] = (struct pollfd){ .fd = fd, .events = POLLIN };
-	}
+	for (size_t i = 0; i < sizeof own / sizeof own[0] && n < max; i++)
+		if (own[i] >= 0)
+			fds[n++] = (struct pollfd){ .fd = own[i], .events = POLLIN };
 	return n;
 }
 
@@ -395,6 +443,20 @@ static void engine_read(struct engine_net *en)
 {
 	capture_read(en->cap);
 	en->net->capture_state = (enum net_capture_state)capture_status(en->cap);
+}
+
+/* Ready captures taken per epoll_wait: all of them on any real host. */
+#define ENGINE_EPOLL_BATCH 64
+
+/* Reads the captures the epoll set says are readable. */
+static void engine_read_ready(struct engine *eng)
+{
+	struct epoll_event ev[ENGINE_EPOLL_BATCH];
+	int n = epoll_wait(eng->epoll_fd, ev, ENGINE_EPOLL_BATCH, 0);
+	for (int e = 0; e < n; e++)
+		for (size_t i = 0; i < eng->nnets; i++)
+			if (eng->nets[i].polled_fd == ev[e].data.fd)
+				engine_read(&eng->nets[i]);
 }
 
 void engine_handle(struct engine *eng, const struct pollfd *fds, size_t n)
@@ -409,11 +471,8 @@ void engine_handle(struct engine *eng, const struct pollfd *fds, size_t n)
 			if (discover_read(eng->discover) &&
 			    (engine_take_discovery(eng) < 0 || engine_rebuild(eng, loop_mono_usec()) < 0))
 				log_warnx("out of memory: discovery not applied");
-		} else {
-			/* Captures last: a rebuild above may have moved them. */
-			for (size_t i = 0; i < eng->nnets; i++)
-				if (capture_fd(eng->nets[i].cap) == fds[k].fd)
-					engine_read(&eng->nets[i]);
+		} else if (fds[k].fd == eng->epoll_fd) {
+			engine_read_ready(eng);
 		}
 	}
 }
