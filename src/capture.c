@@ -132,6 +132,10 @@ static int capture_configure(pcap_t *pcap, size_t buffer_bytes, char *why, size_
 		snprintf(why, whylen, "cannot set capture options");
 		return -1;
 	}
+	/* Only the second is used; in nanoseconds libpcap passes the kernel's
+	 * timestamp on as it is, instead of dividing each frame's by 1000.
+	 * Where that is refused, microseconds do as well. */
+	(void)pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
 	return 0;
 }
 
