@@ -130,6 +130,8 @@ fi
 
 ratio() { [[ -n $1 ]] && echo "$1" || echo n/a; }
 cpu=$(figure "capture 60B cpu ratio vsacctd/tcpdump")
+cpu1500=$(figure "capture 1500B cpu ratio vsacctd/tcpdump")
+cpu100=$(figure "capture 60B-100mac cpu ratio vsacctd/tcpdump")
 fwd=$(figure "capture 60B forwarding ratio vsacctd/tcpdump")
 walk=$(figure "serving walk per varbind ratio vsacctd/snmpd-X")
 growth=$(figure "serving growth vsacctd 10000/1000")
@@ -137,7 +139,7 @@ rss=$(figure "memory rss per VM")
 p99=$(figure "latency snmpget p99 under load")
 lost=$(figure "capture 60B vsacctd frames lost")
 exact=$(figure "capture 60B vsacctd counts exact")
-echo "ratios: cpu vsacctd/tcpdump=$(ratio "$cpu"), forward rate with vsacctd/with tcpdump=$(ratio "$fwd")," \
+echo "ratios: cpu vsacctd/tcpdump=$(ratio "$cpu") (1,500 B: $(ratio "$cpu1500"), 100 MACs: $(ratio "$cpu100")), forward rate with vsacctd/with tcpdump=$(ratio "$fwd")," \
     "walk per varbind vsacctd/snmpd -X=$(ratio "$walk"), growth 10k/1k=$(ratio "$growth")," \
     "rss per VM=$(ratio "$rss") B, snmpget p99=$(ratio "$p99") ms"
 
@@ -167,7 +169,9 @@ if [[ -n $exact_value ]]; then
 else
     echo "target not run: 60-byte frames at the maximum rate: zero lost, counts exact"
 fi
-target "CPU per frame <= 0.8 x tcpdump's" "$cpu" "v <= 0.8"
+target "CPU per frame <= 0.8 x tcpdump's (60 B)" "$cpu" "v <= 0.8"
+target "CPU per frame <= 0.8 x tcpdump's (1,500 B)" "$cpu1500" "v <= 0.8"
+target "CPU per frame <= 0.8 x tcpdump's (60 B from 100 MACs)" "$cpu100" "v <= 0.8"
 target "forwarding rate with vsacctd >= 0.95 x with tcpdump" "$fwd" "v >= 0.95"
 target "walk time per varbind <= 1.0 x the snmpd -X ifXTable peer" "$walk" "v <= 1.0"
 target "walk growth 1,000 -> 10,000 VMs <= 11 x" "$growth" "v <= 11"

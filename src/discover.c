@@ -250,7 +250,7 @@ static bool load(struct discover *d, const char *name)
 	char path[PATH_MAX + NAME_MAX + 2];
 	snprintf(path, sizeof path, "%s/%s", d->dir, name);
 	char *buf, why[512];
-	size_t len;
+	size_t len = 0;
 	uint64_t stamp;
 	enum read_result r = read_file(path, &buf, &len, why, sizeof why, &stamp);
 	if (r == READ_GONE)
