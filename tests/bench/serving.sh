@@ -57,6 +57,14 @@ _lab_netns_add "$PEER"
 # the modules not to load.)
 bench_master_start -I -ifTable,ifXTable,interfaces
 
+# The master and the walking client on the senders' CPU, every subagent on
+# the captures' CPU: each request crosses between the two CPUs the same way
+# for both subagents, instead of wherever the scheduler puts them.
+pin() { # CPU PID
+    [[ -z $BENCH_CAP_CPU ]] || taskset -pc "$1" "$2" >/dev/null
+}
+pin "$BENCH_SEND_CPU" "$LAB_SNMPD_PID"
+
 # --- walks: walk NAME NS PORT OID → W_TIME (s), W_VARBINDS, W_FILE, W_RC
 walk() {
     local name=$1 ns=$2 port=$3 oid=$4 t0 t1
@@ -65,7 +73,7 @@ walk() {
     W_FILE=$LAB_DIR/walk-$name.txt
     W_RC=0
     t0=$EPOCHREALTIME
-    env "${env[@]}" ip netns exec "$ns" snmpbulkwalk -v2c -c public -t 5 -r 1 -Cr50 -On -Oq \
+    env "${env[@]}" ip netns exec "$ns" "${BENCH_SEND_PIN[@]}" snmpbulkwalk -v2c -c public -t 5 -r 1 -Cr50 -On -Oq \
         "udp:127.0.0.1:$port" "$oid" >"$W_FILE" 2>"$W_FILE.err" || W_RC=$?
     t1=$EPOCHREALTIME
     W_TIME=$(bench_calc "${t1/,/.} - ${t0/,/.}")
@@ -143,6 +151,7 @@ for N in "${SIZES[@]}"; do
     bench_vsacctd_conf "$conf" "$N" "$NETS"
     t0=$EPOCHREALTIME
     pid=$(lab_vsacctd "$VSACCT_BUILDDIR" -f -Le -c "$conf")
+    pin "$BENCH_CAP_CPU" "$pid"
     bench_vsacctd_ready "$pid" "$N" 300 ||
         { echo "serving: vsacctd with $N VMs did not come up; see $LAB_DIR/vsacctd.log" >&2; exit 1; }
     bench_figure "serving $N vsacctd start-up" "$(bench_fmt 2 "${EPOCHREALTIME/,/.} - ${t0/,/.}")" s
@@ -152,6 +161,7 @@ for N in "${SIZES[@]}"; do
     bench_note "peer namespace: $(ip -n "$PEER" -o link | wc -l) interfaces"
     : >"$LAB_DIR/peer-subagent.conf"
     sub=$(peer_snmpd "subagent$N" "$LAB_DIR/peer-subagent.conf" -X -x "$LAB_AGENTX" -I ifTable,ifXTable,interfaces)
+    pin "$BENCH_CAP_CPU" "$sub"
     tables=(vsVmTable vsVnicTable)
     if wait_ifname "$LAB_HV" "$LAB_SNMP_PORT" "$sub" "$PEER_WAIT"; then
         bench_figure "serving $N snmpd-X start-up" "$(bench_fmt 2 "$READY_TIME")" s
@@ -231,6 +241,7 @@ view all included .1
 rocommunity public 127.0.0.1 -V all
 EOF
     ref=$(peer_snmpd "embedded$N" "$LAB_DIR/peer-ref.conf" -I ifTable,ifXTable,interfaces)
+    pin "$BENCH_CAP_CPU" "$ref"
     if wait_ifname "$PEER" "$REF_PORT" "$ref" "$PEER_WAIT"; then
         bench_figure "serving $N embedded start-up" "$(bench_fmt 2 "$READY_TIME")" s
         walk "ifXTable-embedded-$N" "$PEER" "$REF_PORT" "$IFXTABLE"
