@@ -26,6 +26,10 @@ struct mib {
 	size_t nvms;
 	struct inv_vnic **vnics; /* (VM index, vNIC index) order */
 	size_t nvnics;
+	/* The rows' indexes side by side: a lookup's binary search reads
+	 * these, not VMs and vNICs scattered over the heap. */
+	uint32_t *vm_keys;         /* vms[row]->index */
+	uint32_t (*vnic_keys)[2];  /* VM index, vNIC index of vnics[row] */
 	struct inv_net **nets;
 	size_t nnets;
 	struct mibtable tables[MIB_NTABLES];
@@ -100,7 +104,7 @@ static size_t vm_rows(void *ctx) { return ((struct mib *)ctx)->nvms; }
 
 static void vm_index(void *ctx, size_t row, oid *out)
 {
-	out[0] = ((struct mib *)ctx)->vms[row]->index;
+	out[0] = ((struct mib *)ctx)->vm_keys[row];
 }
 
 static int vm_value(void *ctx, size_t row, unsigned column, netsnmp_variable_list *vb)
@@ -133,9 +137,9 @@ static size_t vnic_rows(void *ctx) { return ((struct mib *)ctx)->nvnics; }
 
 static void vnic_index(void *ctx, size_t row, oid *out)
 {
-	const struct inv_vnic *vnic = ((struct mib *)ctx)->vnics[row];
-	out[0] = vnic->vm->index;
-	out[1] = vnic->index;
+	const uint32_t *key = ((struct mib *)ctx)->vnic_keys[row];
+	out[0] = key[0];
+	out[1] = key[1];
 }
 
 static int vnic_value(void *ctx, size_t row, unsigned column, netsnmp_variable_list *vb)
@@ -257,6 +261,8 @@ void mib_free(struct mib *mib)
 	free(mib->vms);
 	free(mib->vnics);
 	free(mib->nets);
+	free(mib->vm_keys);
+	free(mib->vnic_keys);
 	free(mib);
 }
 
@@ -288,10 +294,14 @@ int mib_refresh(struct mib *mib, struct inventory *inv)
 	struct inv_vm **vms = calloc(nvms + 1, sizeof *vms);
 	struct inv_vnic **vnics = calloc(nvnics + 1, sizeof *vnics);
 	struct inv_net **nets = calloc(nnets + 1, sizeof *nets);
-	if (!vms || !vnics || !nets) {
+	uint32_t *vm_keys = calloc(nvms + 1, sizeof *vm_keys);
+	uint32_t(*vnic_keys)[2] = calloc(nvnics + 1, sizeof *vnic_keys);
+	if (!vms || !vnics || !nets || !vm_keys || !vnic_keys) {
 		free(vms);
 		free(vnics);
 		free(nets);
+		free(vm_keys);
+		free(vnic_keys);
 		return -1;
 	}
 	size_t k = 0;
@@ -305,9 +315,19 @@ int mib_refresh(struct mib *mib, struct inventory *inv)
 	qsort(vms, nvms, sizeof *vms, by_vm_index);
 	qsort(vnics, nvnics, sizeof *vnics, by_vnic_index);
 	qsort(nets, nnets, sizeof *nets, by_net_index);
+	for (size_t i = 0; i < nvms; i++)
+		vm_keys[i] = vms[i]->index;
+	for (size_t i = 0; i < nvnics; i++) {
+		vnic_keys[i][0] = vnics[i]->vm->index;
+		vnic_keys[i][1] = vnics[i]->index;
+	}
 	free(mib->vms);
 	free(mib->vnics);
 	free(mib->nets);
+	free(mib->vm_keys);
+	free(mib->vnic_keys);
+	mib->vm_keys = vm_keys;
+	mib->vnic_keys = vnic_keys;
 	mib->vms = vms;
 	mib->nvms = nvms;
 	mib->vnics = vnics;
