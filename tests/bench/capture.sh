@@ -55,15 +55,7 @@ fi
 
 # --- the lab: vm1 sends, vm2 receives; vsacctd also knows 100 VMs m001..m100
 # whose only vNIC is MAC 52:54:00:01:00:NN (no host interface).
-lab_hypervisor
-BR=${LAB_PREFIX}br0
-lab_bridge "$BR"
-lab_vm vm1 "$BR" 52:54:00:00:00:01 10.77.0.1/24
-lab_vm vm2 "$BR" 52:54:00:00:00:02 10.77.0.2/24
-lab_arp_static
-traffic_prime vm1 vm2
-SENDER_IF=$(lab_hostif vm1)
-lab_snmpd_start
+bench_flood_lab
 
 conf=$LAB_DIR/vsacctd.conf
 {

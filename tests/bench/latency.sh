@@ -36,15 +36,7 @@ OIDS=("$VM.5.1" "$VM.7.1" "$NET.6.1" "$NET.7.1")
 LAT=$BENCH_TOOLS/snmpget_lat
 [[ -x $LAT ]] || { echo "latency: no $LAT (scripts/bench.sh builds it)" >&2; exit 2; }
 
-lab_hypervisor
-BR=${LAB_PREFIX}br0
-lab_bridge "$BR"
-lab_vm vm1 "$BR" 52:54:00:00:00:01 10.77.0.1/24
-lab_vm vm2 "$BR" 52:54:00:00:00:02 10.77.0.2/24
-lab_arp_static
-traffic_prime vm1 vm2
-SENDER_IF=$(lab_hostif vm1)
-lab_snmpd_start
+bench_flood_lab
 conf=$LAB_DIR/vsacctd.conf
 cat >"$conf" <<EOF
 stateDir $LAB_DIR/state

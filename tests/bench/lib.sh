@@ -18,6 +18,8 @@
 #   bench_run_ns PID...          time on a CPU (ns, /proc/PID/schedstat), summed
 #   bench_tree PID               PID and every descendant, one per line
 #   bench_rss_kb PID [FIELD]     VmRSS (or FIELD: RssAnon, RssFile...) in kB
+#   bench_flood_lab              bridge BR, vm1 (sender, host side SENDER_IF)
+#                                and vm2, the master
 #   bench_master_start ARGS...   the lab's snmpd master, with extra snmpd ARGS
 #   bench_vsacctd_conf FILE VMS NETS [LINE...]   a big host's configuration
 #   bench_vsacctd_ready PID VMS SECS   until the master serves VMS VMs of it
@@ -118,6 +120,21 @@ bench_tree() {
 
 bench_rss_kb() {
     awk -v f="${2:-VmRSS}:" '$1 == f { print $2 }' "/proc/$1/status"
+}
+
+# The capture and latency benchmarks' lab: bridge $BR, vm1 (52:54:00:00:00:01,
+# 10.77.0.1) sending through it to vm2 (…:02, 10.77.0.2) with static ARP,
+# vm1's host-side interface $SENDER_IF, and the lab's snmpd master.
+bench_flood_lab() {
+    lab_hypervisor
+    BR=${LAB_PREFIX}br0
+    lab_bridge "$BR"
+    lab_vm vm1 "$BR" 52:54:00:00:00:01 10.77.0.1/24
+    lab_vm vm2 "$BR" 52:54:00:00:00:02 10.77.0.2/24
+    lab_arp_static
+    traffic_prime vm1 vm2
+    SENDER_IF=$(lab_hostif vm1)
+    lab_snmpd_start
 }
 
 # lab_snmpd_start with extra snmpd arguments (-I to choose the MIB modules);
