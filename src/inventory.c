@@ -203,38 +203,22 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 	}
 }
 
-/* VMs: the configured ones (each matched by name with its domain, through a
- * hash of configured names: a scan would be quadratic on a big host), then
- * what discovery adds. */
+/* VMs: the configured ones (each matched by name with its domain through
+ * the configuration's own lookup: a scan would be quadratic on a big host),
+ * then what discovery adds. */
 static void build_vms(struct inventory *inv, const struct inventory_source *src, int64_t now_usec)
 {
 	const struct conf *conf = src->conf;
-	size_t *capacity = calloc(conf->n_vms + 1, sizeof *capacity);
 	const struct libvirt_domain **match = calloc(conf->n_vms + 1, sizeof *match);
-	if (!capacity || !match)
-		goto out;
-	for (size_t j = 0; j < conf->n_vnics; j++)
-		capacity[conf->vnics[j].vm_index]++;
+	if (!match)
+		return;
+	for (size_t d = 0; d < src->ndomains; d++) {
+		const struct conf_vm *cv = conf_find_vm(conf, src->domains[d]->name);
+		if (cv)
+			match[cv - conf->vms] = src->domains[d];
+	}
 
 	/* Configured VMs first, each with room for its domain's interfaces. */
-	struct table conf_names;
-	if (table_init(&conf_names, conf->n_vms) < 0)
-		goto out;
-	for (size_t i = 0; i < conf->n_vms; i++)
-		table_insert(&conf_names, hashidx_string(conf->vms[i].name), (void *)&conf->vms[i]);
-	for (size_t d = 0; d < src->ndomains; d++) {
-		const struct libvirt_domain *dom = src->domains[d];
-		for (size_t i = table_first(&conf_names, hashidx_string(dom->name));
-		     conf_names.slots[i].item; i = table_next(&conf_names, i)) {
-			const struct conf_vm *cv = conf_names.slots[i].item;
-			if (!strcmp(cv->name, dom->name)) {
-				match[cv - conf->vms] = dom;
-				break;
-			}
-		}
-	}
-	free(conf_names.slots);
-
 	struct inv_vm **of_conf = calloc(conf->n_vms + 1, sizeof *of_conf);
 	if (!of_conf)
 		goto out;
@@ -242,7 +226,7 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 		const struct libvirt_domain *dom = match[i];
 		const char *uuid = *conf->vms[i].uuid || !dom ? conf->vms[i].uuid : dom->uuid;
 		of_conf[i] = add_vm(inv, conf->vms[i].name, uuid,
-				    capacity[i] + (dom ? dom->nifaces : 0), now_usec);
+				    conf->vms[i].n_vnics + (dom ? dom->nifaces : 0), now_usec);
 		if (of_conf[i])
 			of_conf[i]->discovered = dom != NULL;
 	}
@@ -266,7 +250,6 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	}
 	free(of_conf);
 out:
-	free(capacity);
 	free(match);
 }
 

@@ -90,6 +90,7 @@ static struct conf *big_conf(size_t nvms)
 	conf->n_networks = 1;
 	for (size_t i = 0; i < nvms; i++) {
 		snprintf(conf->vms[i].name, sizeof conf->vms[i].name, "vm%zu", i);
+		conf->vms[i].n_vnics = 2;
 		for (unsigned j = 0; j < 2; j++) {
 			struct conf_vnic *v = &conf->vnics[2 * i + j];
 			v->vm_index = i;
