@@ -3,8 +3,11 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
+#include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
@@ -152,8 +155,30 @@ static const char *iface_bridge(const xmlNode *iface)
 	return source ? attr(source, "bridge") : NULL;
 }
 
-static int parse_iface(const xmlNode *iface, size_t k, struct libvirt_iface *out,
-		       char *err, size_t errlen)
+/* A macvtap interface's lower device. type='direct': <source dev=> (the
+ * live XML also shows a macvtap network's interface this way, with
+ * <source network=… dev=…>); type='network' in a status file:
+ * <actual type='direct'><source dev=…/></actual>. */
+static const char *iface_lower(const xmlNode *iface)
+{
+	const char *type = attr(iface, "type");
+	const xmlNode *source = first_child(iface, "source");
+	if (!type)
+		return NULL;
+	if (!strcmp(type, "direct"))
+		return source ? attr(source, "dev") : NULL;
+	if (strcmp(type, "network") != 0)
+		return NULL;
+	const xmlNode *actual = first_child(iface, "actual");
+	const char *atype = actual ? attr(actual, "type") : NULL;
+	if (!atype || strcmp(atype, "direct") != 0)
+		return NULL;
+	const xmlNode *asource = first_child(actual, "source");
+	return asource ? attr(asource, "dev") : NULL;
+}
+
+static int parse_iface(const xmlNode *iface, size_t k, struct domain_vnic *out, char *err,
+		       size_t errlen)
 {
 	char buf[68];
 	const xmlNode *mac = first_child(iface, "mac");
@@ -170,15 +195,73 @@ static int parse_iface(const xmlNode *iface, size_t k, struct libvirt_iface *out
 		return -1;
 	}
 	const xmlNode *target = first_child(iface, "target");
-	copy_ifname(out->target, target ? attr(target, "dev") : NULL);
+	copy_ifname(out->ifname, target ? attr(target, "dev") : NULL);
 	copy_ifname(out->bridge, iface_bridge(iface));
+	copy_ifname(out->lower, iface_lower(iface));
 	return 0;
 }
 
-static int parse_domain(const xmlNode *root, struct libvirt_domain *dom, char *err,
-			size_t errlen)
+/* The name, UUID and interfaces of a <domain> element, into rec (zeroed by
+ * the caller). */
+static int parse_definition(const xmlNode *domain, struct domain_record *rec, char *err,
+			    size_t errlen)
 {
 	char buf[68];
+	const xmlNode *name = first_child(domain, "name");
+	char text_buf[CONF_NAME_MAX + 2];
+	if (!name) {
+		set_error(err, errlen, "the domain has no <name>");
+		return -1;
+	}
+	if (text(name, text_buf, sizeof text_buf) < 0 || !conf_valid_name(text_buf, CONF_NAME_MAX)) {
+		set_error(err, errlen,
+			  "domain name '%s' is not 1 to %d visible ASCII characters without blanks",
+			  printable(text_buf, buf), CONF_NAME_MAX);
+		return -1;
+	}
+	strcpy(rec->name, text_buf);
+
+	const xmlNode *uuid = first_child(domain, "uuid");
+	if (uuid) {
+		if (text(uuid, text_buf, sizeof text_buf) < 0 || !conf_valid_uuid(text_buf)) {
+			set_error(err, errlen, "domain %s: '%s' is not a UUID", rec->name,
+				  printable(text_buf, buf));
+			return -1;
+		}
+		for (int i = 0; i < CONF_UUID_LEN; i++)
+			rec->uuid[i] = (char)(text_buf[i] >= 'A' && text_buf[i] <= 'F'
+						      ? text_buf[i] - 'A' + 'a'
+						      : text_buf[i]);
+		rec->uuid[CONF_UUID_LEN] = '\0';
+	}
+
+	const xmlNode *devices = first_child(domain, "devices");
+	size_t extra = 0;
+	for (const xmlNode *n = devices ? first_child(devices, "interface") : NULL; n;
+	     n = next_sibling(n, "interface")) {
+		if (rec->nvnics == DOMAIN_MAX_VNICS) {
+			extra++;
+			continue;
+		}
+		if (parse_iface(n, rec->nvnics, &rec->vnics[rec->nvnics], err, errlen) < 0) {
+			/* Name the domain: the caller only knows the file. */
+			char inner[256];
+			snprintf(inner, sizeof inner, "%s", err ? err : "");
+			set_error(err, errlen, "domain %s: %s", rec->name, inner);
+			return -1;
+		}
+		rec->nvnics++;
+	}
+	if (extra)
+		log_warnx("domain %s: %zu interfaces beyond the first %d ignored", rec->name,
+			  extra, DOMAIN_MAX_VNICS);
+	return 0;
+}
+
+/* A status file's state and what it wraps, into dom. */
+static int parse_status(const xmlNode *root, struct libvirt_domain *dom, char *err,
+			size_t errlen)
+{
 	const char *state = attr(root, "state");
 	if (!state) {
 		set_error(err, errlen, "<domstatus> has no state");
@@ -198,56 +281,39 @@ static int parse_domain(const xmlNode *root, struct libvirt_domain *dom, char *e
 		set_error(err, errlen, "<domstatus> holds no <domain>");
 		return -1;
 	}
-
-	const xmlNode *name = first_child(domain, "name");
-	char text_buf[CONF_NAME_MAX + 2];
-	if (!name) {
-		set_error(err, errlen, "the domain has no <name>");
+	/* The definition is read the one way, into a record, then told in
+	 * this older structure's terms. */
+	struct domain_record *rec = calloc(1, sizeof *rec);
+	if (!rec) {
+		set_error(err, errlen, "out of memory");
 		return -1;
 	}
-	if (text(name, text_buf, sizeof text_buf) < 0 || !conf_valid_name(text_buf, CONF_NAME_MAX)) {
-		set_error(err, errlen,
-			  "domain name '%s' is not 1 to %d visible ASCII characters without blanks",
-			  printable(text_buf, buf), CONF_NAME_MAX);
-		return -1;
+	int rc = parse_definition(domain, rec, err, errlen);
+	if (rc == 0) {
+		strcpy(dom->name, rec->name);
+		strcpy(dom->uuid, rec->uuid);
+		_Static_assert(LIBVIRT_MAX_IFACES == DOMAIN_MAX_VNICS, "one limit");
+		for (size_t i = 0; i < rec->nvnics; i++) {
+			memcpy(dom->ifaces[i].mac, rec->vnics[i].mac, MAC_LEN);
+			strcpy(dom->ifaces[i].target, rec->vnics[i].ifname);
+			strcpy(dom->ifaces[i].bridge, rec->vnics[i].bridge);
+		}
+		dom->nifaces = rec->nvnics;
 	}
-	strcpy(dom->name, text_buf);
+	free(rec);
+	return rc;
+}
 
-	const xmlNode *uuid = first_child(domain, "uuid");
-	if (uuid) {
-		if (text(uuid, text_buf, sizeof text_buf) < 0 || !conf_valid_uuid(text_buf)) {
-			set_error(err, errlen, "domain %s: '%s' is not a UUID", dom->name,
-				  printable(text_buf, buf));
-			return -1;
-		}
-		for (int i = 0; i < CONF_UUID_LEN; i++)
-			dom->uuid[i] = (char)(text_buf[i] >= 'A' && text_buf[i] <= 'F'
-						      ? text_buf[i] - 'A' + 'a'
-						      : text_buf[i]);
-		dom->uuid[CONF_UUID_LEN] = '\0';
-	}
-
-	const xmlNode *devices = first_child(domain, "devices");
-	size_t extra = 0;
-	for (const xmlNode *n = devices ? first_child(devices, "interface") : NULL; n;
-	     n = next_sibling(n, "interface")) {
-		if (dom->nifaces == LIBVIRT_MAX_IFACES) {
-			extra++;
-			continue;
-		}
-		if (parse_iface(n, dom->nifaces, &dom->ifaces[dom->nifaces], err, errlen) < 0) {
-			/* Name the domain: the caller only knows the file. */
-			char inner[256];
-			snprintf(inner, sizeof inner, "%s", err ? err : "");
-			set_error(err, errlen, "domain %s: %s", dom->name, inner);
-			return -1;
-		}
-		dom->nifaces++;
-	}
-	if (extra)
-		log_warnx("domain %s: %zu interfaces beyond the first %d ignored", dom->name,
-			  extra, LIBVIRT_MAX_IFACES);
-	return 0;
+/* The pid attribute of a status file: a positive int, else 0. */
+static int status_pid(const xmlNode *root)
+{
+	const char *pid = attr(root, "pid");
+	if (!pid || *pid < '1' || *pid > '9')
+		return 0;
+	char *end;
+	errno = 0;
+	long v = strtol(pid, &end, 10);
+	return errno == 0 && *end == '\0' && v <= INT_MAX ? (int)v : 0;
 }
 
 static void init_parser(void)
@@ -261,34 +327,28 @@ static void init_parser(void)
 	}
 }
 
-int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom,
-			 char *err, size_t errlen)
+/* Parses a whole document into *doc (NULL on failure, with err set),
+ * with the checks every document gets: its size, no NUL, well-formed, no
+ * DOCTYPE. Returns its root element, or NULL. */
+static const xmlNode *load(const char *xml, size_t len, xmlParserCtxtPtr ctxt, xmlDocPtr *doc,
+			   char *err, size_t errlen)
 {
-	memset(dom, 0, sizeof *dom);
-	set_error(err, errlen, "%s", "");
+	*doc = NULL;
 	if (!xml || len == 0) {
 		set_error(err, errlen, "empty");
-		return -1;
+		return NULL;
 	}
 	if (len > LIBVIRT_MAX_STATUS) {
 		set_error(err, errlen, "larger than %u bytes", LIBVIRT_MAX_STATUS);
-		return -1;
+		return NULL;
 	}
 	/* libxml2 takes a NUL for the end of the text; no XML holds one. */
 	if (memchr(xml, '\0', len)) {
 		set_error(err, errlen, "holds a NUL byte: not XML");
-		return -1;
+		return NULL;
 	}
-	init_parser();
-
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		set_error(err, errlen, "out of memory");
-		return -1;
-	}
-	int rc = -1;
-	xmlDocPtr doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, PARSE_OPTIONS);
-	if (!doc) {
+	*doc = xmlCtxtReadMemory(ctxt, xml, (int)len, NULL, NULL, PARSE_OPTIONS);
+	if (!*doc) {
 		const xmlError *e = xmlCtxtGetLastError(ctxt);
 		char msg[256];
 		snprintf(msg, sizeof msg, "%s", e && e->message ? e->message : "not XML");
@@ -297,25 +357,90 @@ int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom
 			set_error(err, errlen, "not well-formed XML: line %d: %s", e->line, msg);
 		else
 			set_error(err, errlen, "not well-formed XML: %s", msg);
-		goto out;
+		return NULL;
 	}
 	/* libvirt never writes a DOCTYPE; refusing one leaves no entity to
 	 * expand (billion laughs) or to fetch (external entities). */
-	if (doc->intSubset || doc->extSubset) {
-		set_error(err, errlen, "has a DOCTYPE, which a status file never has");
-		goto out;
+	if ((*doc)->intSubset || (*doc)->extSubset) {
+		set_error(err, errlen, "has a DOCTYPE, which libvirt never writes");
+		return NULL;
 	}
-	const xmlNode *root = xmlDocGetRootElement(doc);
-	if (!root || !is_element(root, "domstatus")) {
+	const xmlNode *root = xmlDocGetRootElement(*doc);
+	if (!root) {
+		set_error(err, errlen, "no root element");
+		return NULL;
+	}
+	return root;
+}
+
+int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom,
+			 char *err, size_t errlen)
+{
+	memset(dom, 0, sizeof *dom);
+	set_error(err, errlen, "%s", "");
+	init_parser();
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		set_error(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = -1;
+	xmlDocPtr doc;
+	const xmlNode *root = load(xml, len, ctxt, &doc, err, errlen);
+	if (!root)
+		goto out;
+	if (!is_element(root, "domstatus")) {
 		char buf[68];
 		set_error(err, errlen, "the root element is <%s>, not <domstatus>",
-			  root ? printable((const char *)root->name, buf) : "");
+			  printable((const char *)root->name, buf));
 		goto out;
 	}
-	rc = parse_domain(root, dom, err, errlen);
+	rc = parse_status(root, dom, err, errlen);
 out:
 	if (rc < 0)
 		memset(dom, 0, sizeof *dom);
+	xmlFreeDoc(doc);
+	xmlFreeParserCtxt(ctxt);
+	return rc;
+}
+
+int libvirt_parse_record(const char *xml, size_t len, struct domain_record *rec, char *err,
+			 size_t errlen)
+{
+	memset(rec, 0, sizeof *rec);
+	rec->state = DOMAIN_UNKNOWN;
+	set_error(err, errlen, "%s", "");
+	init_parser();
+	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
+	if (!ctxt) {
+		set_error(err, errlen, "out of memory");
+		return -1;
+	}
+	int rc = -1;
+	xmlDocPtr doc;
+	const xmlNode *root = load(xml, len, ctxt, &doc, err, errlen);
+	const xmlNode *domain = root;
+	if (!root)
+		goto out;
+	if (is_element(root, "domstatus")) {
+		domain = first_child(root, "domain");
+		if (!domain) {
+			set_error(err, errlen, "<domstatus> holds no <domain>");
+			goto out;
+		}
+		rec->pid = status_pid(root);
+	} else if (!is_element(root, "domain")) {
+		char buf[68];
+		set_error(err, errlen, "the root element is <%s>, not <domain> or <domstatus>",
+			  printable((const char *)root->name, buf));
+		goto out;
+	}
+	rc = parse_definition(domain, rec, err, errlen);
+out:
+	if (rc < 0) {
+		memset(rec, 0, sizeof *rec);
+		rec->state = DOMAIN_UNKNOWN;
+	}
 	xmlFreeDoc(doc);
 	xmlFreeParserCtxt(ctxt);
 	return rc;

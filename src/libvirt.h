@@ -1,13 +1,18 @@
 /*
- * libvirt: what libvirt's runtime status files say of a running domain.
+ * libvirt: what libvirt's domain XML says of a domain.
  *
- * libvirt's QEMU driver keeps one file per running domain in its runtime
- * directory (/run/libvirt/qemu/NAME.xml): a <domstatus state= reason=>
- * element wrapping the live <domain> definition, in which each interface
- * has its MAC, its host-side device (<target dev=>) and its bridge
- * (<source bridge=>; for type='network' the status file names the
- * network's bridge in <actual><source bridge=>, the live XML as
- * <source network= bridge=>). Parsed with libxml2, no libvirt needed.
+ * Two documents hold the same <domain> definition:
+ * - the XML libvirt's API gives (virDomainGetXMLDesc: the live definition
+ *   of an active domain, the persistent one of an inactive domain);
+ * - the status file libvirt's QEMU driver keeps per running domain in its
+ *   runtime directory (/run/libvirt/qemu/NAME.xml): a <domstatus state=
+ *   reason= pid=> element wrapping the live <domain>.
+ * In it each interface has its MAC, its host-side device (<target dev=>)
+ * and its bridge (<source bridge=>; for type='network' the status file
+ * names the network's bridge in <actual><source bridge=>, the live XML as
+ * <source network= bridge=>); a macvtap interface (type='direct', or a
+ * network whose actual type is direct) names its lower device in
+ * <source dev=>. Parsed with libxml2, no libvirt needed.
  */
 #ifndef VS_LIBVIRT_H
 #define VS_LIBVIRT_H
@@ -16,6 +21,7 @@
 #include <stddef.h>
 
 #include "conf.h"
+#include "domain.h"
 #include "mac.h"
 
 #define LIBVIRT_MAX_IFACES 64 /* more are ignored (logged) */
@@ -53,5 +59,19 @@ struct libvirt_domain {
  */
 int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom,
 			 char *err, size_t errlen);
+
+/*
+ * Parses a <domain> document (virDomainGetXMLDesc's, live or inactive) or
+ * a status file's <domstatus> into rec: name, UUID, and one vNIC per
+ * interface (MAC, host device, bridge, and the lower device of a macvtap
+ * one), plus the pid of a status file (0 otherwise). Leaves state at
+ * DOMAIN_UNKNOWN and runs at 0: the XML does not hold them (a status
+ * file's state is libvirt_parse_status' business). Returns 0, or -1 with
+ * a message in err, on the same grounds as libvirt_parse_status (the root
+ * may be either element); nothing half-parsed is left in rec. Logs a
+ * warning when a domain has more than DOMAIN_MAX_VNICS interfaces.
+ */
+int libvirt_parse_record(const char *xml, size_t len, struct domain_record *rec, char *err,
+			 size_t errlen);
 
 #endif

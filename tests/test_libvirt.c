@@ -515,6 +515,237 @@ static void test_libvirt_huge_input(void)
 	free(xml);
 }
 
+/* --- libvirt_parse_record: what libvirt's API gives, and status files --- */
+
+static struct domain_record rec;
+
+static int record_file(const char *name)
+{
+	char path[512];
+	snprintf(path, sizeof path, DATA "%s", name);
+	size_t len;
+	char *xml = slurp(path, &len);
+	int rc = libvirt_parse_record(xml, len, &rec, err, sizeof err);
+	free(xml);
+	return rc;
+}
+
+static int record_str(const char *xml)
+{
+	return libvirt_parse_record(xml, strlen(xml), &rec, err, sizeof err);
+}
+
+static void assert_vnic(size_t i, const char *mac, const char *ifname, const char *bridge,
+			const char *lower)
+{
+	CU_ASSERT_FATAL(i < rec.nvnics);
+	assert_mac(rec.vnics[i].mac, mac);
+	CU_ASSERT_STRING_EQUAL(rec.vnics[i].ifname, ifname);
+	CU_ASSERT_STRING_EQUAL(rec.vnics[i].bridge, bridge);
+	CU_ASSERT_STRING_EQUAL(rec.vnics[i].lower, lower);
+}
+
+/* virsh dumpxml of a running libvirt 9.0 domain with one interface of each
+ * kind: a host bridge, an isolated libvirt network, a macvtap network, a
+ * direct (macvtap) interface, and a network forwarding to a host bridge. */
+static void test_libvirt_record_live(void)
+{
+	CU_ASSERT_EQUAL_FATAL(record_file("five-nics-live.xml"), 0);
+	CU_ASSERT_STRING_EQUAL(rec.name, "vse-d");
+	CU_ASSERT_STRING_EQUAL(rec.uuid, "72d33ce5-0299-49b3-95fd-4d07c992900d");
+	CU_ASSERT_EQUAL(rec.state, DOMAIN_UNKNOWN);
+	CU_ASSERT_EQUAL(rec.runs, 0);
+	CU_ASSERT_EQUAL(rec.pid, 0);
+	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 5);
+	assert_vnic(0, "52:54:00:5e:00:04", "vnet16", "vse-br0", "");
+	assert_vnic(1, "52:54:00:5e:01:04", "vnet17", "vse-virbr1", "");
+	assert_vnic(2, "52:54:00:5e:02:04", "macvtap1", "", "vse-mvl0");
+	assert_vnic(3, "52:54:00:5e:03:04", "macvtap2", "", "vse-mvl0");
+	assert_vnic(4, "52:54:00:5e:04:04", "vnet18", "vse-br0", "");
+}
+
+/* The same domain's persistent definition (virsh dumpxml --inactive): no
+ * devices yet, and a network's bridge or device is not known before it
+ * runs. */
+static void test_libvirt_record_inactive(void)
+{
+	CU_ASSERT_EQUAL_FATAL(record_file("five-nics-inactive.xml"), 0);
+	CU_ASSERT_STRING_EQUAL(rec.name, "vse-d");
+	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 5);
+	assert_vnic(0, "52:54:00:5e:00:04", "", "vse-br0", "");
+	assert_vnic(1, "52:54:00:5e:01:04", "", "", "");
+	assert_vnic(2, "52:54:00:5e:02:04", "", "", "");
+	assert_vnic(3, "52:54:00:5e:03:04", "", "", "vse-mvl0");
+	assert_vnic(4, "52:54:00:5e:04:04", "", "", "");
+}
+
+/* Its status file at the same time: the same vNICs, from <actual>, and the
+ * QEMU process' pid. */
+static void test_libvirt_record_status(void)
+{
+	CU_ASSERT_EQUAL_FATAL(record_file("five-nics-status.xml"), 0);
+	CU_ASSERT_STRING_EQUAL(rec.name, "vse-d");
+	CU_ASSERT_STRING_EQUAL(rec.uuid, "72d33ce5-0299-49b3-95fd-4d07c992900d");
+	CU_ASSERT_EQUAL(rec.state, DOMAIN_UNKNOWN);
+	CU_ASSERT_EQUAL(rec.pid, 14958);
+	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 5);
+	assert_vnic(0, "52:54:00:5e:00:04", "vnet16", "vse-br0", "");
+	assert_vnic(1, "52:54:00:5e:01:04", "vnet17", "vse-virbr1", "");
+	assert_vnic(2, "52:54:00:5e:02:04", "macvtap1", "", "vse-mvl0");
+	assert_vnic(3, "52:54:00:5e:03:04", "macvtap2", "", "vse-mvl0");
+	assert_vnic(4, "52:54:00:5e:04:04", "vnet18", "vse-br0", "");
+	/* The older reader sees the same file as it always did. */
+	CU_ASSERT_EQUAL_FATAL(parse_file("five-nics-status.xml"), 0);
+	CU_ASSERT_EQUAL(dom.state, LIBVIRT_RUNNING);
+	CU_ASSERT_TRUE(dom.fresh_start);
+	CU_ASSERT_EQUAL_FATAL(dom.nifaces, 5);
+	CU_ASSERT_STRING_EQUAL(dom.ifaces[2].target, "macvtap1");
+	CU_ASSERT_STRING_EQUAL(dom.ifaces[2].bridge, "");
+	CU_ASSERT_STRING_EQUAL(dom.ifaces[4].bridge, "vse-br0");
+}
+
+static void test_libvirt_record_fixtures(void)
+{
+	/* Every status fixture reads the same through both entry points. */
+	static const char *const good[] = { "web01.xml", "db02-restored.xml",
+					    "batch03-paused.xml", "edge04-direct.xml" };
+	for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+		CU_ASSERT_EQUAL_FATAL(parse_file(good[i]), 0);
+		CU_ASSERT_EQUAL_FATAL(record_file(good[i]), 0);
+		CU_ASSERT_STRING_EQUAL(rec.name, dom.name);
+		CU_ASSERT_STRING_EQUAL(rec.uuid, dom.uuid);
+		CU_ASSERT_TRUE(rec.pid > 0);
+		CU_ASSERT_EQUAL_FATAL(rec.nvnics, dom.nifaces);
+		for (size_t k = 0; k < rec.nvnics; k++) {
+			CU_ASSERT_EQUAL(memcmp(rec.vnics[k].mac, dom.ifaces[k].mac, MAC_LEN), 0);
+			CU_ASSERT_STRING_EQUAL(rec.vnics[k].ifname, dom.ifaces[k].target);
+			CU_ASSERT_STRING_EQUAL(rec.vnics[k].bridge, dom.ifaces[k].bridge);
+		}
+	}
+	/* edge04's interface is a direct one on eno1. */
+	CU_ASSERT_EQUAL_FATAL(record_file("edge04-direct.xml"), 0);
+	CU_ASSERT_STRING_EQUAL(rec.vnics[0].lower, "eno1");
+	/* The status file's <domain> alone is a document of its own. */
+	CU_ASSERT_EQUAL_FATAL(record_file("bad-no-domstatus.xml"), 0);
+	CU_ASSERT_STRING_EQUAL(rec.name, "web01");
+	CU_ASSERT_EQUAL(rec.pid, 0);
+	CU_ASSERT_EQUAL(rec.nvnics, 2);
+
+	static const char *const bad[] = { "bad-not-xml.xml", "bad-truncated.xml",
+					   "bad-mac.xml", "bad-uuid.xml", "bad-empty-name.xml" };
+	for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+		strcpy(err, "");
+		CU_ASSERT_EQUAL(record_file(bad[i]), -1);
+		CU_ASSERT_NOT_EQUAL(strlen(err), 0);
+		CU_ASSERT_STRING_EQUAL(rec.name, "");
+		CU_ASSERT_EQUAL(rec.nvnics, 0);
+		CU_ASSERT_EQUAL(rec.pid, 0);
+	}
+}
+
+static void test_libvirt_record_structure(void)
+{
+	CU_ASSERT_EQUAL(record_str("<domain type='kvm'><name>vm</name></domain>"), 0);
+	CU_ASSERT_STRING_EQUAL(rec.name, "vm");
+	CU_ASSERT_STRING_EQUAL(rec.uuid, "");
+	CU_ASSERT_EQUAL(rec.nvnics, 0);
+	CU_ASSERT_EQUAL(record_str("<network><name>default</name></network>"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "<network>"));
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "<domain> or <domstatus>"));
+	CU_ASSERT_EQUAL(record_str("<domstatus state='running'/>"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "<domain>"));
+	CU_ASSERT_EQUAL(record_str("<domain><uuid>8a3c5e0f-1b2d-4c6e-9f80-1a2b3c4d5e6f</uuid>"
+				   "</domain>"),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "<name>"));
+	CU_ASSERT_EQUAL(record_str("<domain><name>my vm</name></domain>"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "name"));
+	CU_ASSERT_EQUAL(record_str("<domain><name>vm</name><devices><interface type='direct'>"
+				   "<source dev='eth0'/></interface></devices></domain>"),
+			-1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "domain vm: interface 1"));
+	/* A DOCTYPE, a NUL, nothing at all: refused as for status files. */
+	CU_ASSERT_EQUAL(record_str("<!DOCTYPE domain><domain><name>vm</name></domain>"), -1);
+	CU_ASSERT_PTR_NOT_NULL(strstr(err, "DOCTYPE"));
+	const char nul[] = "<domain><name>vm</name></domain>\0";
+	CU_ASSERT_EQUAL(libvirt_parse_record(nul, sizeof nul, &rec, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(libvirt_parse_record(NULL, 0, &rec, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(libvirt_parse_record("<x/>", 4, &rec, NULL, 0), -1);
+	/* A status file's pid: a positive decimal int, or nothing known. */
+	static const struct {
+		const char *pid;
+		int want;
+	} pids[] = { { "1", 1 }, { "2147483647", 2147483647 }, { "2147483648", 0 },
+		     { "0", 0 },  { "-5", 0 },		   { "12a", 0 },
+		     { "", 0 },	  { " 7", 0 } };
+	for (size_t i = 0; i < sizeof pids / sizeof *pids; i++) {
+		char xml[256];
+		snprintf(xml, sizeof xml,
+			 "<domstatus state='running' pid='%s'><domain><name>vm</name></domain>"
+			 "</domstatus>",
+			 pids[i].pid);
+		CU_ASSERT_EQUAL(record_str(xml), 0);
+		CU_ASSERT_EQUAL(rec.pid, pids[i].want);
+	}
+}
+
+static void test_libvirt_record_lower(void)
+{
+	static const struct {
+		const char *iface, *bridge, *lower;
+	} cases[] = {
+		/* A direct interface as the live XML shows it. */
+		{ "<interface type='direct'><source dev='eno1' mode='vepa'/>", "", "eno1" },
+		/* A macvtap network's interface in the live XML. */
+		{ "<interface type='direct'><source network='mv' dev='eno2' mode='bridge'/>", "",
+		  "eno2" },
+		/* The same in a status file. */
+		{ "<interface type='network'><source network='mv'/>"
+		  "<actual type='direct'><source dev='eno3' mode='bridge'/></actual>",
+		  "", "eno3" },
+		/* A direct interface with no device (not valid for libvirt). */
+		{ "<interface type='direct'>", "", "" },
+		/* A device name no kernel could have. */
+		{ "<interface type='direct'><source dev='a-name-far-too-long-for-linux'/>", "", "" },
+		/* A bridge's <source dev=> is nothing. */
+		{ "<interface type='bridge'><source bridge='br0' dev='eno4'/>", "br0", "" },
+		/* A network's bridge in an <actual> keeps its lower empty. */
+		{ "<interface type='network'><actual type='bridge'><source bridge='br1' dev='x'/>"
+		  "</actual>",
+		  "br1", "" },
+	};
+	for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+		char xml[1024];
+		snprintf(xml, sizeof xml,
+			 "<domain><name>vm</name><devices>%s<mac address='52:54:00:00:00:01'/>"
+			 "<target dev='macvtap0'/></interface></devices></domain>",
+			 cases[i].iface);
+		CU_ASSERT_EQUAL_FATAL(record_str(xml), 0);
+		CU_ASSERT_EQUAL_FATAL(rec.nvnics, 1);
+		CU_ASSERT_STRING_EQUAL(rec.vnics[0].bridge, cases[i].bridge);
+		CU_ASSERT_STRING_EQUAL(rec.vnics[0].lower, cases[i].lower);
+		CU_ASSERT_STRING_EQUAL(rec.vnics[0].ifname, "macvtap0");
+	}
+}
+
+static void test_libvirt_record_too_many_vnics(void)
+{
+	size_t cap = 128 * 1024;
+	char *xml = malloc(cap);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(xml);
+	size_t n = (size_t)snprintf(xml, cap, "<domain><name>wide</name><devices>");
+	for (int i = 0; i < DOMAIN_MAX_VNICS + 3; i++)
+		n += (size_t)snprintf(xml + n, cap - n,
+				      "<interface type='direct'><mac address='52:54:00:00:02:%02x'/>"
+				      "<source dev='eno1'/><target dev='macvtap%d'/></interface>",
+				      i, i);
+	snprintf(xml + n, cap - n, "</devices></domain>");
+	CU_ASSERT_EQUAL(record_str(xml), 0);
+	CU_ASSERT_EQUAL(rec.nvnics, DOMAIN_MAX_VNICS);
+	assert_vnic(DOMAIN_MAX_VNICS - 1, "52:54:00:00:02:3f", "macvtap63", "", "eno1");
+	free(xml);
+}
+
 static int libvirt_cleanup(void)
 {
 	xmlCleanupParser();
@@ -539,6 +770,13 @@ static CU_TestInfo libvirt_tests[] = {
 	{ "billion_laughs", test_libvirt_billion_laughs },
 	{ "external_entity", test_libvirt_external_entity },
 	{ "huge_input", test_libvirt_huge_input },
+	{ "record_live", test_libvirt_record_live },
+	{ "record_inactive", test_libvirt_record_inactive },
+	{ "record_status", test_libvirt_record_status },
+	{ "record_fixtures", test_libvirt_record_fixtures },
+	{ "record_structure", test_libvirt_record_structure },
+	{ "record_lower", test_libvirt_record_lower },
+	{ "record_too_many_vnics", test_libvirt_record_too_many_vnics },
 	CU_TEST_INFO_NULL,
 };
 
