@@ -320,6 +320,7 @@ struct source {
 	bool lost;	  /* libvirt said the connection closed */
 	int lost_reason;
 	bool said_down;	  /* the loss was logged: not again until back */
+	bool ever_connected;
 	int64_t retry_at; /* next attempt to connect, 0 while connected */
 	int64_t recheck_at;
 
@@ -469,10 +470,12 @@ static struct lv_domain *add_domain(struct source *src, virDomainPtr dom, int64_
 	virDomainGetUUID(dom, d->uuid);
 	d->id = domain_id(dom);
 	libvirt_rules_first(&d->rules, &r);
-	/* Its record is new: a start reported right after (virsh create
-	 * sends resumed, then started) is the start it was met in. */
-	d->rules.counted = true;
-	d->rules.last_run_usec = now_usec;
+	/* Met running: a start reported right after (virsh create sends
+	 * resumed, then started) is the start it was met in. */
+	if (d->rules.state == DOMAIN_RUNNING || d->rules.state == DOMAIN_PAUSED) {
+		d->rules.counted = true;
+		d->rules.last_run_usec = now_usec;
+	}
 	d->rec.state = d->rules.state;
 	if (read_xml(d, dom) < 0) {
 		free(d);
@@ -753,10 +756,12 @@ static int connect_libvirt(struct source *src, int64_t now_usec)
 	}
 	if (resync_all(src, now_usec) < 0)
 		goto fail;
-	if (src->said_down)
-		log_info("libvirt: %s back: %zu domains", src->uri, src->ndoms);
+	if (src->ever_connected)
+		log_info("libvirt: %s back, %zu domain%s", src->uri, src->ndoms, src->ndoms == 1 ? "" : "s");
 	else
-		log_info("libvirt: following %s: %zu domains", src->uri, src->ndoms);
+		log_info("libvirt: following %s, %zu domain%s", src->uri, src->ndoms,
+			 src->ndoms == 1 ? "" : "s");
+	src->ever_connected = true;
 	src->said_down = false;
 	src->retry_at = 0;
 	src->recheck_at = now_usec + RECHECK_USEC;
