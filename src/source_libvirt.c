@@ -489,28 +489,33 @@ static struct lv_domain *add_domain(struct source *src, virDomainPtr dom, int64_
 	return d;
 }
 
+enum update {
+	UPDATE_SAME,	/* its record as it was */
+	UPDATE_CHANGED, /* its record changed */
+	UPDATE_GONE,	/* the domain no longer exists */
+	UPDATE_FAILED,	/* libvirt did not answer: the record as it was */
+};
+
 /* Applies a verdict to a known domain, taking the reading and the XML it
- * asks for. Returns -1 when libvirt did not answer (the domain as it was),
- * 1 when the domain no longer exists. */
-static int apply_verdict(struct lv_domain *d, virDomainPtr dom, const struct libvirt_verdict *v,
-			 int64_t now_usec)
+ * asks for. */
+static enum update apply_verdict(struct lv_domain *d, virDomainPtr dom,
+				 const struct libvirt_verdict *v, int64_t now_usec)
 {
 	struct libvirt_reading r;
-	bool have = false;
-	if (v->read) {
-		if (read_state(dom, &r) < 0)
-			return no_such_domain() ? 1 : -1;
-		have = true;
-	}
+	if (v->read && read_state(dom, &r) < 0)
+		return no_such_domain() ? UPDATE_GONE : UPDATE_FAILED;
 	struct domain_record before = d->rec;
 	bool was_valid = d->valid;
-	libvirt_rules_apply(&d->rules, v, have ? &r : NULL, now_usec);
+	libvirt_rules_apply(&d->rules, v, v->read ? &r : NULL, now_usec);
 	d->rec.state = d->rules.state;
 	d->rec.runs = d->rules.runs;
 	d->id = domain_id(dom);
-	if (v->reparse && read_xml(d, dom) < 0)
-		return no_such_domain() ? 1 : -1;
-	return d->valid != was_valid || (d->valid && !same_record(&before, &d->rec)) ? 2 : 0;
+	/* Without its XML, the record keeps its vNICs as they were. */
+	if (v->reparse && read_xml(d, dom) < 0 && no_such_domain())
+		return UPDATE_GONE;
+	return d->valid != was_valid || (d->valid && !same_record(&before, &d->rec))
+		       ? UPDATE_CHANGED
+		       : UPDATE_SAME;
 }
 
 static void handle_pending(struct source *src, const struct pending *p, int64_t now_usec)
@@ -554,10 +559,10 @@ static void handle_pending(struct source *src, const struct pending *p, int64_t 
 	}
 	/* Still there after undefined: it runs on as a transient domain, and
 	 * goes when it stops (its lookup then fails). */
-	int rc = apply_verdict(d, dom, &v, now_usec);
-	if (rc == 1)
+	enum update u = apply_verdict(d, dom, &v, now_usec);
+	if (u == UPDATE_GONE)
 		drop_domain(src, pos);
-	else if (rc == 2)
+	else if (u == UPDATE_CHANGED)
 		src->changed = true;
 	virDomainFree(dom);
 }
@@ -593,10 +598,10 @@ static int resync_all(struct source *src, int64_t now_usec)
 			 * domains' IDs). */
 			bool restarted = d->id >= 0 && id >= 0 && id != d->id;
 			struct libvirt_verdict v = libvirt_rules_resync(d->rules.state, restarted);
-			int rc = apply_verdict(d, list[i], &v, now_usec);
-			if (rc == 2)
+			enum update u = apply_verdict(d, list[i], &v, now_usec);
+			if (u == UPDATE_CHANGED)
 				src->changed = true;
-			if (rc != 1 && pos < known)
+			if (u != UPDATE_GONE && pos < known)
 				seen[pos] = true;
 		}
 		virDomainFree(list[i]);
@@ -626,10 +631,10 @@ static void recheck_saved(struct source *src, int64_t now_usec)
 		}
 		struct libvirt_verdict v = libvirt_rules_resync(d->rules.state, false);
 		v.reparse = false;
-		int rc = apply_verdict(d, dom, &v, now_usec);
-		if (rc == 1)
+		enum update u = apply_verdict(d, dom, &v, now_usec);
+		if (u == UPDATE_GONE)
 			drop_domain(src, i);
-		else if (rc == 2)
+		else if (u == UPDATE_CHANGED)
 			src->changed = true;
 		virDomainFree(dom);
 	}
