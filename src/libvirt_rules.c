@@ -38,6 +38,7 @@ static struct libvirt_verdict started(int detail, enum domain_state prev)
 		v = ask(DOMAIN_RUNNING);
 		v.run = true;
 		v.reparse = true; /* its devices exist now, with their names */
+		v.reverting = detail == VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT;
 		return v;
 	case VIR_DOMAIN_EVENT_STARTED_WAKEUP:
 		/* Back from pmsuspended in the same process: no run. */
@@ -88,9 +89,11 @@ static struct libvirt_verdict stopped(int detail, enum domain_state prev)
 		/* A snapshot revert stops the old process; libvirt 9.0 has
 		 * already started the new one (paused, starting up) when it
 		 * says so, unless the snapshot is of a domain that was off.
-		 * The reading tells; a revert ends with a defined event. */
+		 * The reading tells. Its devices are read at the started (or
+		 * the defined) event that ends the revert, with its run. */
 		v = ask(prev);
-		break;
+		v.reverting = true;
+		return v;
 	default:
 		/* Off, unless a managed save image outlived a failed restore. */
 		v = ask(DOMAIN_OFF);
@@ -228,7 +231,9 @@ bool libvirt_rules_apply(struct libvirt_rules_dom *d, const struct libvirt_verdi
 			 const struct libvirt_reading *r, int64_t now_usec)
 {
 	enum domain_state next = v->state;
-	if (v->read && r) {
+	bool step = v->reverting && r && r->state == VIR_DOMAIN_PAUSED &&
+		    r->reason == VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
+	if (v->read && r && !step) {
 		enum domain_state s;
 		if (libvirt_rules_reading(d, r, &s))
 			next = s;

@@ -47,7 +47,7 @@ static const struct expect event_table[] = {
 	{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_MIGRATED, DOMAIN_OFF, true, false, false, true },
 	{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_SAVED, DOMAIN_SAVED, true, false, false, true },
 	{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FAILED, DOMAIN_OFF, true, false, false, true },
-	{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT, DOMAIN_RUNNING, true, false, false, true },
+	{ VIR_DOMAIN_EVENT_STOPPED, VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT, DOMAIN_RUNNING, true, false, false, false },
 	{ VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_FINISHED, DOMAIN_RUNNING, false, false, false, false },
 	{ VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_GUEST, DOMAIN_RUNNING, false, false, false, false },
 	{ VIR_DOMAIN_EVENT_SHUTDOWN, VIR_DOMAIN_EVENT_SHUTDOWN_HOST, DOMAIN_RUNNING, false, false, false, false },
@@ -77,6 +77,12 @@ static void test_libvirt_rules_every_event(void)
 		CU_ASSERT_EQUAL(v.run, e->run);
 		CU_ASSERT_EQUAL(v.gone, e->gone);
 		CU_ASSERT_EQUAL(v.reparse, e->reparse);
+		/* Only the steps of a snapshot revert. */
+		CU_ASSERT_EQUAL(v.reverting,
+				(e->event == VIR_DOMAIN_EVENT_STARTED &&
+				 e->detail == VIR_DOMAIN_EVENT_STARTED_FROM_SNAPSHOT) ||
+					(e->event == VIR_DOMAIN_EVENT_STOPPED &&
+					 e->detail == VIR_DOMAIN_EVENT_STOPPED_FROM_SNAPSHOT));
 	}
 }
 
@@ -571,6 +577,15 @@ static void test_libvirt_rules_snapshot_revert(void)
 		{ E(DEFINED, FROM_SNAPSHOT), RUN_SNAPSHOT, false, 4497 },
 	};
 	assert_outcome(PLAY(DOMAIN_RUNNING, run_run), 0, 1, DOMAIN_RUNNING);
+	/* The same, handled once the snapshot was loaded and before its
+	 * CPUs ran again: paused "from snapshot" is then a step. */
+	const struct step run_run_loaded[] = {
+		{ E(STOPPED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 0 },
+		{ E(STARTED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 300 },
+		{ E(RESUMED, FROM_SNAPSHOT), RUN_SNAPSHOT, false, 302 },
+		{ E(DEFINED, FROM_SNAPSHOT), RUN_SNAPSHOT, false, 304 },
+	};
+	assert_outcome(PLAY(DOMAIN_RUNNING, run_run_loaded), 0, 1, DOMAIN_RUNNING);
 	/* A running domain to a snapshot taken paused. */
 	const struct step run_paused[] = {
 		{ E(STOPPED, FROM_SNAPSHOT), PAUSED_STARTING, false, 0 },
@@ -579,6 +594,18 @@ static void test_libvirt_rules_snapshot_revert(void)
 		{ E(DEFINED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 11742 },
 	};
 	assert_outcome(PLAY(DOMAIN_RUNNING, run_paused), 1, 1, DOMAIN_PAUSED);
+	const struct step run_paused_loaded[] = {
+		{ E(STOPPED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 0 },
+		{ E(STARTED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 300 },
+		{ E(SUSPENDED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 300 },
+		{ E(DEFINED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 302 },
+	};
+	assert_outcome(PLAY(DOMAIN_RUNNING, run_paused_loaded), 1, 1, DOMAIN_PAUSED);
+	/* Outside a revert, paused from a snapshot lasts. */
+	const struct step defined_paused[] = {
+		{ E(DEFINED, FROM_SNAPSHOT), PAUSED_FROM_SNAPSHOT, false, 0 },
+	};
+	assert_outcome(PLAY(DOMAIN_RUNNING, defined_paused), 1, 0, DOMAIN_PAUSED);
 	/* A running domain to a snapshot taken off. */
 	const struct step run_off[] = {
 		{ E(STOPPED, FROM_SNAPSHOT), OFF_SNAPSHOT, false, 0 },
