@@ -166,3 +166,5 @@ struct acct_counts acct_port_received(const struct acct_port *port)
 	};
 	return rx;
 }
+
+uint64_t acct_net_drops(const struct acct_net *net) { return net->capture_drops; }

@@ -93,6 +93,9 @@ void acct_net_tick(struct acct_net *net, int64_t now_usec);
 void acct_net_history(const struct acct_net *net,
 		      uint64_t out[ACCT_HISTORY_SECONDS], int64_t *end_sec);
 
+/* Frames the capture lost so far. */
+uint64_t acct_net_drops(const struct acct_net *net);
+
 /* Bytes of the last completed second (column 1). */
 uint64_t acct_net_rate(const struct acct_net *net);
 

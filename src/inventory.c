@@ -209,7 +209,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 static void build_vms(struct inventory *inv, const struct inventory_source *src, int64_t now_usec)
 {
 	const struct conf *conf = src->conf;
-	const struct libvirt_domain **match = calloc(conf->n_vms + 1, sizeof *match);
+	const struct domain_record **match = calloc(conf->n_vms + 1, sizeof *match);
 	if (!match)
 		return;
 	for (size_t d = 0; d < src->ndomains; d++) {
@@ -223,10 +223,10 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	if (!of_conf)
 		goto out;
 	for (size_t i = 0; i < conf->n_vms; i++) {
-		const struct libvirt_domain *dom = match[i];
+		const struct domain_record *dom = match[i];
 		const char *uuid = *conf->vms[i].uuid || !dom ? conf->vms[i].uuid : dom->uuid;
 		of_conf[i] = add_vm(inv, conf->vms[i].name, uuid,
-				    conf->vms[i].n_vnics + (dom ? dom->nifaces : 0), now_usec);
+				    conf->vms[i].n_vnics + (dom ? dom->nvnics : 0), now_usec);
 		if (of_conf[i])
 			of_conf[i]->discovered = dom != NULL;
 	}
@@ -237,16 +237,16 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	}
 	/* Then what discovery adds: interfaces of configured VMs, and VMs. */
 	for (size_t d = 0; d < src->ndomains; d++) {
-		const struct libvirt_domain *dom = src->domains[d];
+		const struct domain_record *dom = src->domains[d];
 		struct inv_vm *vm = inventory_vm_by_name(inv, dom->name);
 		if (!vm) {
-			vm = add_vm(inv, dom->name, dom->uuid, dom->nifaces, now_usec);
+			vm = add_vm(inv, dom->name, dom->uuid, dom->nvnics, now_usec);
 			if (!vm)
 				continue;
 			vm->discovered = true;
 		}
-		for (size_t k = 0; k < dom->nifaces; k++)
-			add_vnic(inv, vm, dom->ifaces[k].mac, dom->ifaces[k].target);
+		for (size_t k = 0; k < dom->nvnics; k++)
+			add_vnic(inv, vm, dom->vnics[k].mac, dom->vnics[k].ifname);
 	}
 	free(of_conf);
 out:
@@ -259,8 +259,8 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	size_t max_nets = conf->n_networks, max_vms = conf->n_vms + src->ndomains;
 	size_t max_vnics = conf->n_vnics;
 	for (size_t d = 0; d < src->ndomains; d++) {
-		max_nets += src->domains[d]->nifaces;
-		max_vnics += src->domains[d]->nifaces;
+		max_nets += src->domains[d]->nvnics;
+		max_vnics += src->domains[d]->nvnics;
 	}
 	struct inventory *inv = calloc(1, sizeof *inv);
 	if (!inv)
@@ -276,10 +276,10 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	for (size_t i = 0; i < conf->n_networks; i++)
 		add_net(inv, conf->networks[i].name, conf->networks[i].bridge, now_usec);
 	for (size_t d = 0; d < src->ndomains; d++)
-		for (size_t k = 0; k < src->domains[d]->nifaces; k++)
-			if (*src->domains[d]->ifaces[k].bridge)
-				add_net(inv, src->domains[d]->ifaces[k].bridge,
-					src->domains[d]->ifaces[k].bridge, now_usec);
+		for (size_t k = 0; k < src->domains[d]->nvnics; k++)
+			if (*src->domains[d]->vnics[k].bridge)
+				add_net(inv, src->domains[d]->vnics[k].bridge,
+					src->domains[d]->vnics[k].bridge, now_usec);
 	build_vms(inv, src, now_usec);
 	/* A VM whose host interfaces are named is off until one of them is
 	 * seen up (lifecycle decides from there). */
@@ -346,6 +346,8 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 			continue;
 		vm->state = was->state;
 		vm->discontinuity_usec = was->discontinuity_usec;
+		vm->runs_known = was->runs_known;
+		vm->runs = was->runs;
 		bool lost = false;
 		for (size_t j = 0; j < was->nvnics; j++) {
 			struct inv_vnic *w = &was->vnics[j];
