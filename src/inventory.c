@@ -358,10 +358,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 			}
 			struct inv_net *net = successor(inv, w->net);
 			/* A network that is gone keeps what it gave the vNIC. */
-			if (w->net && !net)
-				acct_port_attach(&w->acct, NULL);
-			vnic->acct = w->acct;
-			vnic->acct.net = net ? &net->acct : NULL;
+			acct_port_carry(&vnic->acct, &w->acct, net ? &net->acct : NULL);
 			vnic->net = net;
 			vnic->host_ifindex = w->host_ifindex;
 		}

@@ -179,10 +179,10 @@ static int net_value(void *ctx, size_t row, unsigned column, netsnmp_variable_li
 	case NET_NAME: set_string(vb, net->name); return 0;
 	case NET_BRIDGE: set_string(vb, net->bridge); return 0;
 	case NET_CAPTURE_STATE: set_int(vb, net->capture_state); return 0;
-	case NET_BYTES_SENT: set_counter64(vb, net->acct.carried.bytes); return 0;
-	case NET_PACKETS_SENT: set_counter64(vb, net->acct.carried.packets); return 0;
+	case NET_BYTES_SENT: set_counter64(vb, acct_net_carried(&net->acct).bytes); return 0;
+	case NET_PACKETS_SENT: set_counter64(vb, acct_net_carried(&net->acct).packets); return 0;
 	case NET_RATE: set_counter64(vb, acct_net_rate(&net->acct)); return 0;
-	case NET_DROPS: set_counter64(vb, net->acct.capture_drops); return 0;
+	case NET_DROPS: set_counter64(vb, acct_net_drops(&net->acct)); return 0;
 	case NET_DISCONTINUITY:
 		set_u32(vb, ASN_TIMETICKS, mib_timestamp(&mib->now, net->discontinuity_usec));
 		return 0;
@@ -383,7 +383,7 @@ netsnmp_variable_list *mib_capture_loss(const struct inv_net *net)
 	oid name[MAX_OID_LEN], drops[MAX_OID_LEN];
 	mib_oid(name, name_sub, 5);
 	mib_oid(drops, drops_sub, 5);
-	uint64_t d = net->acct.capture_drops;
+	uint64_t d = acct_net_drops(&net->acct);
 	struct counter64 c = { .high = d >> 32, .low = d & 0xffffffffu };
 	return notification(2, name, ASN_OCTET_STR, net->name, strlen(net->name),
 			    drops, ASN_COUNTER64, &c, sizeof c);

@@ -45,10 +45,10 @@ static void dump(struct inventory *inv, const char *out)
 		int64_t end;
 		acct_net_history(&net->acct, h, &end);
 		fprintf(fp, "net %s bytes=%llu packets=%llu malformed=%llu drops=%llu state=%d end=%lld hist=",
-			net->name, (unsigned long long)net->acct.carried.bytes,
-			(unsigned long long)net->acct.carried.packets,
-			(unsigned long long)net->acct.malformed,
-			(unsigned long long)net->acct.capture_drops, net->capture_state,
+			net->name, (unsigned long long)acct_net_carried(&net->acct).bytes,
+			(unsigned long long)acct_net_carried(&net->acct).packets,
+			(unsigned long long)acct_net_malformed(&net->acct),
+			(unsigned long long)acct_net_drops(&net->acct), net->capture_state,
 			(long long)end);
 		for (int k = 0; k < ACCT_HISTORY_SECONDS; k++)
 			fprintf(fp, "%s%llu", k ? "," : "", (unsigned long long)h[k]);

@@ -160,8 +160,8 @@ static void test_inventory_net_indexes(void)
 		CU_ASSERT_STRING_EQUAL(net->name, names[i]);
 		CU_ASSERT_STRING_EQUAL(net->bridge, bridges[i]);
 		CU_ASSERT_EQUAL(net->discontinuity_usec, NOW_USEC);
-		CU_ASSERT_EQUAL(net->acct.carried.bytes, 0);
-		CU_ASSERT_EQUAL(net->acct.carried.packets, 0);
+		CU_ASSERT_EQUAL(acct_net_carried(&net->acct).bytes, 0);
+		CU_ASSERT_EQUAL(acct_net_carried(&net->acct).packets, 0);
 	}
 	inventory_free(inv);
 }
@@ -439,9 +439,9 @@ static void test_inventory_vm_sent_received(void)
 	ASSERT_COUNTS(inventory_vm_sent(vm3), 90, 1);
 	ASSERT_COUNTS(inventory_vm_received(vm3), 0, 0);
 	/* The networks carried every frame once. */
-	CU_ASSERT_EQUAL(lan0->acct.carried.bytes, 100 + 200 + 300 + 60 + 70 + 80 + 1000);
-	CU_ASSERT_EQUAL(lan0->acct.carried.packets, 7);
-	CU_ASSERT_EQUAL(lan1->acct.carried.bytes, 90);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).bytes, 100 + 200 + 300 + 60 + 70 + 80 + 1000);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).packets, 7);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan1->acct).bytes, 90);
 	inventory_free(inv);
 }
 
@@ -1149,10 +1149,10 @@ static void test_inventory_adopt_carries_counters(void)
 	CU_ASSERT_PTR_NOT_EQUAL(nlan0, lan0);
 
 	/* Networks: totals, history, drops, capture state, discontinuity. */
-	CU_ASSERT_EQUAL(nlan0->acct.carried.bytes, 100 + 200 + 60 + 80 + 300);
-	CU_ASSERT_EQUAL(nlan0->acct.carried.packets, 5);
-	CU_ASSERT_EQUAL(nlan0->acct.capture_drops, 5);
-	CU_ASSERT_EQUAL(nvirbr0->acct.carried.bytes, 160);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).bytes, 100 + 200 + 60 + 80 + 300);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).packets, 5);
+	CU_ASSERT_EQUAL(acct_net_drops(&nlan0->acct), 5);
+	CU_ASSERT_EQUAL(acct_net_carried(&nvirbr0->acct).bytes, 160);
 	CU_ASSERT_EQUAL(nlan0->capture_state, NET_CAPTURING);
 	CU_ASSERT_EQUAL(nvirbr0->capture_state, NET_DOWN);
 	CU_ASSERT_EQUAL(nlan0->discontinuity_usec, T_OLD);
@@ -1202,9 +1202,9 @@ static void test_inventory_adopt_carries_counters(void)
 	CU_ASSERT_PTR_EQUAL(nb1->net, nlan0);
 	CU_ASSERT_PTR_EQUAL(nd1->net, nvirbr0);
 	CU_ASSERT_PTR_NULL(nc1->net);
-	CU_ASSERT_PTR_EQUAL(na1->acct.net, &nlan0->acct);
-	CU_ASSERT_PTR_EQUAL(nd1->acct.net, &nvirbr0->acct);
-	CU_ASSERT_PTR_NULL(nc1->acct.net);
+	CU_ASSERT_PTR_EQUAL(acct_port_network(&na1->acct), &nlan0->acct);
+	CU_ASSERT_PTR_EQUAL(acct_port_network(&nd1->acct), &nvirbr0->acct);
+	CU_ASSERT_PTR_NULL(acct_port_network(&nc1->acct));
 
 	/* A broadcast on the old network object no longer reaches them; one
 	 * on the new network does, and its sender's own is not received. */
@@ -1263,7 +1263,7 @@ static void test_inventory_adopt_network_removed(void)
 	CU_ASSERT_FATAL(v0 && v1);
 	/* Detached, keeping everything lan1 gave it. */
 	CU_ASSERT_PTR_NULL(v0->net);
-	CU_ASSERT_PTR_NULL(v0->acct.net);
+	CU_ASSERT_PTR_NULL(acct_port_network(&v0->acct));
 	ASSERT_COUNTS(acct_port_received(&v0->acct), 630, 3);
 	ASSERT_COUNTS(acct_port_sent(&v0->acct), 40, 1);
 	/* Neither network's broadcasts reach it now. */
@@ -1386,9 +1386,11 @@ static void test_inventory_adopt_bridge_changed(void)
 	struct inv_net *nlan0 = inventory_net_by_name(inv, "lan0");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nlan0);
 	CU_ASSERT_STRING_EQUAL(nlan0->bridge, "br9");
-	CU_ASSERT_EQUAL(nlan0->acct.carried.bytes, 0);
-	CU_ASSERT_EQUAL(nlan0->acct.carried.packets, 0);
-	CU_ASSERT_EQUAL(nlan0->acct.group.packets, 0);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).bytes, 0);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).packets, 0);
+	struct acct_net_saved totals;
+	acct_net_save(&nlan0->acct, &totals);
+	CU_ASSERT_EQUAL(totals.group.packets, 0);
 	CU_ASSERT_EQUAL(acct_net_rate(&nlan0->acct), 0);
 	uint64_t hist[ACCT_HISTORY_SECONDS], zero[ACCT_HISTORY_SECONDS] = { 0 };
 	int64_t end = -1;
@@ -1398,7 +1400,7 @@ static void test_inventory_adopt_bridge_changed(void)
 	CU_ASSERT_EQUAL(nlan0->capture_state, NET_DOWN);
 	CU_ASSERT_EQUAL(nlan0->discontinuity_usec, T_NEW);
 	/* The unchanged one is adopted. */
-	CU_ASSERT_EQUAL(inventory_net_by_name(inv, "keep")->acct.carried.bytes, 77);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net_by_name(inv, "keep")->acct).bytes, 77);
 	/* The vNIC is no longer on it: detached, keeping what it received. */
 	struct inv_vnic *v = vnic_of(inventory_vm(inv, 0), "52:54:00:00:0a:01");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
@@ -1432,7 +1434,7 @@ static void test_inventory_adopt_vm_removed_and_added(void)
 	ASSERT_COUNTS(inventory_vm_sent(fresh), 0, 0);
 	CU_ASSERT_EQUAL(fresh->state, VM_UNKNOWN);
 	CU_ASSERT_EQUAL(fresh->discontinuity_usec, T_NEW);
-	CU_ASSERT_EQUAL(inventory_net(inv, 0)->acct.carried.bytes, 10);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net(inv, 0)->acct).bytes, 10);
 	inventory_free(old);
 	inventory_free(inv);
 }
@@ -1503,7 +1505,7 @@ static void test_inventory_10000_vms_lookups_and_adopt(void)
 	CU_ASSERT_PTR_EQUAL(nv->net, inventory_net(inv, 0));
 	CU_ASSERT_EQUAL(nv->vm->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(nv->vm->discontinuity_usec, T_OLD);
-	CU_ASSERT_EQUAL(inventory_net(inv, 0)->acct.carried.bytes, 1234);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net(inv, 0)->acct).bytes, 1234);
 	/* Nothing else counted anything, nothing else changed state. */
 	uint64_t bytes = 0;
 	size_t running = 0, off = 0;
