@@ -201,11 +201,16 @@ void capset_drain(struct capset *cs)
 		member_read(&cs->members[i]);
 }
 
-void capset_kick(struct capset *cs, const char *bridge)
+void capset_link(struct capset *cs, const char *ifname, const struct hostif_info *info,
+		 int64_t mono_usec)
 {
-	for (size_t i = 0; i < cs->n; i++)
-		if (!strcmp(cs->members[i].net->bridge, bridge))
-			capture_kick(cs->members[i].cap);
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		if (strcmp(m->net->bridge, ifname))
+			continue;
+		capture_link(m->cap, info->exists, info->up, info->ifindex, mono_usec);
+		m->net->capture_state = net_state(capture_status(m->cap));
+	}
 }
 
 /* Tells of new capture losses, at most once a CAPSET_LOSS_QUIET_USEC per

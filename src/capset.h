@@ -14,6 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hostif.h"
 #include "inventory.h"
 
 /* At most one capture-loss report per network in this long: a capture that
@@ -46,8 +47,10 @@ void capset_read_ready(struct capset *cs);
 /* Reads every open capture dry, whatever poll said. */
 void capset_drain(struct capset *cs);
 
-/* The bridge (re)appeared or changed: its capture is tried now. */
-void capset_kick(struct capset *cs, const char *bridge);
+/* Host interface ifname changed, and info is what the host says of it now:
+ * if it is a network's bridge, its capture follows (capture_link). */
+void capset_link(struct capset *cs, const char *ifname, const struct hostif_info *info,
+		 int64_t mono_usec);
 
 /* Opens what is due, collects capture drops, updates every network's
  * capture state and reports losses, at monotonic time mono_usec. */

@@ -36,6 +36,13 @@ static int rebind(void *ctx, struct inventory *inv)
 	struct counting *c = ctx;
 	if (capset_bind(c->captures, inv, c->conf->capture_buffer) < 0)
 		return -1;
+	/* Each capture starts from what the host says of its bridge. */
+	for (size_t i = 0; i < inventory_net_count(inv); i++) {
+		struct hostif_info info;
+		const char *bridge = inventory_net(inv, i)->bridge;
+		netlink_lookup(c->netlink, bridge, &info);
+		capset_link(c->captures, bridge, &info, c->now_usec);
+	}
 	c->next_tick_usec = 0; /* new networks get their state at once */
 	return 0;
 }
@@ -79,6 +86,7 @@ struct counting *counting_new(struct conf *conf, int64_t now_usec)
 		return NULL;
 	}
 	c->conf = conf;
+	c->now_usec = now_usec;
 	struct builder_hooks hooks = { lookup, rebind, vm_state, c };
 	c->state = statedir_open(conf->state_dir, conf->save_interval, now_usec);
 	c->captures = capset_new();
@@ -122,6 +130,7 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 	snprintf(conf->libvirt_dir, sizeof conf->libvirt_dir, "%s", old->libvirt_dir);
 	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
 	c->conf = conf;
+	c->now_usec = now_usec;
 	if (rebuild(c, now_usec) < 0) {
 		c->conf = old;
 		conf_free(conf);
@@ -158,8 +167,10 @@ static void link_changed(void *ctx, const char *ifname)
 {
 	struct counting *c = ctx;
 	builder_observe(c->builder, ifname, c->now_usec);
-	/* A bridge that (re)appeared is opened now, not at the next retry. */
-	capset_kick(c->captures, ifname);
+	/* A bridge that went down, away, or came back (maybe re-created). */
+	struct hostif_info info;
+	netlink_lookup(c->netlink, ifname, &info);
+	capset_link(c->captures, ifname, &info, c->now_usec);
 }
 
 /* The work of a tick: what the captures lost, the seconds of history, the

@@ -44,8 +44,9 @@ static void test_capset_missing_bridges_are_down(void)
 	/* Nothing is readable; reading and draining change nothing. */
 	capset_read_ready(cs);
 	capset_drain(cs);
-	capset_kick(cs, "vs-nobr0");
-	capset_tick(cs, 1 * SEC + 1);
+	struct hostif_info gone = { .exists = false };
+	capset_link(cs, "vs-nobr0", &gone, 1 * SEC + 1);
+	capset_tick(cs, 3 * SEC);
 	CU_ASSERT_EQUAL(inventory_net(inv, 0)->capture_state, NET_DOWN);
 	capset_free(cs);
 	inventory_free(inv);
