@@ -76,6 +76,7 @@ step "unit tests (CUnit)" unit "$builddir"
 step "MIB check" "$top/tests/mib-check.sh"
 step "layer includes" "$top/tests/layer-check.sh"
 step "include cycles" "$top/tests/cycle-check.sh"
+step "headers compile alone" env VSACCT_BUILDDIR="$builddir" "$top/tests/header-check.sh"
 step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 integration "" "$builddir"
 if ((EUID == 0)) || [[ ${CI:-} == true ]]; then
