@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "source.h"
+#include "sources.h"
 
 #define DISCOVERY_MAX_SOURCES 4
 
@@ -26,7 +26,7 @@ struct discovery *discovery_open(const struct conf *conf, int64_t now_usec)
 	if (!d)
 		return NULL;
 	if (*conf->libvirt_dir) {
-		const struct source_ops *ops = source_find("libvirt");
+		const struct source_ops *ops = sources_find("libvirt");
 		struct source *src = ops ? ops->open(conf->libvirt_dir, now_usec) : NULL;
 		if (!src) {
 			discovery_close(d);

@@ -1,4 +1,4 @@
-#include "source.h"
+#include "sources.h"
 
 #include <string.h>
 
@@ -9,7 +9,7 @@ static const struct source_ops *const sources[] = {
 	&source_files_ops,
 };
 
-const struct source_ops *source_find(const char *kind)
+const struct source_ops *sources_find(const char *kind)
 {
 	for (size_t i = 0; i < sizeof sources / sizeof sources[0]; i++)
 		if (!strcmp(sources[i]->kind, kind))
@@ -17,4 +17,4 @@ const struct source_ops *source_find(const char *kind)
 	return NULL;
 }
 
-const char *source_kinds(void) { return "libvirt"; }
+const char *sources_kinds(void) { return "libvirt"; }
