@@ -4,15 +4,14 @@
  * Plain C with no Net-SNMP type, so that it can be read by:
  *   - src/mib.c, which serves the objects;
  *   - tests/test_mib.c, whose expected walk is built from these names;
- *   - tests/lib/gen-oids.c, which the build runs to write tests/lib/oids.sh
+ *   - tests/gen-oids.c, which the build runs to write tests/lib/oids.sh
  *     (OID_<name>=<numeric OID> for every object, for the shell suites);
- *   - tests/oids-check.sh, which checks every name below against the MIB
+ *   - tests/mib-check.sh, which checks every name below against the MIB
  *     file (mib/VS-ACCOUNTING-MIB.txt) through snmptranslate.
  *
  * Two kinds of names, each spelt after the MIB's descriptor:
  *   MIB_<node>  an inner node's OID relative to the root, as a list of
- *               sub-identifiers for an array initialiser:
- *               { MIB_vsVmEntry } is { 1, 2, 1 };
+ *               sub-identifiers for an array initialiser: { MIB_vsVmEntry };
  *   MIB_<leaf>  a leaf's number under its parent (a column in its entry, a
  *               scalar in vsAcctGeneral, a notification), an enum
  *               constant: { MIB_vsVmEntry, MIB_vsVmName, i } is vsVmName.i
