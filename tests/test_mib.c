@@ -564,6 +564,16 @@ static struct name instance(const struct mibtable *t, unsigned column, const str
 	return under(t, tail, 1 + t->index_len);
 }
 
+/* w as type, in words. */
+static void describe(u_char type, const struct want *w, char *buf, size_t size)
+{
+	if (type == ASN_OCTET_STR)
+		snprintf(buf, size, "type 0x%02x, %zu octets \"%.*s\"", type, w->len, (int)w->len,
+			 (const char *)w->octets);
+	else
+		snprintf(buf, size, "type 0x%02x, %llu", type, (unsigned long long)w->number);
+}
+
 /* Whether vb holds what w says, as type; what it holds, in words. */
 static bool holds(const netsnmp_variable_list *v, u_char type, const struct want *w,
 		  char *got, size_t size)
@@ -617,7 +627,7 @@ static void check_walk(enum mib_table_id id)
 	size_t nrows = rows_of(id, rows, 16);
 	struct name cur = under(t, NULL, 0);
 	struct mibtable_hit hit;
-	char got[400], what[900];
+	char got[400], wanted[400], what[900];
 	unsigned first = 0, last = 0;
 	t->prepare(t->ctx);
 	for (size_t i = 0; i < NOBJECTS; i++) {
@@ -658,13 +668,16 @@ static void check_walk(enum mib_table_id id)
 					snprintf(what, sizeof what, "GETNEXT gives %s instead", g);
 					fail_at(o, &at, what, __LINE__);
 				} else if (!holds(&vb, o->type, &w, got, sizeof got)) {
-					snprintf(what, sizeof what, "GETNEXT: %s", got);
+					describe(o->type, &w, wanted, sizeof wanted);
+					snprintf(what, sizeof what, "GETNEXT: %s (expected %s)", got, wanted);
 					fail_at(o, &at, what, __LINE__);
 				}
 				/* And GET finds the same. */
 				rc = get(id, at.o + t->entry_len, at.len - t->entry_len);
 				if (rc != 0 || !holds(&vb, o->type, &w, got, sizeof got)) {
-					snprintf(what, sizeof what, "GET answers %d: %s", rc, got);
+					describe(o->type, &w, wanted, sizeof wanted);
+					snprintf(what, sizeof what, "GET answers %d: %s (expected %s)", rc, got,
+						 wanted);
 					fail_at(o, &at, what, __LINE__);
 				}
 				cur = at;
