@@ -22,6 +22,7 @@
 
 #include "fileio.h"
 #include "hashidx.h"
+#include "lines.h"
 
 #define NAME_MAX_LEN 255
 #define TOP_INDEX 2147483647u
@@ -416,25 +417,6 @@ static int oom(struct parse *p)
 	return fail(p, "out of memory");
 }
 
-/* Splits on blanks into at most max words; max + 1 means more. */
-static int split(char *s, char *w[], int max)
-{
-	int n = 0;
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s)
-			return n;
-		if (n == max)
-			return n + 1;
-		w[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
-}
-
 /* Decimal 1..top. Returns 0, -1 when not a number, -2 when out of range;
  * stopping at top means no overflow however many digits. */
 static int parse_index(const char *s, uint32_t top, uint32_t *out)
@@ -545,7 +527,7 @@ static int parse_vnic(struct parse *p, char **w, int nw)
 static int parse_line(struct parse *p, char *line)
 {
 	char *w[5];
-	int nw = split(line, w, 5);
+	int nw = lines_words(line, " \t", '\0', w, 5);
 	if (p->line == 1)
 		return parse_header(p, w, nw);
 	if (nw == 0)
@@ -561,26 +543,24 @@ static int parse_line(struct parse *p, char *line)
 
 static int parse_text(struct parse *p, const char *text, size_t len)
 {
-	/* Copied line by line: bounded, and NUL-terminated for the words. */
-	char line[LINE_MAX_LEN + 1];
+	/* Copied line by line: bounded, and NUL-terminated for the words. A
+	 * last line without newline is a truncated write: kept only if it
+	 * parses. */
+	char buf[LINE_MAX_LEN + 1];
 	if (len == 0) {
 		p->line = 1;
 		return fail(p, "empty file, missing header");
 	}
-	for (size_t off = 0; off < len;) {
-		const char *start = text + off;
-		const char *nl = memchr(start, '\n', len - off);
-		/* A last line without newline is a truncated write: kept only if
-		 * it parses. */
-		size_t n = nl ? (size_t)(nl - start) : len - off;
-		off += nl ? n + 1 : n;
-		p->line++;
-		if (n > LINE_MAX_LEN)
+	struct lines lr;
+	lines_init(&lr, text, len, buf, LINE_MAX_LEN, 0);
+	char *line;
+	enum lines_result r;
+	while ((r = lines_next(&lr, &line)) != LINES_END) {
+		p->line = lr.number;
+		if (r == LINES_TOO_LONG)
 			return fail(p, "line too long");
-		if (memchr(start, '\0', n))
+		if (r == LINES_NUL)
 			return fail(p, "NUL byte");
-		memcpy(line, start, n);
-		line[n] = '\0';
 		if (parse_line(p, line) < 0)
 			return -1;
 	}
