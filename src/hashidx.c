@@ -1,11 +1,13 @@
 #include "hashidx.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
 /* Open addressing, probed linearly, at most half full (so a probe always
- * ends at a free slot), grown by doubling. A slot keeps 32 bits of the
+ * ends at a free slot), grown by doubling; removal shifts the rest of a
+ * probe run back (no tombstones, so churn never lengthens probes). A slot keeps 32 bits of the
  * hash, compared before the caller's element is touched: 8 bytes a slot,
  * since every configured VM and vNIC has its slots. */
 struct hashidx_slot {
@@ -68,6 +70,51 @@ void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos)
 {
 	put(idx->slots, idx->bits, fold(hash), (uint32_t)pos + 1);
 	idx->n++;
+}
+
+/* The slot holding pos under hash, or SIZE_MAX. */
+static size_t slot_of(const struct hashidx *idx, uint64_t hash, size_t pos)
+{
+	if (!idx->slots || pos >= HASHIDX_MAX)
+		return SIZE_MAX;
+	uint32_t h = fold(hash), pos1 = (uint32_t)pos + 1;
+	size_t mask = ((size_t)1 << idx->bits) - 1;
+	for (size_t i = home(idx->bits, h);; i = (i + 1) & mask) {
+		if (!idx->slots[i].pos1)
+			return SIZE_MAX;
+		if (idx->slots[i].hash == h && idx->slots[i].pos1 == pos1)
+			return i;
+	}
+}
+
+int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos)
+{
+	size_t hole = slot_of(idx, hash, pos);
+	if (hole == SIZE_MAX)
+		return -1;
+	size_t mask = ((size_t)1 << idx->bits) - 1;
+	for (size_t j = (hole + 1) & mask; idx->slots[j].pos1; j = (j + 1) & mask) {
+		/* An entry whose home lies cyclically in (hole, j] would be
+		 * found no more from its home if moved back to the hole. */
+		size_t k = home(idx->bits, idx->slots[j].hash);
+		bool stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
+		if (!stays) {
+			idx->slots[hole] = idx->slots[j];
+			hole = j;
+		}
+	}
+	idx->slots[hole] = (struct hashidx_slot){ 0, 0 };
+	idx->n--;
+	return 0;
+}
+
+int hashidx_move(struct hashidx *idx, uint64_t hash, size_t from, size_t to)
+{
+	size_t i = slot_of(idx, hash, from);
+	if (i == SIZE_MAX || to >= HASHIDX_MAX)
+		return -1;
+	idx->slots[i].pos1 = (uint32_t)to + 1;
+	return 0;
 }
 
 size_t hashidx_first(const struct hashidx *idx, uint64_t hash, struct hashidx_iter *it)

@@ -5,8 +5,9 @@
  * elements.
  *
  * Lifecycle: a zeroed struct hashidx is empty → hashidx_reserve, then
- * hashidx_add (which cannot fail) → hashidx_first / hashidx_next →
- * hashidx_free. Positions are never removed.
+ * hashidx_add (which cannot fail) → hashidx_first / hashidx_next, and
+ * hashidx_remove / hashidx_move for a caller whose elements go or move →
+ * hashidx_free.
  */
 #ifndef VS_HASHIDX_H
 #define VS_HASHIDX_H
@@ -41,9 +42,18 @@ int hashidx_reserve(struct hashidx *idx, size_t n);
  * made: reserve idx->n + 1 first. */
 void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos);
 
+/* Removes pos stored under hash, leaving room for one hashidx_add. Returns
+ * 0, or -1 when pos is not stored under hash. O(1) expected. */
+int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos);
+
+/* Stores to (not HASHIDX_NONE) in place of from under hash, as when the
+ * caller moves an element within its array. Returns 0, or -1 when from is
+ * not stored under hash. O(1) expected. */
+int hashidx_move(struct hashidx *idx, uint64_t hash, size_t from, size_t to);
+
 /* The positions stored under hash, in no particular order: the first, then
- * one per hashidx_next call, then HASHIDX_NONE. Adding to the index spoils a
- * lookup under way. O(1) expected. */
+ * one per hashidx_next call, then HASHIDX_NONE. Adding to or removing from
+ * the index spoils a lookup under way. O(1) expected. */
 size_t hashidx_first(const struct hashidx *idx, uint64_t hash, struct hashidx_iter *it);
 size_t hashidx_next(const struct hashidx *idx, struct hashidx_iter *it);
 
