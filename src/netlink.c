@@ -489,16 +489,15 @@ int netlink_read(struct netlink *nl, netlink_changed_fn changed, void *ctx)
 			nl->retries = 0;
 			want_dump(nl);
 		} else if (n < 0 && errno != EINTR) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_warn("rtnetlink: receiving");
+			/* Not logged here: the caller says what it was doing. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				rc = -1;
-			}
 			break;
 		}
 	}
 	nl->changed = NULL;
 	nl->ctx = NULL;
-	return rc < 0 ? -1 : applied;
+	return rc < 0 ? -1 : applied; /* errno still recv's */
 }
 
 /* --- life --- */
