@@ -60,7 +60,8 @@ int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos);
  * not stored under hash. O(1) expected. */
 int hashidx_move(struct hashidx *idx, uint64_t hash, size_t from, size_t to);
 
-/* The 32 bits of hash a slot keeps. */
+/* The 32 bits of hash a slot keeps: exact among hashes that share their
+ * upper 32 bits (two such hashes fold alike only when they are equal). */
 static inline uint32_t hashidx_fold(uint64_t hash)
 {
 	return (uint32_t)(hash ^ hash >> 32);

@@ -14,6 +14,10 @@
  * the VMs', reserved at build time: frames with unknown MACs never grow
  * anything.
  */
+
+/* mac_prefix when the vNICs' MACs do not all start alike. */
+#define MIXED_PREFIXES UINT64_MAX
+
 struct inventory {
 	struct inv_net *nets;
 	size_t nnets;
@@ -22,21 +26,50 @@ struct inventory {
 	struct inv_vnic *vnics; /* every VM's slice */
 	uint64_t *vnic_keys;    /* the MAC's mac_key, beside each vNIC in vnics */
 	size_t vnics_given, vnics_room;
+	/* The first two octets (mac_key >> 32) that every vNIC's MAC starts
+	 * with, as one vendor's do (52:54 for QEMU); MIXED_PREFIXES if not,
+	 * and while building. */
+	uint64_t mac_prefix;
 	struct hashidx by_mac, by_ifname, by_vm_name;
 	struct indexes *indexes; /* while building; NULL: in order */
 };
 
-/* The frame path, twice a frame: the keys sit in their own compact array,
- * so a lookup compares integers and touches no vNIC but the one found. */
+/* The frame path, twice a frame, touches no vNIC but the one found. When
+ * every MAC shares its first two octets, the 32 bits a slot keeps are the
+ * other four (hashidx_fold is exact there): a frame's MAC with that prefix
+ * is found by its slot alone, one without it is nobody's. Otherwise the
+ * keys beside the vNICs are compared, integers in a compact array. */
 struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv, const uint8_t mac[MAC_LEN])
 {
 	const struct hashidx *idx = &inv->by_mac;
 	uint64_t key = mac_key(mac);
 	struct hashidx_iter it;
+	if (key >> 32 == inv->mac_prefix) {
+		size_t i = hashidx_first(idx, key, &it);
+		return i != HASHIDX_NONE ? &inv->vnics[i] : NULL;
+	}
+	if (inv->mac_prefix != MIXED_PREFIXES)
+		return NULL;
 	for (size_t i = hashidx_first(idx, key, &it); i != HASHIDX_NONE; i = hashidx_next(idx, &it))
 		if (inv->vnic_keys[i] == key)
 			return &inv->vnics[i];
 	return NULL;
+}
+
+/* The prefix every vNIC's MAC shares, or MIXED_PREFIXES (also when there
+ * are none: the keys' loop finds nothing as quickly). */
+static uint64_t shared_mac_prefix(const struct inventory *inv)
+{
+	uint64_t prefix = MIXED_PREFIXES;
+	for (size_t i = 0; i < inv->nvms; i++)
+		for (size_t j = 0; j < inv->vms[i].nvnics; j++) {
+			uint64_t p = mac_key(inv->vms[i].vnics[j].mac) >> 32;
+			if (prefix == MIXED_PREFIXES)
+				prefix = p;
+			else if (p != prefix)
+				return MIXED_PREFIXES;
+		}
+	return prefix;
 }
 
 struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname)
@@ -242,6 +275,7 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	if (!inv)
 		return NULL;
 	inv->indexes = src->indexes;
+	inv->mac_prefix = MIXED_PREFIXES; /* while building: compare keys */
 	inv->nets = calloc(max_nets + 1, sizeof *inv->nets);
 	inv->vms = calloc(max_vms + 1, sizeof *inv->vms);
 	inv->vnics = calloc(room + 1, sizeof *inv->vnics);
@@ -262,6 +296,7 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 				add_net(inv, src->domains[d]->ifaces[k].bridge,
 					src->domains[d]->ifaces[k].bridge, now_usec);
 	build_vms(inv, src, now_usec);
+	inv->mac_prefix = shared_mac_prefix(inv);
 	/* A VM whose host interfaces are named is off until one of them is
 	 * seen up (lifecycle decides from there). */
 	for (size_t i = 0; i < inv->nvms; i++) {
