@@ -302,12 +302,18 @@ static int count_lines_with(const char *path, const char *needle)
 	return n;
 }
 
+/* Logs to a file in root, to count messages; its path in logfile. */
+static void log_to_file(char logfile[PATH_MAX])
+{
+	path_of(logfile, PATH_MAX, "log");
+	log_init("test_discover", LOG_TO_FILE, logfile);
+}
+
 static void test_discover_malformed(void)
 {
 	setup();
 	char logfile[PATH_MAX];
-	path_of(logfile, sizeof logfile, "log");
-	log_init("test_discover", LOG_TO_FILE, logfile);
+	log_to_file(logfile);
 	mkdir_sub("qemu");
 	put_fixture("qemu/web01.xml", "web01.xml");
 	open_at("qemu");
@@ -375,8 +381,7 @@ static void test_discover_size_limit(void)
 {
 	setup();
 	char logfile[PATH_MAX];
-	path_of(logfile, sizeof logfile, "log");
-	log_init("test_discover", LOG_TO_FILE, logfile);
+	log_to_file(logfile);
 	mkdir_sub("qemu");
 	open_at("qemu");
 
@@ -504,8 +509,7 @@ static void test_discover_queue_overflow(void)
 {
 	setup();
 	char logfile[PATH_MAX];
-	path_of(logfile, sizeof logfile, "log");
-	log_init("test_discover", LOG_TO_FILE, logfile);
+	log_to_file(logfile);
 	mkdir_sub("qemu");
 	put_fixture("qemu/db02.xml", "db02-restored.xml");
 	open_at("qemu");

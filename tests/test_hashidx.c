@@ -78,6 +78,17 @@ static void test_hashidx_shared_bits(void)
 	add(&idx, b, 1);
 	CU_ASSERT_EQUAL(count(&idx, a), 2);
 	hashidx_free(&idx);
+
+	/* Among hashes with the same upper 32 bits (MAC keys of one vendor's
+	 * prefix) the 32 bits kept tell every one apart. */
+	CU_ASSERT_EQUAL(hashidx_fold(a), hashidx_fold(b));
+	size_t same = 0;
+	for (uint64_t low = 0; low < 100000; low++) {
+		uint64_t h = 0x525400000000ull | low, other = h ^ 0x80000000u;
+		same += hashidx_fold(h) == hashidx_fold(other);
+	}
+	CU_ASSERT_EQUAL(same, 0);
+	CU_ASSERT_NOT_EQUAL(hashidx_fold(0x525400000001ull), hashidx_fold(0x525400000000ull));
 }
 
 static void test_hashidx_growth(void)
