@@ -18,14 +18,14 @@ void hashidx_free(struct hashidx *idx)
 	*idx = (struct hashidx){ 0 };
 }
 
-/* Stores (hash, pos1) in slots of the given geometry, which have room. */
+/* Stores (hash, pos) in slots of the given geometry, which have room. */
 static void put(struct hashidx_slot *slots, size_t mask, unsigned shift, uint32_t hash,
-		uint32_t pos1)
+		uint32_t pos)
 {
 	size_t i = hashidx_home(shift, hash);
-	while (slots[i].pos1)
+	while (slots[i].pos != HASHIDX_FREE)
 		i = (i + 1) & mask;
-	slots[i] = (struct hashidx_slot){ hash, pos1 };
+	slots[i] = (struct hashidx_slot){ hash, pos };
 }
 
 int hashidx_reserve(struct hashidx *idx, size_t n)
@@ -42,12 +42,13 @@ int hashidx_reserve(struct hashidx *idx, size_t n)
 	}
 	if (idx->slots && count == idx->mask + 1)
 		return 0;
-	struct hashidx_slot *slots = calloc(count, sizeof *slots);
+	struct hashidx_slot *slots = malloc(count * sizeof *slots);
 	if (!slots)
 		return -1;
+	memset(slots, 0xff, count * sizeof *slots); /* every slot HASHIDX_FREE */
 	for (size_t i = 0; idx->slots && i <= idx->mask; i++)
-		if (idx->slots[i].pos1)
-			put(slots, count - 1, shift, idx->slots[i].hash, idx->slots[i].pos1);
+		if (idx->slots[i].pos != HASHIDX_FREE)
+			put(slots, count - 1, shift, idx->slots[i].hash, idx->slots[i].pos);
 	free(idx->slots);
 	idx->slots = slots;
 	idx->mask = count - 1;
@@ -57,7 +58,7 @@ int hashidx_reserve(struct hashidx *idx, size_t n)
 
 void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos)
 {
-	put(idx->slots, idx->mask, idx->shift, hashidx_fold(hash), (uint32_t)pos + 1);
+	put(idx->slots, idx->mask, idx->shift, hashidx_fold(hash), (uint32_t)pos);
 	idx->n++;
 }
 
@@ -66,11 +67,11 @@ static size_t slot_of(const struct hashidx *idx, uint64_t hash, size_t pos)
 {
 	if (!idx->slots || pos >= HASHIDX_MAX)
 		return SIZE_MAX;
-	uint32_t h = hashidx_fold(hash), pos1 = (uint32_t)pos + 1;
+	uint32_t h = hashidx_fold(hash);
 	for (size_t i = hashidx_home(idx->shift, h);; i = (i + 1) & idx->mask) {
-		if (!idx->slots[i].pos1)
+		if (idx->slots[i].pos == HASHIDX_FREE)
 			return SIZE_MAX;
-		if (idx->slots[i].hash == h && idx->slots[i].pos1 == pos1)
+		if (idx->slots[i].hash == h && idx->slots[i].pos == pos)
 			return i;
 	}
 }
@@ -81,7 +82,7 @@ int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos)
 	if (hole == SIZE_MAX)
 		return -1;
 	size_t mask = idx->mask;
-	for (size_t j = (hole + 1) & mask; idx->slots[j].pos1; j = (j + 1) & mask) {
+	for (size_t j = (hole + 1) & mask; idx->slots[j].pos != HASHIDX_FREE; j = (j + 1) & mask) {
 		/* An entry whose home lies cyclically in (hole, j] would be
 		 * found no more from its home if moved back to the hole. */
 		size_t k = hashidx_home(idx->shift, idx->slots[j].hash);
@@ -91,7 +92,7 @@ int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos)
 			hole = j;
 		}
 	}
-	idx->slots[hole] = (struct hashidx_slot){ 0, 0 };
+	idx->slots[hole] = (struct hashidx_slot){ 0, HASHIDX_FREE };
 	idx->n--;
 	return 0;
 }
@@ -101,7 +102,7 @@ int hashidx_move(struct hashidx *idx, uint64_t hash, size_t from, size_t to)
 	size_t i = slot_of(idx, hash, from);
 	if (i == SIZE_MAX || to >= HASHIDX_MAX)
 		return -1;
-	idx->slots[i].pos1 = (uint32_t)to + 1;
+	idx->slots[i].pos = (uint32_t)to;
 	return 0;
 }
 

@@ -25,8 +25,11 @@
  * is here for the inline lookups below. */
 struct hashidx_slot {
 	uint32_t hash; /* hashidx_fold of the hash */
-	uint32_t pos1; /* position + 1; 0: free */
+	uint32_t pos;  /* HASHIDX_FREE: a free slot */
 };
+/* No position (they are below HASHIDX_MAX): a lookup returns what it
+ * finds as it is, with no decoding on the frame path. */
+#define HASHIDX_FREE UINT32_MAX
 
 struct hashidx {
 	struct hashidx_slot *slots; /* NULL until the first hashidx_reserve */
@@ -47,7 +50,7 @@ void hashidx_free(struct hashidx *idx);
  * cannot fail. Returns 0, or -1 when out of memory (the index unchanged). */
 int hashidx_reserve(struct hashidx *idx, size_t n);
 
-/* Stores pos (not HASHIDX_NONE) under hash, in the room hashidx_reserve
+/* Stores pos (below HASHIDX_MAX) under hash, in the room hashidx_reserve
  * made: reserve idx->n + 1 first. */
 void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos);
 
@@ -55,7 +58,7 @@ void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos);
  * 0, or -1 when pos is not stored under hash. O(1) expected. */
 int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos);
 
-/* Stores to (not HASHIDX_NONE) in place of from under hash, as when the
+/* Stores to (below HASHIDX_MAX) in place of from under hash, as when the
  * caller moves an element within its array. Returns 0, or -1 when from is
  * not stored under hash. O(1) expected. */
 int hashidx_move(struct hashidx *idx, uint64_t hash, size_t from, size_t to);
@@ -81,13 +84,13 @@ static inline size_t hashidx_probe(const struct hashidx *idx, struct hashidx_ite
 {
 	for (size_t i = it->slot;; i = (i + 1) & idx->mask) {
 		const struct hashidx_slot *s = &idx->slots[i];
-		if (!s->pos1) {
+		if (s->pos == HASHIDX_FREE) {
 			it->slot = SIZE_MAX; /* ended: stays ended */
 			return HASHIDX_NONE;
 		}
 		if (s->hash == it->hash) {
 			it->slot = i;
-			return s->pos1 - 1;
+			return s->pos;
 		}
 	}
 }
