@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "lines.h"
 
 #define HEADER "vsacct-counters 1"
 #define MAX_FILE (256u << 20)
@@ -115,13 +116,10 @@ static int copy_word(char *dst, size_t size, const char *word)
 
 static const char *parse_line(struct saved *s, char *line)
 {
-	char *words[VNIC_FIELDS + 1];
-	int n = 0;
-	for (char *tok = strtok(line, " "); tok; tok = strtok(NULL, " ")) {
-		if (n == VNIC_FIELDS)
-			return "too many fields";
-		words[n++] = tok;
-	}
+	char *words[VNIC_FIELDS];
+	int n = lines_words(line, " ", '\0', words, VNIC_FIELDS);
+	if (n > VNIC_FIELDS)
+		return "too many fields";
 	uint64_t v[10];
 	if (n == NET_FIELDS && !strcmp(words[0], "net")) {
 		struct saved_net *net = &s->nets[s->nnets];
@@ -166,33 +164,27 @@ static int parse(struct saved *s, const char *text, size_t len, char *err, size_
 		snprintf(err, errlen, "0: out of memory");
 		return -1;
 	}
-	char line[LINE_MAX_LEN + 1];
-	size_t pos = 0;
-	unsigned lineno = 0;
-	while (pos < len) {
-		lineno++;
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
-		const char *why = NULL;
-		if (n > LINE_MAX_LEN)
+	char buf[LINE_MAX_LEN + 1];
+	struct lines lr;
+	lines_init(&lr, text, len, buf, LINE_MAX_LEN, 0);
+	char *line;
+	enum lines_result r;
+	while ((r = lines_next(&lr, &line)) != LINES_END) {
+		const char *why;
+		if (r == LINES_TOO_LONG)
 			why = "line too long";
-		else if (memchr(text + pos, '\0', n))
+		else if (r == LINES_NUL)
 			why = "NUL byte";
-		if (!why) {
-			memcpy(line, text + pos, n);
-			line[n] = '\0';
-			if (lineno == 1)
-				why = strcmp(line, HEADER) ? "not a vsacct counters file" : NULL;
-			else
-				why = parse_line(s, line);
-		}
+		else if (lr.number == 1)
+			why = strcmp(line, HEADER) ? "not a vsacct counters file" : NULL;
+		else
+			why = parse_line(s, line);
 		if (why) {
-			snprintf(err, errlen, "%u: %s", lineno, why);
+			snprintf(err, errlen, "%u: %s", lr.number, why);
 			return -1;
 		}
-		pos += n + 1;
 	}
-	if (lineno == 0) {
+	if (lr.number == 0) {
 		snprintf(err, errlen, "1: empty file");
 		return -1;
 	}

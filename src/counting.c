@@ -70,8 +70,12 @@ static int netlink_sync(struct netlink *nl)
 {
 	while (!netlink_synced(nl)) {
 		struct pollfd p = { .fd = netlink_fd(nl), .events = POLLIN };
-		if (poll(&p, 1, 5000) <= 0 || netlink_read(nl, NULL, NULL) < 0) {
+		if (poll(&p, 1, 5000) <= 0) {
 			log_warnx("no answer from netlink");
+			return -1;
+		}
+		if (netlink_read(nl, NULL, NULL) < 0) {
+			log_warn("netlink");
 			return -1;
 		}
 	}

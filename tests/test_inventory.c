@@ -358,6 +358,37 @@ static void test_inventory_vnic_by_mac_small_tables(void)
 	}
 }
 
+static void test_inventory_vnic_by_mac_one_vendor(void)
+{
+	/* Every MAC starts 52:54: 52:55:00:00:00:00 and 00:00:00:00:52:55
+	 * share a's 32 low hash bits (the rest of the address folded with
+	 * the first two octets) but are nobody's. */
+	struct inventory *inv = INVENTORY_FROM("vm a\nvnic a 52:54:00:00:00:01\n"
+					       "vm b\nvnic b 52:54:00:00:00:02\n");
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:54:00:00:00:01"), &vm_named(inv, "a")->vnics[0]);
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:54:00:00:00:02"), &vm_named(inv, "b")->vnics[0]);
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "52:55:00:00:00:00"));
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "00:00:00:00:52:55"));
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "52:54:00:00:00:03"));
+	inventory_free(inv);
+}
+
+static void test_inventory_vnic_by_mac_vendors_mixed(void)
+{
+	/* Two vendors' prefixes, and two present MACs whose 32 low hash bits
+	 * are equal: each is found as itself, the lookalikes absent. */
+	struct inventory *inv = INVENTORY_FROM("vm a\nvnic a 52:54:00:00:00:01\n"
+					       "vm b\nvnic b 52:55:00:00:00:00\n"
+					       "vm c\nvnic c bc:24:11:00:00:07\n");
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:54:00:00:00:01"), &vm_named(inv, "a")->vnics[0]);
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:55:00:00:00:00"), &vm_named(inv, "b")->vnics[0]);
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "bc:24:11:00:00:07"), &vm_named(inv, "c")->vnics[0]);
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "00:00:00:00:52:55"));
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "00:00:11:00:bc:23")); /* c's lookalike */
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "52:54:11:00:00:07"));
+	inventory_free(inv);
+}
+
 static void test_inventory_net_by_bridge(void)
 {
 	struct inventory *inv = INVENTORY_FROM("network lan0 br0\n"
@@ -1541,6 +1572,8 @@ static CU_TestInfo inventory_tests[] = {
 	{ "vnic_by_mac finds every vNIC of 10,000 VMs", test_inventory_vnic_by_mac_10000_vms },
 	{ "vnic_by_mac: absent MACs give NULL", test_inventory_vnic_by_mac_absent },
 	{ "vnic_by_mac: small and half-full tables", test_inventory_vnic_by_mac_small_tables },
+	{ "vnic_by_mac: one vendor's prefix", test_inventory_vnic_by_mac_one_vendor },
+	{ "vnic_by_mac: vendors mixed", test_inventory_vnic_by_mac_vendors_mixed },
 	{ "net_by_bridge", test_inventory_net_by_bridge },
 	{ "initial states: unknown without ifname, off with", test_inventory_initial_states },
 	{ "vm_sent/vm_received sum the vNICs", test_inventory_vm_sent_received },
