@@ -23,7 +23,8 @@
 # the machine's own network, and parallel labs cannot clash.
 #
 # Determinism: IPv6 is disabled in every lab namespace before any interface
-# exists (no DAD, router or MLD solicitations), bridges run without STP and
+# exists (no DAD, router or MLD solicitations), IPv4 forwarding is off
+# whatever the host's, bridges run without STP and
 # without multicast snooping (no BPDUs, no queries), and lab_arp_static
 # removes ARP.  After set-up the only frames on a lab bridge are the ones a
 # test sends.  One thing remains that a test must allow for: a bridge floods a
@@ -157,6 +158,10 @@ _lab_netns_add() {
     _lab_run ip netns add "$ns" || return 1
     _lab_run ip -n "$ns" link set lo up || return 1
     _lab_no_ipv6 "$ns" || return 1
+    # A new namespace takes IPv4 forwarding from the host's: on a host
+    # where libvirt runs a NAT network it is on, and a VM would forward
+    # (and ARP for) frames addressed to its MAC but not to its address.
+    _lab_sysctl "$ns" net/ipv4/ip_forward 0
 }
 
 # The namespace a VM name, "hv" or a literal namespace name refers to.
