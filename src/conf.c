@@ -331,14 +331,41 @@ static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args
 	return 0;
 }
 
+const char *const conf_source_kinds[] = { "libvirt", NULL };
+
+static bool known_source(const char *kind)
+{
+	for (size_t i = 0; conf_source_kinds[i]; i++)
+		if (!strcmp(conf_source_kinds[i], kind))
+			return true;
+	return false;
+}
+
+/* The argument's meaning (a URI, a directory) is the source's to check
+ * when it starts. */
 static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
-	if (want_args(ctx, nargs, 1, 2, "discover libvirt [DIR]") < 0)
+	if (want_args(ctx, nargs, 1, 2, "discover KIND [ARG]") < 0)
 		return -1;
-	if (strcmp(args[0], "libvirt") != 0)
-		return fail(ctx, "unknown discovery source '%.64s' (known: libvirt)", args[0]);
-	return parse_path(ctx, nargs == 2 ? args[1] : CONF_DEFAULT_LIBVIRT_DIR,
-			  conf->libvirt_dir, "libvirt's runtime directory");
+	if (!known_source(args[0])) {
+		char known[64] = "";
+		for (size_t i = 0; conf_source_kinds[i]; i++)
+			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+				 i ? ", " : "", conf_source_kinds[i]);
+		return fail(ctx, "unknown discovery source '%.64s' (known: %s)", args[0], known);
+	}
+	for (size_t i = 0; i < conf->n_sources; i++)
+		if (!strcmp(conf->sources[i].kind, args[0]))
+			return fail(ctx, "discovery source '%s' given twice", args[0]);
+	if (conf->n_sources == CONF_MAX_SOURCES)
+		return fail(ctx, "more than %d discovery sources", CONF_MAX_SOURCES);
+	const char *arg = nargs == 2 ? args[1] : "";
+	if (strlen(arg) >= CONF_PATH_MAX)
+		return fail(ctx, "argument longer than %d characters", CONF_PATH_MAX - 1);
+	struct conf_source *src = &conf->sources[conf->n_sources++];
+	snprintf(src->kind, sizeof src->kind, "%s", args[0]);
+	snprintf(src->arg, sizeof src->arg, "%s", arg);
+	return 0;
 }
 
 static int keep_foreign(struct conf *conf, const struct line_ctx *ctx, const char *text)

@@ -129,9 +129,12 @@ void counting_free(struct counting *c)
 int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 {
 	struct conf *old = c->conf;
-	if (strcmp(old->libvirt_dir, conf->libvirt_dir) || strcmp(old->state_dir, conf->state_dir))
+	if (conf->n_sources != old->n_sources ||
+	    memcmp(conf->sources, old->sources, old->n_sources * sizeof *old->sources) ||
+	    strcmp(old->state_dir, conf->state_dir))
 		log_warnx("discover and stateDir take effect at the next start");
-	snprintf(conf->libvirt_dir, sizeof conf->libvirt_dir, "%s", old->libvirt_dir);
+	memcpy(conf->sources, old->sources, sizeof conf->sources);
+	conf->n_sources = old->n_sources;
 	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
 	c->conf = conf;
 	c->now_usec = now_usec;

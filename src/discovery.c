@@ -6,7 +6,7 @@
 #include "log.h"
 #include "sources.h"
 
-#define DISCOVERY_MAX_SOURCES 4
+#define DISCOVERY_MAX_SOURCES CONF_MAX_SOURCES
 
 struct opened {
 	const struct source_ops *ops;
@@ -25,10 +25,13 @@ struct discovery *discovery_open(const struct conf *conf, int64_t now_usec)
 	struct discovery *d = calloc(1, sizeof *d);
 	if (!d)
 		return NULL;
-	if (*conf->libvirt_dir) {
-		const struct source_ops *ops = sources_find("libvirt");
-		struct source *src = ops ? ops->open(conf->libvirt_dir, now_usec) : NULL;
+	for (size_t i = 0; i < conf->n_sources && i < DISCOVERY_MAX_SOURCES; i++) {
+		const struct conf_source *cs = &conf->sources[i];
+		const struct source_ops *ops = sources_find(cs->kind);
+		struct source *src = ops ? ops->open(*cs->arg ? cs->arg : ops->default_arg, now_usec)
+					 : NULL;
 		if (!src) {
+			log_warnx("discovery source %s cannot start", cs->kind);
 			discovery_close(d);
 			return NULL;
 		}
