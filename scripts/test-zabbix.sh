@@ -48,6 +48,7 @@
 # stream holds whole batches: value = k × 500 × 1514 / (t1 - t0), k = ⌊t1 -
 # t0⌋ or ⌈t1 - t0⌉. vsNetBytesSentRate must equal the reference's bytes in
 # the second it shows (which second: see the comment above that check).
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 for lib in lab check vmlab traffic zabbix; do
@@ -57,7 +58,6 @@ done
 
 TEMPLATE=$top/conf/zabbix/vsacct_snmp.yaml
 TEMPLATE_NAME='VS-ACCOUNTING-MIB by SNMP'
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
 INTERVAL=5          # item update interval on the test host, seconds
 LLD_INTERVAL=10     # discovery rules
 RATE_MAX=500000     # {$VSACCT.NET.RATE.MAX:"lan0"}, bytes/s
@@ -72,6 +72,7 @@ started=$SECONDS
 ((EUID == 0)) || { echo "test-zabbix: needs root (network namespaces, packages)" >&2; exit 1; }
 zbx_install iproute2 procps snmpd snmp tshark tcpdump netsniff-ng
 builddir=${VSACCT_BUILDDIR:-$("$top/scripts/build.sh" | tail -n 1)}
+lab_oids "$builddir"
 
 # --- the lab: vsacctd and its master in $LAB_HV
 lab_init zabbix
@@ -82,11 +83,11 @@ conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" # default captureBuffer (32 MiB), agentXPingInterval (5 s)
 vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
 get() { lab_snmp snmpget -Oqvt "$@"; }
-answers() { [[ $(get "$ROOT.1.1.1.0" 2>/dev/null) == 3 ]]; }
+answers() { [[ $(get "$OID_vsAcctVmCount.0" 2>/dev/null) == 3 ]]; }
 check_true "vsacctd answers through the lab's snmpd" lab_wait_for 10 answers
 declare -A VMNAME=()
-for i in 1 2 3; do VMNAME[$i]=$(get "$ROOT.1.2.1.2.$i" | tr -d '"'); done
-NETNAME=$(get "$ROOT.1.4.1.2.1" | tr -d '"')
+for i in 1 2 3; do VMNAME[$i]=$(get "$OID_vsVmName.$i" | tr -d '"'); done
+NETNAME=$(get "$OID_vsNetName.1" | tr -d '"')
 
 # --- Zabbix
 if ! zbx_start || ! zbx_login; then
@@ -349,7 +350,7 @@ items | jq -r '.[] | "  \(.key_)\t\(.name)\t\(.lastvalue) \(.units)\t\(if .state
 # --- 5. the capture losing frames: vsacctd stopped while vm1 sends more
 # minimum-size frames than its 32 MiB ring holds (128 blocks of 256 KiB,
 # roughly 2000 truncated frames each).
-drops0=$(get "$ROOT.1.4.1.8.1")
+drops0=$(get "$OID_vsNetCaptureDrops.1")
 t_drops0=$EPOCHREALTIME
 kill -STOP "$vsacctd_pid"
 traffic_trafgen vm1 "$DROP_BURST" "{ $(mac 2), $(mac 1), c16(0x88b5), fill(0x00, 46) }"
@@ -357,7 +358,7 @@ kill -CONT "$vsacctd_pid"
 drops_problem() { problems | jq -e --arg n "Network $NETNAME: capture is losing frames" '.[] | select(.name == $n)' >/dev/null; }
 check_true "\"capture is losing frames\" fires after the stall" lab_wait_for 30 drops_problem
 sleep $((2 * INTERVAL + 1)) # the drop rate is back to 0 in the stored values
-drops1=$(get "$ROOT.1.4.1.8.1")
+drops1=$(get "$OID_vsNetCaptureDrops.1")
 zhist "vsacct.net.capture.drops[1]" 0 >"$LAB_DIR/drops.txt"
 # Value × interval over the values stamped after drops0 was read: the
 # counter's growth since the poll before that, which is drops0 (no drop

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #
 # scripts/test.sh — builds vsacct and runs every test:
-#   1. the CUnit unit tests (make check) and the MIB check;
+#   1. the CUnit unit tests (make check), the MIB check and the structure
+#      checks (layer includes, include cycles, headers compiled alone);
 #   2. the integration suite in network namespaces (root), then the
 #      benchmarks in smoke mode (scripts/bench.sh --smoke: exactness only);
 #   3. the unit tests and the integration suite again, built with
@@ -73,6 +74,9 @@ no_reports() { # PATTERN
 
 step "unit tests (CUnit)" unit "$builddir"
 step "MIB check" "$top/tests/mib-check.sh"
+step "layer includes" "$top/tests/layer-check.sh"
+step "include cycles" "$top/tests/cycle-check.sh"
+step "headers compile alone" env VSACCT_BUILDDIR="$builddir" "$top/tests/header-check.sh"
 step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 integration "" "$builddir"
 if ((EUID == 0)) || [[ ${CI:-} == true ]]; then

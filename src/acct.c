@@ -126,31 +126,45 @@ void acct_port_reset(struct acct_port *port)
 		port->group_base = net->group;
 }
 
+/* The vNIC's share of a network whose group totals are group: what it
+ * received of them since it attached, less what it sent itself. The one
+ * place this arithmetic is done. */
+static struct acct_counts group_share(const struct acct_port *port, struct acct_counts group)
+{
+	return (struct acct_counts){
+		.bytes = group.bytes - port->group_base.bytes - port->group_sent_own.bytes,
+		.packets = group.packets - port->group_base.packets - port->group_sent_own.packets,
+	};
+}
+
 /* Group frames of the current network the vNIC received since attaching. */
 static struct acct_counts port_group_share(const struct acct_port *port)
 {
-	struct acct_counts share = { 0, 0 };
-	if (port->net) {
-		share.bytes = port->net->group.bytes - port->group_base.bytes -
-			      port->group_sent_own.bytes;
-		share.packets = port->net->group.packets - port->group_base.packets -
-				port->group_sent_own.packets;
-	}
-	return share;
+	return port->net ? group_share(port, port->net->group) : (struct acct_counts){ 0, 0 };
+}
+
+/* Moves the share of a network it leaves, whose totals are group, into
+ * what it received. */
+static void keep_share(struct acct_port *port, struct acct_counts group)
+{
+	struct acct_counts share = group_share(port, group);
+	port->rx_carried.bytes += share.bytes;
+	port->rx_carried.packets += share.packets;
 }
 
 void acct_port_attach(struct acct_port *port, struct acct_net *net)
 {
 	if (port->net == net)
 		return;
-	struct acct_counts share = port_group_share(port);
-	port->rx_carried.bytes += share.bytes;
-	port->rx_carried.packets += share.packets;
+	if (port->net)
+		keep_share(port, port->net->group);
 	port->net = net;
 	memset(&port->group_sent_own, 0, sizeof port->group_sent_own);
 	if (net)
 		port->group_base = net->group;
 }
+
+const struct acct_net *acct_port_network(const struct acct_port *port) { return port->net; }
 
 struct acct_counts acct_port_sent(const struct acct_port *port)
 {
@@ -165,4 +179,56 @@ struct acct_counts acct_port_received(const struct acct_port *port)
 		.packets = port->rx_unicast.packets + port->rx_carried.packets + share.packets,
 	};
 	return rx;
+}
+
+struct acct_counts acct_net_carried(const struct acct_net *net) { return net->carried; }
+uint64_t acct_net_malformed(const struct acct_net *net) { return net->malformed; }
+uint64_t acct_net_drops(const struct acct_net *net) { return net->capture_drops; }
+
+void acct_net_save(const struct acct_net *net, struct acct_net_saved *out)
+{
+	*out = (struct acct_net_saved){ net->carried, net->group, net->malformed, net->capture_drops };
+}
+
+void acct_net_restore(struct acct_net *net, const struct acct_net_saved *saved)
+{
+	net->carried = saved->carried;
+	net->group = saved->group;
+	net->malformed = saved->malformed;
+	net->capture_drops = saved->drops;
+}
+
+void acct_port_rejoin(struct acct_port *port)
+{
+	if (!port->net)
+		return;
+	port->group_base = port->net->group;
+	memset(&port->group_sent_own, 0, sizeof port->group_sent_own);
+}
+
+void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net)
+{
+	*to = *from;
+	if (from->net && !net)
+		keep_share(to, from->net->group);
+	to->net = net;
+}
+
+void acct_port_save(const struct acct_port *port, struct acct_port_saved *out)
+{
+	*out = (struct acct_port_saved){ port->sent, port->rx_unicast, port->rx_carried,
+					 port->group_base, port->group_sent_own };
+}
+
+void acct_port_restore(struct acct_port *port, const struct acct_port_saved *saved,
+		       const struct acct_net_saved *was, struct acct_net *net)
+{
+	struct acct_net *now = port->net;
+	*port = (struct acct_port){ saved->sent, saved->rx_unicast, saved->rx_carried,
+				    saved->group_base, saved->group_sent_own, net };
+	if (was && !net)
+		keep_share(port, was->group);
+	/* Where it sits now, which may be elsewhere. */
+	if (now != net || !net)
+		acct_port_attach(port, now);
 }

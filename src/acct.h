@@ -2,8 +2,10 @@
  * acct: traffic counters and the per-network 60-second history.
  *
  * Pure bookkeeping: no I/O, no clock of its own (callers pass times), no
- * allocation. The structures are public so the inventory can embed one per
- * network and per vNIC; fields are read through the functions below.
+ * allocation. The structures' layouts are in this header only so that the
+ * inventory can embed one per network and per vNIC: every other module
+ * reads, saves and restores them through the functions below, and only
+ * acct.c names their fields (scripts/check-structure.sh refuses any other).
  *
  * Lifecycle of a network's counters: acct_net_init → acct_count_* per frame
  * and acct_net_tick on a timer → acct_net_history / totals when read.
@@ -57,6 +59,23 @@ struct acct_port {
 	struct acct_net *net;              /* where it receives group frames */
 };
 
+/* What is saved of a network's counters, to be restored at the next start. */
+struct acct_net_saved {
+	struct acct_counts carried;
+	struct acct_counts group;
+	uint64_t malformed;
+	uint64_t drops;
+};
+
+/* What is saved of a vNIC's counters. */
+struct acct_port_saved {
+	struct acct_counts sent;
+	struct acct_counts rx_unicast;
+	struct acct_counts rx_carried;
+	struct acct_counts group_base;
+	struct acct_counts group_sent_own;
+};
+
 void acct_net_init(struct acct_net *net);
 
 /*
@@ -93,6 +112,17 @@ void acct_net_tick(struct acct_net *net, int64_t now_usec);
 void acct_net_history(const struct acct_net *net,
 		      uint64_t out[ACCT_HISTORY_SECONDS], int64_t *end_sec);
 
+/* Every frame the network carried, frames too short to attribute, frames
+ * the capture lost. */
+struct acct_counts acct_net_carried(const struct acct_net *net);
+uint64_t acct_net_malformed(const struct acct_net *net);
+uint64_t acct_net_drops(const struct acct_net *net);
+
+/* The totals to save; restored (history untouched) by acct_net_restore.
+ * Every vNIC attached to the network must then acct_port_rejoin it. */
+void acct_net_save(const struct acct_net *net, struct acct_net_saved *out);
+void acct_net_restore(struct acct_net *net, const struct acct_net_saved *saved);
+
 /* Bytes of the last completed second (column 1). */
 uint64_t acct_net_rate(const struct acct_net *net);
 
@@ -104,6 +134,31 @@ void acct_port_reset(struct acct_port *port);
 /* Makes net (or NULL) the network whose group frames the vNIC receives;
  * what it received so far is kept. */
 void acct_port_attach(struct acct_port *port, struct acct_net *net);
+
+/* Its network's totals were restored: it receives its group frames from
+ * now on, as if attached now, keeping what it received so far. */
+void acct_port_rejoin(struct acct_port *port);
+
+/*
+ * Makes to carry on from's counters, receiving the group frames of net from
+ * now on. net carries on from's network (a rebuilt inventory's, holding the
+ * same totals), or is NULL: then from's network is gone and to keeps what it
+ * gave.
+ */
+void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net);
+
+void acct_port_save(const struct acct_port *port, struct acct_port_saved *out);
+
+/*
+ * Restores a vNIC saved while on a network saved as was (NULL: on none).
+ * net is that network restored (same totals), or NULL when it is gone: the
+ * vNIC then keeps what was gave it. Either way it is then attached to net.
+ */
+void acct_port_restore(struct acct_port *port, const struct acct_port_saved *saved,
+		       const struct acct_net_saved *was, struct acct_net *net);
+
+/* The network whose group frames it receives, or NULL. */
+const struct acct_net *acct_port_network(const struct acct_port *port);
 
 /* Frames and bytes the vNIC sent. */
 struct acct_counts acct_port_sent(const struct acct_port *port);

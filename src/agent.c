@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <strings.h>
 
+#include "clock.h"
 #include "log.h"
 
 static const char *agent_app;
@@ -139,7 +140,7 @@ static int64_t steady(int64_t *stored, int64_t fresh, int64_t tolerance)
 void agent_clock(struct mib_clock *now)
 {
 	static int64_t start_usec, offset_usec;
-	now->mono_usec = loop_mono_usec();
+	now->mono_usec = clock_mono_usec();
 	/* The instant the master's sysUpTime was 0, on our monotonic clock.
 	 * Net-SNMP gives uptime in hundredths, so the instant read afresh
 	 * wobbles by one; it really moves only when a (new) master's session
@@ -147,7 +148,7 @@ void agent_clock(struct mib_clock *now)
 	now->start_usec = steady(&start_usec,
 				 now->mono_usec - (int64_t)netsnmp_get_agent_uptime() * 10000, 20000);
 	/* Moves only when the wall clock is set. */
-	now->real_offset_usec = steady(&offset_usec, loop_real_usec() - now->mono_usec, 500000);
+	now->real_offset_usec = steady(&offset_usec, clock_real_usec() - now->mono_usec, 500000);
 }
 
 static size_t agent_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
@@ -165,13 +166,13 @@ static size_t agent_pollfds(void *ctx, struct pollfd *fds, size_t max, int *time
 	netsnmp_large_fd_set_cleanup(&readfds);
 	if (!block) {
 		long ms = tv.tv_sec * 1000 + (tv.tv_usec + 999) / 1000;
-		if (ms < *timeout_ms)
+		if (*timeout_ms < 0 || ms < *timeout_ms)
 			*timeout_ms = (int)ms;
 	}
 	return n;
 }
 
-static void agent_handle(void *ctx, const struct pollfd *fds, size_t n)
+static void agent_handle(void *ctx, const struct pollfd *fds, size_t n, const struct loop_now *now)
 {
 	netsnmp_large_fd_set readfds;
 	netsnmp_large_fd_set_init(&readfds, FD_SETSIZE);
@@ -195,4 +196,4 @@ static void agent_handle(void *ctx, const struct pollfd *fds, size_t n)
 	netsnmp_check_outstanding_agent_requests();
 }
 
-const struct loop_client agent_loop_client = { agent_pollfds, agent_handle, NULL };
+const struct loop_client agent_loop_client = { agent_pollfds, agent_handle, NULL, true };

@@ -1,6 +1,7 @@
 #include "capture.h"
 
 #include <errno.h>
+#include <net/if.h>
 #include <pcap/pcap.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -20,6 +21,8 @@ struct capture {
 	int64_t retry_at_usec;
 	unsigned last_drops; /* pcap_stats' running total at the last look */
 	unsigned opens;      /* successful opens so far */
+	int ifindex;         /* of the bridge it opened on, 0 if not known */
+	bool link_down;      /* the host says the bridge is down or gone */
 	char last_error[PCAP_ERRBUF_SIZE]; /* to log a repeated failure once */
 };
 
@@ -205,6 +208,7 @@ static void capture_open_live(struct capture *cap)
 	cap->pcap = pcap;
 	cap->opens++;
 	cap->last_drops = 0;
+	cap->ifindex = (int)if_nametoindex(cap->name);
 	capture_set_status(cap, CAPTURE_OPEN, "");
 	return;
 fail:
@@ -214,10 +218,33 @@ fail:
 
 void capture_maintain(struct capture *cap, int64_t now_usec)
 {
-	if (!cap->live || cap->pcap || now_usec < cap->retry_at_usec)
+	if (!cap->live || cap->pcap || cap->link_down || now_usec < cap->retry_at_usec)
 		return;
 	cap->retry_at_usec = now_usec + CAPTURE_RETRY_USEC;
 	capture_open_live(cap);
+}
+
+void capture_link(struct capture *cap, bool exists, bool up, int ifindex, int64_t now_usec)
+{
+	if (!cap->live)
+		return;
+	cap->link_down = !exists || !up;
+	bool stale = cap->pcap && (cap->link_down || (ifindex && ifindex != cap->ifindex));
+	if (stale) {
+		/* What the socket holds was carried while we captured: count
+		 * it, then let go of a bridge that is down, gone or another. */
+		capture_read(cap);
+		capture_close(cap);
+	}
+	if (cap->link_down) {
+		capture_set_status(cap, CAPTURE_DOWN, exists ? "bridge down" : "bridge gone");
+		return;
+	}
+	if (!cap->pcap) {
+		/* Back, or re-created: open now, not at the next retry. */
+		cap->retry_at_usec = 0;
+		capture_maintain(cap, now_usec);
+	}
 }
 
 static void capture_deliver(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)

@@ -15,6 +15,7 @@
 #ifndef VS_CAPTURE_H
 #define VS_CAPTURE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -60,6 +61,16 @@ void capture_maintain(struct capture *cap, int64_t now_usec);
 
 /* Makes the next capture_maintain try at once (the bridge just appeared). */
 void capture_kick(struct capture *cap);
+
+/*
+ * What the host says of the bridge now (its link changed): whether it
+ * exists, whether it is up, its ifindex. A capture of a bridge that went
+ * down or away hands over what it holds and closes: down until the bridge
+ * is up again (capture_maintain waits for that). A bridge that is up under
+ * another ifindex than the one captured (deleted and re-created, however
+ * fast) is reopened at once, and so is a bridge back up.
+ */
+void capture_link(struct capture *cap, bool exists, bool up, int ifindex, int64_t now_usec);
 
 /* Changes the sink's context (its owner moved). */
 void capture_set_ctx(struct capture *cap, void *ctx);

@@ -10,6 +10,7 @@
 
 #include "fileio.h"
 #include "hashidx.h"
+#include "lines.h"
 
 #define MAX_WORDS 8
 #define MAX_VNICS_PER_VM 65535 /* vsVnicIndex is 1..65535 */
@@ -330,14 +331,41 @@ static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args
 	return 0;
 }
 
+const char *const conf_source_kinds[] = { "libvirt", NULL };
+
+static bool known_source(const char *kind)
+{
+	for (size_t i = 0; conf_source_kinds[i]; i++)
+		if (!strcmp(conf_source_kinds[i], kind))
+			return true;
+	return false;
+}
+
+/* The argument's meaning (a URI, a directory) is the source's to check
+ * when it starts. */
 static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
-	if (want_args(ctx, nargs, 1, 2, "discover libvirt [DIR]") < 0)
+	if (want_args(ctx, nargs, 1, 2, "discover KIND [ARG]") < 0)
 		return -1;
-	if (strcmp(args[0], "libvirt") != 0)
-		return fail(ctx, "unknown discovery source '%.64s' (known: libvirt)", args[0]);
-	return parse_path(ctx, nargs == 2 ? args[1] : CONF_DEFAULT_LIBVIRT_DIR,
-			  conf->libvirt_dir, "libvirt's runtime directory");
+	if (!known_source(args[0])) {
+		char known[64] = "";
+		for (size_t i = 0; conf_source_kinds[i]; i++)
+			snprintf(known + strlen(known), sizeof known - strlen(known), "%s%s",
+				 i ? ", " : "", conf_source_kinds[i]);
+		return fail(ctx, "unknown discovery source '%.64s' (known: %s)", args[0], known);
+	}
+	for (size_t i = 0; i < conf->n_sources; i++)
+		if (!strcmp(conf->sources[i].kind, args[0]))
+			return fail(ctx, "discovery source '%s' given twice", args[0]);
+	if (conf->n_sources == CONF_MAX_SOURCES)
+		return fail(ctx, "more than %d discovery sources", CONF_MAX_SOURCES);
+	const char *arg = nargs == 2 ? args[1] : "";
+	if (strlen(arg) >= CONF_PATH_MAX)
+		return fail(ctx, "argument longer than %d characters", CONF_PATH_MAX - 1);
+	struct conf_source *src = &conf->sources[conf->n_sources++];
+	snprintf(src->kind, sizeof src->kind, "%s", args[0]);
+	snprintf(src->arg, sizeof src->arg, "%s", arg);
+	return 0;
 }
 
 static int keep_foreign(struct conf *conf, const struct line_ctx *ctx, const char *text)
@@ -367,40 +395,22 @@ static const struct {
 	{ "discover", parse_discover },
 };
 
-int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
-		    const char *line, struct conf_error *err)
+/* One line's words, split in place: the token and its arguments. */
+static int parse_words(struct conf *conf, struct line_ctx *ctx, char *line)
 {
-	struct line_ctx ctx = { file, lineno, "", err };
-	size_t len = strlen(line);
-	if (len > CONF_LINE_MAX)
-		return fail(&ctx, "line longer than %d characters", CONF_LINE_MAX);
-
-	char buf[CONF_LINE_MAX + 1];
-	memcpy(buf, line, len + 1);
 	char *words[MAX_WORDS];
-	int nwords = 0;
-	for (char *p = buf;;) {
-		while (*p == ' ' || *p == '\t' || *p == '\r')
-			p++;
-		if (!*p || *p == '#')
-			break;
-		if (nwords == MAX_WORDS) {
-			ctx.token = words[0];
-			return fail(&ctx, "too many words");
-		}
-		words[nwords++] = p;
-		while (*p && *p != ' ' && *p != '\t' && *p != '\r')
-			p++;
-		if (*p)
-			*p++ = '\0';
+	int nwords = lines_words(line, " \t\r", '#', words, MAX_WORDS);
+	if (nwords > MAX_WORDS) {
+		ctx->token = words[0];
+		return fail(ctx, "too many words");
 	}
 	if (nwords == 0)
 		return 0;
 
-	ctx.token = words[0];
+	ctx->token = words[0];
 	for (size_t i = 0; i < sizeof conf_tokens / sizeof conf_tokens[0]; i++)
 		if (!strcasecmp(words[0], conf_tokens[i].token))
-			return conf_tokens[i].parse(conf, &ctx, words + 1, nwords - 1);
+			return conf_tokens[i].parse(conf, ctx, words + 1, nwords - 1);
 
 	if (conf->is_foreign && conf->is_foreign(words[0])) {
 		/* Net-SNMP gets the words alone: no comment, no CR. */
@@ -410,34 +420,39 @@ int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
 				strcat(joined, " ");
 			strcat(joined, words[i]);
 		}
-		return keep_foreign(conf, &ctx, joined);
+		return keep_foreign(conf, ctx, joined);
 	}
-	return fail(&ctx, "unknown token");
+	return fail(ctx, "unknown token");
+}
+
+int conf_parse_line(struct conf *conf, const char *file, unsigned lineno,
+		    const char *line, struct conf_error *err)
+{
+	struct line_ctx ctx = { file, lineno, "", err };
+	size_t len = strlen(line);
+	if (len > CONF_LINE_MAX)
+		return fail(&ctx, "line longer than %d characters", CONF_LINE_MAX);
+	char buf[CONF_LINE_MAX + 1];
+	memcpy(buf, line, len + 1);
+	return parse_words(conf, &ctx, buf);
 }
 
 int conf_parse_buffer(struct conf *conf, const char *file, const char *text,
 		      size_t len, struct conf_error *err)
 {
-	char line[CONF_LINE_MAX + 2];
-	unsigned lineno = 0;
-	size_t pos = 0;
-	while (pos < len) {
-		lineno++;
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t next = (nl ? (size_t)(nl - text) : len) + 1;
-		size_t n = next - 1 - pos;
-		if (n > 0 && text[pos + n - 1] == '\r')
-			n--; /* CRLF files: the CR is not part of the line */
-		struct line_ctx ctx = { file, lineno, "", err };
-		if (memchr(text + pos, '\0', n))
-			return fail(&ctx, "NUL byte in line");
-		if (n > CONF_LINE_MAX)
+	char buf[CONF_LINE_MAX + 1];
+	struct lines lr;
+	lines_init(&lr, text, len, buf, CONF_LINE_MAX, LINES_CRLF);
+	char *line;
+	enum lines_result r;
+	while ((r = lines_next(&lr, &line)) != LINES_END) {
+		struct line_ctx ctx = { file, lr.number, "", err };
+		if (r == LINES_TOO_LONG)
 			return fail(&ctx, "line longer than %d characters", CONF_LINE_MAX);
-		memcpy(line, text + pos, n);
-		line[n] = '\0';
-		if (conf_parse_line(conf, file, lineno, line, err) < 0)
+		if (r == LINES_NUL)
+			return fail(&ctx, "NUL byte in line");
+		if (parse_words(conf, &ctx, line) < 0)
 			return -1;
-		pos = next;
 	}
 	return 0;
 }

@@ -36,7 +36,8 @@
 #define CONF_MAX_CAPTURE_BUFFER (1u << 30)
 #define CONF_DEFAULT_STATE_DIR "/var/lib/vsacct"
 #define CONF_DEFAULT_SAVE_INTERVAL 60 /* seconds */
-#define CONF_DEFAULT_LIBVIRT_DIR "/run/libvirt/qemu"
+#define CONF_MAX_SOURCES 4
+#define CONF_SOURCE_KIND_MAX 15
 
 struct conf_network {
 	char name[CONF_NAME_MAX + 1];
@@ -54,6 +55,16 @@ struct conf_vnic {
 	uint8_t mac[MAC_LEN];
 	char ifname[CONF_IFNAME_MAX + 1]; /* "" when not given */
 };
+
+/* A discovery source: 'discover KIND [ARG]'. */
+struct conf_source {
+	char kind[CONF_SOURCE_KIND_MAX + 1]; /* one of conf_source_kinds */
+	char arg[CONF_PATH_MAX];             /* "" for the source's default */
+};
+
+/* The kinds 'discover' takes, NULL-terminated: the words of the
+ * configuration's language; each names a source of the sources table. */
+extern const char *const conf_source_kinds[];
 
 /* A line for Net-SNMP's own configuration system: its words, single-spaced. */
 struct conf_foreign {
@@ -87,7 +98,8 @@ struct conf {
 	size_t capture_buffer; /* bytes of kernel ring per bridge */
 	char state_dir[CONF_PATH_MAX];   /* indexes and counters live here */
 	unsigned save_interval;          /* seconds between saves of the counters */
-	char libvirt_dir[CONF_PATH_MAX]; /* "" unless 'discover libvirt' */
+	struct conf_source sources[CONF_MAX_SOURCES]; /* in the order given */
+	size_t n_sources;
 	char user[CONF_NAME_MAX + 1];    /* "" unless 'user': stay root */
 };
 

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "lines.h"
 
 #define HEADER "vsacct-counters 1"
 #define MAX_FILE (256u << 20)
@@ -16,15 +17,18 @@
 
 static int write_net(FILE *fp, const struct inv_net *net)
 {
-	const struct acct_net *a = &net->acct;
+	struct acct_net_saved a;
+	acct_net_save(&net->acct, &a);
 	return fprintf(fp, "net %s %s %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 "\n",
-		       net->name, net->bridge, a->carried.bytes, a->carried.packets, a->group.bytes,
-		       a->group.packets, a->malformed, a->capture_drops) < 0 ? -1 : 0;
+		       net->name, net->bridge, a.carried.bytes, a.carried.packets, a.group.bytes,
+		       a.group.packets, a.malformed, a.drops) < 0 ? -1 : 0;
 }
 
 static int write_vnic(FILE *fp, const struct inv_vnic *v)
 {
-	const struct acct_port *p = &v->acct;
+	struct acct_port_saved saved;
+	const struct acct_port_saved *p = &saved;
+	acct_port_save(&v->acct, &saved);
 	char mac[MAC_STRLEN];
 	return fprintf(fp, "vnic %s %s %d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
 		       " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
@@ -62,14 +66,14 @@ int counters_save(const struct inventory *inv, const char *path)
 struct saved_net {
 	char name[CONF_NAME_MAX + 1];
 	char bridge[CONF_IFNAME_MAX + 1];
-	struct acct_net acct;
+	struct acct_net_saved acct;
 };
 
 struct saved_vnic {
 	char vm[CONF_NAME_MAX + 1];
 	uint8_t mac[MAC_LEN];
 	int ifindex;
-	struct acct_port port; /* .net unset */
+	struct acct_port_saved port;
 	char net[CONF_NAME_MAX + 1]; /* "" for none */
 };
 
@@ -112,13 +116,10 @@ static int copy_word(char *dst, size_t size, const char *word)
 
 static const char *parse_line(struct saved *s, char *line)
 {
-	char *words[VNIC_FIELDS + 1];
-	int n = 0;
-	for (char *tok = strtok(line, " "); tok; tok = strtok(NULL, " ")) {
-		if (n == VNIC_FIELDS)
-			return "too many fields";
-		words[n++] = tok;
-	}
+	char *words[VNIC_FIELDS];
+	int n = lines_words(line, " ", '\0', words, VNIC_FIELDS);
+	if (n > VNIC_FIELDS)
+		return "too many fields";
 	uint64_t v[10];
 	if (n == NET_FIELDS && !strcmp(words[0], "net")) {
 		struct saved_net *net = &s->nets[s->nnets];
@@ -127,11 +128,7 @@ static const char *parse_line(struct saved *s, char *line)
 			return "bad name or bridge";
 		if (parse_numbers(words + 3, 6, v) < 0)
 			return "bad number";
-		acct_net_init(&net->acct);
-		net->acct.carried = (struct acct_counts){ v[0], v[1] };
-		net->acct.group = (struct acct_counts){ v[2], v[3] };
-		net->acct.malformed = v[4];
-		net->acct.capture_drops = v[5];
+		net->acct = (struct acct_net_saved){ { v[0], v[1] }, { v[2], v[3] }, v[4], v[5] };
 		s->nnets++;
 		return NULL;
 	}
@@ -145,12 +142,8 @@ static const char *parse_line(struct saved *s, char *line)
 		if (parse_numbers(words + 4, 10, v) < 0)
 			return "bad number";
 		vn->ifindex = (int)ifindex;
-		acct_port_init(&vn->port);
-		vn->port.sent = (struct acct_counts){ v[0], v[1] };
-		vn->port.rx_unicast = (struct acct_counts){ v[2], v[3] };
-		vn->port.rx_carried = (struct acct_counts){ v[4], v[5] };
-		vn->port.group_base = (struct acct_counts){ v[6], v[7] };
-		vn->port.group_sent_own = (struct acct_counts){ v[8], v[9] };
+		vn->port = (struct acct_port_saved){ { v[0], v[1] }, { v[2], v[3] }, { v[4], v[5] },
+						     { v[6], v[7] }, { v[8], v[9] } };
 		if (strcmp(words[14], "-") && copy_word(vn->net, sizeof vn->net, words[14]) < 0)
 			return "bad network name";
 		s->nvnics++;
@@ -171,33 +164,27 @@ static int parse(struct saved *s, const char *text, size_t len, char *err, size_
 		snprintf(err, errlen, "0: out of memory");
 		return -1;
 	}
-	char line[LINE_MAX_LEN + 1];
-	size_t pos = 0;
-	unsigned lineno = 0;
-	while (pos < len) {
-		lineno++;
-		const char *nl = memchr(text + pos, '\n', len - pos);
-		size_t n = (nl ? (size_t)(nl - text) : len) - pos;
-		const char *why = NULL;
-		if (n > LINE_MAX_LEN)
+	char buf[LINE_MAX_LEN + 1];
+	struct lines lr;
+	lines_init(&lr, text, len, buf, LINE_MAX_LEN, 0);
+	char *line;
+	enum lines_result r;
+	while ((r = lines_next(&lr, &line)) != LINES_END) {
+		const char *why;
+		if (r == LINES_TOO_LONG)
 			why = "line too long";
-		else if (memchr(text + pos, '\0', n))
+		else if (r == LINES_NUL)
 			why = "NUL byte";
-		if (!why) {
-			memcpy(line, text + pos, n);
-			line[n] = '\0';
-			if (lineno == 1)
-				why = strcmp(line, HEADER) ? "not a vsacct counters file" : NULL;
-			else
-				why = parse_line(s, line);
-		}
+		else if (lr.number == 1)
+			why = strcmp(line, HEADER) ? "not a vsacct counters file" : NULL;
+		else
+			why = parse_line(s, line);
 		if (why) {
-			snprintf(err, errlen, "%u: %s", lineno, why);
+			snprintf(err, errlen, "%u: %s", lr.number, why);
 			return -1;
 		}
-		pos += n + 1;
 	}
-	if (lineno == 0) {
+	if (lr.number == 0) {
 		snprintf(err, errlen, "1: empty file");
 		return -1;
 	}
@@ -227,47 +214,29 @@ static void apply(struct inventory *inv, const struct saved *s)
 		struct inv_net *net = restored_net(inv, s, s->nets[i].name);
 		if (!net)
 			continue;
-		net->acct.carried = s->nets[i].acct.carried;
-		net->acct.group = s->nets[i].acct.group;
-		net->acct.malformed = s->nets[i].acct.malformed;
-		net->acct.capture_drops = s->nets[i].acct.capture_drops;
+		acct_net_restore(&net->acct, &s->nets[i].acct);
 	}
 	/* The networks' group totals jumped: every vNIC on one of them joins
 	 * it afresh, as if attached now; the saved ones are restored below. */
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		struct inv_vm *vm = inventory_vm(inv, i);
-		for (size_t j = 0; j < vm->nvnics; j++) {
-			struct inv_vnic *vnic = &vm->vnics[j];
-			if (vnic->net) {
-				vnic->acct.group_base = vnic->net->acct.group;
-				memset(&vnic->acct.group_sent_own, 0, sizeof vnic->acct.group_sent_own);
-			}
-		}
+		for (size_t j = 0; j < vm->nvnics; j++)
+			acct_port_rejoin(&vm->vnics[j].acct);
 	}
 	for (size_t i = 0; i < s->nvnics; i++) {
 		const struct saved_vnic *sv = &s->vnics[i];
 		struct inv_vnic *vnic = inventory_vnic_by_mac(inv, sv->mac);
 		if (!vnic || strcmp(vnic->vm->name, sv->vm))
 			continue;
-		if (sv->ifindex && vnic->host_ifindex && sv->ifindex != vnic->host_ifindex)
-			continue; /* restarted while we were away */
-		struct acct_port port = sv->port;
+		/* Its host interface is not the one it had at the save: the
+		 * VM restarted while we were away (or started, or stopped),
+		 * whatever its state then. Its counters rightly start at 0. */
+		if (sv->ifindex != vnic->host_ifindex)
+			continue;
 		struct inv_net *net = restored_net(inv, s, sv->net);
-		if (net) {
-			port.net = &net->acct;
-		} else if (*sv->net && saved_net(s, sv->net)) {
-			/* Its network is gone: keep what that network gave it. */
-			const struct acct_counts *g = &saved_net(s, sv->net)->acct.group;
-			port.rx_carried.bytes += g->bytes - port.group_base.bytes - port.group_sent_own.bytes;
-			port.rx_carried.packets += g->packets - port.group_base.packets -
-						   port.group_sent_own.packets;
-		}
-		struct inv_net *now = vnic->net;
-		vnic->acct = port;
-		vnic->net = net;
-		/* Where it sits now, which may be elsewhere. */
-		if (now != net || !net)
-			inventory_vnic_attach(vnic, now);
+		const struct saved_net *was = *sv->net ? saved_net(s, sv->net) : NULL;
+		acct_port_restore(&vnic->acct, &sv->port, was ? &was->acct : NULL,
+				  net ? &net->acct : NULL);
 	}
 }
 

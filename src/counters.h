@@ -27,8 +27,9 @@ int counters_save(const struct inventory *inv, const char *path);
 /*
  * Restores into inv what a saved file's text says: networks of the same
  * name and bridge, vNICs of the same VM and MAC — unless the vNIC's host
- * interface now has another ifindex than when saved (the VM restarted while
- * vsacctd was away: its counters rightly start at 0). Nothing is restored
+ * interface is not the one it had when saved (another ifindex, or there
+ * then and absent now, or the reverse): the VM restarted, started or
+ * stopped while vsacctd was away, and its counters rightly start at 0. Nothing is restored
  * from a text that does not parse whole: returns -1 with a message
  * "LINE: reason" in err (errlen bytes). Returns 0 otherwise.
  */

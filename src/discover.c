@@ -15,7 +15,6 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -25,11 +24,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "hashidx.h"
 #include "log.h"
 
 #define MAX_FILES 65536        /* status files followed; more are ignored (logged) */
-#define MAX_FILE_SIZE (4u << 20) /* as libvirt_parse_status takes */
 
 #define DIR_MASK                                                                        \
 	(IN_CLOSE_WRITE | IN_MOVED_TO | IN_DELETE | IN_MOVED_FROM | IN_DELETE_SELF |     \
@@ -166,81 +165,37 @@ static bool forget_all(struct discover *d)
 enum read_result { READ_OK, READ_GONE, READ_FAILED };
 
 /* Reads path whole into *buf (malloc'd, NUL-terminated). On READ_FAILED,
- * why says what and *stamp identifies the file's state (size, mtime). */
+ * why says what and *stamp identifies the failure: for a file that is too
+ * big or not a regular one, its state (size, mtime, inode), so that it is
+ * reported again once rewritten; otherwise the reason alone. */
 static enum read_result read_file(const char *path, char **buf, size_t *len, char *why,
 				  size_t whylen, uint64_t *stamp)
 {
 	*buf = NULL;
 	*stamp = HASHIDX_BASIS;
-	/* O_NONBLOCK: a FIFO named *.xml must not hang the daemon. */
-	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-	if (fd < 0) {
-		if (errno == ENOENT || errno == ENOTDIR)
-			return READ_GONE;
-		snprintf(why, whylen, "%s", strerror(errno));
-		*stamp = hashidx_bytes(*stamp, why, strlen(why));
-		return READ_FAILED;
-	}
+	if (fileio_read(path, LIBVIRT_MAX_STATUS, buf, len) == 0)
+		return READ_OK;
+	int e = errno;
+	if (e == ENOENT || e == ENOTDIR)
+		return READ_GONE;
 	struct stat st;
-	if (fstat(fd, &st) < 0) {
-		snprintf(why, whylen, "%s", strerror(errno));
-		close(fd);
-		return READ_FAILED;
-	}
-	*stamp = hashidx_bytes(*stamp, &st.st_size, sizeof st.st_size);
-	*stamp = hashidx_bytes(*stamp, &st.st_mtim, sizeof st.st_mtim);
-	*stamp = hashidx_bytes(*stamp, &st.st_ino, sizeof st.st_ino);
-	if (!S_ISREG(st.st_mode) || st.st_size > (off_t)MAX_FILE_SIZE) {
-		if (S_ISREG(st.st_mode))
-			snprintf(why, whylen, "larger than %u bytes", MAX_FILE_SIZE);
+	if (e == EFBIG || e == EISDIR || e == EINVAL) {
+		if (e == EFBIG)
+			snprintf(why, whylen, "larger than %u bytes", LIBVIRT_MAX_STATUS);
 		else
 			snprintf(why, whylen, "not a regular file");
-		close(fd);
-		return READ_FAILED;
+		if (stat(path, &st) == 0) {
+			*stamp = hashidx_bytes(*stamp, &st.st_size, sizeof st.st_size);
+			*stamp = hashidx_bytes(*stamp, &st.st_mtim, sizeof st.st_mtim);
+			*stamp = hashidx_bytes(*stamp, &st.st_ino, sizeof st.st_ino);
+			return READ_FAILED;
+		}
+	} else if (e == ENOMEM) {
+		snprintf(why, whylen, "out of memory");
+	} else {
+		snprintf(why, whylen, "%s", strerror(e));
 	}
-	/* The size is a hint: the file may change under us. Reading one byte
-	 * past the limit tells a file at the limit from a bigger one. */
-	size_t cap = st.st_size > 0 && (size_t)st.st_size < MAX_FILE_SIZE ? (size_t)st.st_size + 2
-									 : 4096;
-	char *data = malloc(cap);
-	size_t n = 0;
-	for (;;) {
-		if (!data) {
-			snprintf(why, whylen, "out of memory");
-			break;
-		}
-		if (n + 1 == cap) {
-			if (cap > MAX_FILE_SIZE) {
-				snprintf(why, whylen, "larger than %u bytes", MAX_FILE_SIZE);
-				break;
-			}
-			size_t more = cap * 2 > MAX_FILE_SIZE + 2 ? MAX_FILE_SIZE + 2 : cap * 2;
-			char *grown = realloc(data, more);
-			if (!grown) {
-				snprintf(why, whylen, "out of memory");
-				break;
-			}
-			data = grown;
-			cap = more;
-		}
-		ssize_t got = read(fd, data + n, cap - 1 - n);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0) {
-			snprintf(why, whylen, "%s", strerror(errno));
-			break;
-		}
-		if (got == 0) {
-			close(fd);
-			data[n] = '\0';
-			*buf = data;
-			*len = n;
-			return READ_OK;
-		}
-		n += (size_t)got;
-	}
-	free(data);
-	close(fd);
+	*stamp = hashidx_bytes(*stamp, why, strlen(why));
 	return READ_FAILED;
 }
 

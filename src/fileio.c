@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -13,33 +14,37 @@ int fileio_read(const char *path, size_t max, char **text, size_t *len)
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
 	if (fd < 0)
 		return -1;
+	if (max > SIZE_MAX - 2)
+		max = SIZE_MAX - 2;
 	struct stat st;
 	int e = 0;
 	char *buf = NULL;
-	size_t n = 0;
+	size_t n = 0, cap = 0;
 	if (fstat(fd, &st) < 0)
 		e = errno;
 	else if (!S_ISREG(st.st_mode))
 		e = S_ISDIR(st.st_mode) ? EISDIR : EINVAL;
-	else if ((size_t)st.st_size > max)
+	else if ((uintmax_t)st.st_size > max)
 		e = EFBIG;
-	else if (!(buf = malloc(max < (size_t)st.st_size + 1 ? max + 1 : (size_t)st.st_size + 1)))
+	/* Room for the NUL and for one byte past the size: reading it is
+	 * how a file of exactly max bytes is told from a bigger one. */
+	else if (!(buf = malloc(cap = (size_t)st.st_size + 2)))
 		e = ENOMEM;
 	/* Read to the end, not to st_size: the file may be growing. */
-	size_t cap = buf ? (size_t)st.st_size + 1 : 0;
 	while (!e) {
 		if (n == cap - 1) {
-			if (cap > max) {
+			if (n > max) {
 				e = EFBIG;
 				break;
 			}
-			char *grown = realloc(buf, cap * 2 > max + 1 ? max + 1 : cap * 2);
+			size_t more = cap > (max + 2) / 2 ? max + 2 : cap * 2;
+			char *grown = realloc(buf, more);
 			if (!grown) {
 				e = ENOMEM;
 				break;
 			}
 			buf = grown;
-			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			cap = more;
 		}
 		ssize_t got = read(fd, buf + n, cap - 1 - n);
 		if (got < 0 && errno == EINTR)

@@ -1,19 +1,16 @@
 #include "hashidx.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Open addressing, probed linearly, at most half full (so a probe always
- * ends at a free slot), grown by doubling. A slot keeps 32 bits of the
- * hash, compared before the caller's element is touched: 8 bytes a slot,
- * since every configured VM and vNIC has its slots. */
-struct hashidx_slot {
-	uint32_t hash;
-	uint32_t pos1; /* position + 1; 0: free */
-};
+/* Grown by doubling; removal shifts the rest of a probe run back (no
+ * tombstones, so churn never lengthens probes). The slot layout and the
+ * lookups are in the header. */
 
-#define MIN_BITS 4
+#define MIN_SLOTS 16
+#define MIN_SHIFT 28 /* 32 - log2(MIN_SLOTS) */
 
 void hashidx_free(struct hashidx *idx)
 {
@@ -21,24 +18,14 @@ void hashidx_free(struct hashidx *idx)
 	*idx = (struct hashidx){ 0 };
 }
 
-static uint32_t fold(uint64_t hash)
+/* Stores (hash, pos) in slots of the given geometry, which have room. */
+static void put(struct hashidx_slot *slots, size_t mask, unsigned shift, uint32_t hash,
+		uint32_t pos)
 {
-	return (uint32_t)(hash ^ hash >> 32);
-}
-
-/* Fibonacci hashing spreads low-entropy keys (OUI-prefixed MACs). */
-static size_t home(unsigned bits, uint32_t hash)
-{
-	return (size_t)((hash * 0x9E3779B9u) >> (32 - bits));
-}
-
-static void put(struct hashidx_slot *slots, unsigned bits, uint32_t hash, uint32_t pos1)
-{
-	size_t mask = ((size_t)1 << bits) - 1;
-	size_t i = home(bits, hash);
-	while (slots[i].pos1)
+	size_t i = hashidx_home(shift, hash);
+	while (slots[i].pos != HASHIDX_FREE)
 		i = (i + 1) & mask;
-	slots[i] = (struct hashidx_slot){ hash, pos1 };
+	slots[i] = (struct hashidx_slot){ hash, pos };
 }
 
 int hashidx_reserve(struct hashidx *idx, size_t n)
@@ -47,55 +34,76 @@ int hashidx_reserve(struct hashidx *idx, size_t n)
 		errno = ENOMEM;
 		return -1;
 	}
-	unsigned bits = idx->slots ? idx->bits : MIN_BITS;
-	while (((size_t)1 << bits) < 2 * n)
-		bits++;
-	if (idx->slots && bits == idx->bits)
+	size_t count = idx->slots ? idx->mask + 1 : MIN_SLOTS;
+	unsigned shift = idx->slots ? idx->shift : MIN_SHIFT;
+	while (count < 2 * n) {
+		count *= 2;
+		shift--;
+	}
+	if (idx->slots && count == idx->mask + 1)
 		return 0;
-	struct hashidx_slot *slots = calloc((size_t)1 << bits, sizeof *slots);
+	struct hashidx_slot *slots = malloc(count * sizeof *slots);
 	if (!slots)
 		return -1;
-	for (size_t i = 0; idx->slots && i < (size_t)1 << idx->bits; i++)
-		if (idx->slots[i].pos1)
-			put(slots, bits, idx->slots[i].hash, idx->slots[i].pos1);
+	memset(slots, 0xff, count * sizeof *slots); /* every slot HASHIDX_FREE */
+	for (size_t i = 0; idx->slots && i <= idx->mask; i++)
+		if (idx->slots[i].pos != HASHIDX_FREE)
+			put(slots, count - 1, shift, idx->slots[i].hash, idx->slots[i].pos);
 	free(idx->slots);
 	idx->slots = slots;
-	idx->bits = bits;
+	idx->mask = count - 1;
+	idx->shift = shift;
 	return 0;
 }
 
 void hashidx_add(struct hashidx *idx, uint64_t hash, size_t pos)
 {
-	put(idx->slots, idx->bits, fold(hash), (uint32_t)pos + 1);
+	put(idx->slots, idx->mask, idx->shift, hashidx_fold(hash), (uint32_t)pos);
 	idx->n++;
 }
 
-size_t hashidx_first(const struct hashidx *idx, uint64_t hash, struct hashidx_iter *it)
+/* The slot holding pos under hash, or SIZE_MAX. */
+static size_t slot_of(const struct hashidx *idx, uint64_t hash, size_t pos)
 {
-	it->hash = fold(hash);
-	if (!idx->slots) {
-		it->slot = SIZE_MAX;
-		return HASHIDX_NONE;
+	if (!idx->slots || pos >= HASHIDX_MAX)
+		return SIZE_MAX;
+	uint32_t h = hashidx_fold(hash);
+	for (size_t i = hashidx_home(idx->shift, h);; i = (i + 1) & idx->mask) {
+		if (idx->slots[i].pos == HASHIDX_FREE)
+			return SIZE_MAX;
+		if (idx->slots[i].hash == h && idx->slots[i].pos == pos)
+			return i;
 	}
-	it->slot = home(idx->bits, it->hash);
-	return hashidx_next(idx, it);
 }
 
-size_t hashidx_next(const struct hashidx *idx, struct hashidx_iter *it)
+int hashidx_remove(struct hashidx *idx, uint64_t hash, size_t pos)
 {
-	if (it->slot == SIZE_MAX)
-		return HASHIDX_NONE;
-	size_t mask = ((size_t)1 << idx->bits) - 1;
-	for (;;) {
-		const struct hashidx_slot *s = &idx->slots[it->slot];
-		if (!s->pos1) {
-			it->slot = SIZE_MAX; /* ended: stays ended */
-			return HASHIDX_NONE;
+	size_t hole = slot_of(idx, hash, pos);
+	if (hole == SIZE_MAX)
+		return -1;
+	size_t mask = idx->mask;
+	for (size_t j = (hole + 1) & mask; idx->slots[j].pos != HASHIDX_FREE; j = (j + 1) & mask) {
+		/* An entry whose home lies cyclically in (hole, j] would be
+		 * found no more from its home if moved back to the hole. */
+		size_t k = hashidx_home(idx->shift, idx->slots[j].hash);
+		bool stays = hole <= j ? hole < k && k <= j : hole < k || k <= j;
+		if (!stays) {
+			idx->slots[hole] = idx->slots[j];
+			hole = j;
 		}
-		it->slot = (it->slot + 1) & mask;
-		if (s->hash == it->hash)
-			return s->pos1 - 1;
 	}
+	idx->slots[hole] = (struct hashidx_slot){ 0, HASHIDX_FREE };
+	idx->n--;
+	return 0;
+}
+
+int hashidx_move(struct hashidx *idx, uint64_t hash, size_t from, size_t to)
+{
+	size_t i = slot_of(idx, hash, from);
+	if (i == SIZE_MAX || to >= HASHIDX_MAX)
+		return -1;
+	idx->slots[i].pos = (uint32_t)to;
+	return 0;
 }
 
 uint64_t hashidx_bytes(uint64_t hash, const void *data, size_t len)

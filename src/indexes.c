@@ -1,7 +1,7 @@
 /*
  * Each kind (networks, VMs, vNICs) is a vector of entries in the order they
- * were given or loaded, plus an open-addressing hash table of positions in
- * that vector: lookups are O(1), growing never moves an entry's position,
+ * were given or loaded, plus a hash index of positions in that vector
+ * (hashidx): lookups are O(1), growing never moves an entry's position,
  * and saving writes the vector in order, so the file only ever grows at
  * its end.
  *
@@ -12,18 +12,16 @@
 #include "indexes.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "conf.h"
 #include "fileio.h"
 #include "hashidx.h"
+#include "lines.h"
 
-#define NAME_MAX_LEN 255
 #define TOP_INDEX 2147483647u
 #define VNIC_TOP_INDEX 65535u
 /* The longest valid line is about 290 bytes; room for extra blanks. */
@@ -32,24 +30,10 @@
 #define FILE_MAX_LEN ((size_t)64 << 20)
 #define HEADER_WORD "vsacct-indexes"
 #define HEADER_VERSION "1"
-#define TABLE_MIN 16
-#define TABLE_MAX ((size_t)1 << 31)
-
-/* pos is the entry's vector position + 1, 0 for an empty slot. */
-struct slot {
-	uint32_t pos;
-	uint32_t hash;
-};
-
-struct table {
-	struct slot *slots; /* NULL until the first insert */
-	uint32_t mask;
-	uint32_t used;
-};
+#define VEC_MIN 16
 
 struct name {
 	char *name;
-	uint32_t hash;
 	uint32_t index;	   /* 0: a VM known only by its vNICs */
 	uint32_t vnic_max; /* VMs: the highest vNIC index ever given */
 };
@@ -57,7 +41,7 @@ struct name {
 struct names {
 	struct name *v;
 	size_t n, cap;
-	struct table by_name;
+	struct hashidx by_name;
 	uint32_t max; /* the highest index ever given */
 };
 
@@ -70,7 +54,7 @@ struct vnic {
 struct vnics {
 	struct vnic *v;
 	size_t n, cap;
-	struct table by_mac;
+	struct hashidx by_mac;
 };
 
 struct indexes {
@@ -79,70 +63,28 @@ struct indexes {
 	bool dirty;
 };
 
-/* ---- hash tables ---- */
+/* ---- hash indexes ---- */
 
-typedef bool same_fn(const void *vec, uint32_t pos, const void *key);
+typedef bool same_fn(const void *vec, size_t pos, const void *key);
 
-/* The slot holding key or the empty slot where it would go; NULL while
- * the table has no slots. */
-static struct slot *table_find(const struct table *t, uint32_t hash, same_fn *same,
-			       const void *vec, const void *key)
+/* The position of key under hash, or HASHIDX_NONE. */
+static size_t find(const struct hashidx *idx, uint64_t hash, same_fn *same, const void *vec,
+		   const void *key)
 {
-	if (!t->slots)
-		return NULL;
-	for (uint32_t i = hash & t->mask;; i = (i + 1) & t->mask) {
-		struct slot *s = &t->slots[i];
-		if (!s->pos || (s->hash == hash && same(vec, s->pos - 1, key)))
-			return s;
-	}
+	struct hashidx_iter it;
+	for (size_t i = hashidx_first(idx, hash, &it); i != HASHIDX_NONE; i = hashidx_next(idx, &it))
+		if (same(vec, i, key))
+			return i;
+	return HASHIDX_NONE;
 }
 
-/* Makes room for one more entry; at most half full keeps probes short. */
-static int table_reserve(struct table *t)
+/* Stores pos, a key known to be absent, under hash. */
+static int insert(struct hashidx *idx, uint64_t hash, size_t pos)
 {
-	size_t cap = t->slots ? (size_t)t->mask + 1 : 0;
-	if (((size_t)t->used + 1) * 2 <= cap)
-		return 0;
-	size_t ncap = cap ? cap * 2 : TABLE_MIN;
-	if (ncap > TABLE_MAX) {
-		errno = ENOMEM;
+	if (hashidx_reserve(idx, idx->n + 1) < 0)
 		return -1;
-	}
-	struct slot *ns = calloc(ncap, sizeof *ns);
-	if (!ns)
-		return -1;
-	uint32_t nmask = (uint32_t)(ncap - 1);
-	for (size_t i = 0; i < cap; i++) {
-		if (!t->slots[i].pos)
-			continue;
-		uint32_t j = t->slots[i].hash & nmask;
-		while (ns[j].pos)
-			j = (j + 1) & nmask;
-		ns[j] = t->slots[i];
-	}
-	free(t->slots);
-	t->slots = ns;
-	t->mask = nmask;
+	hashidx_add(idx, hash, pos);
 	return 0;
-}
-
-/* Inserts a key known to be absent. */
-static int table_insert(struct table *t, uint32_t hash, same_fn *same, const void *vec,
-			const void *key, size_t pos)
-{
-	if (table_reserve(t) < 0)
-		return -1;
-	struct slot *s = table_find(t, hash, same, vec, key);
-	s->pos = (uint32_t)pos + 1;
-	s->hash = hash;
-	t->used++;
-	return 0;
-}
-
-static void table_free(struct table *t)
-{
-	free(t->slots);
-	*t = (struct table){ 0 };
 }
 
 /* Makes room for one more element; the vector or NULL when out of memory. */
@@ -150,9 +92,9 @@ static void *vec_reserve(void *v, size_t *cap, size_t n, size_t size)
 {
 	if (n < *cap)
 		return v;
-	/* Positions must fit a slot's uint32_t with room for the + 1. */
-	size_t ncap = *cap ? *cap * 2 : TABLE_MIN;
-	if (ncap > TABLE_MAX / 2 || ncap > SIZE_MAX / size) {
+	/* Positions must fit a hash index. */
+	size_t ncap = *cap ? *cap * 2 : VEC_MIN;
+	if (ncap > HASHIDX_MAX || ncap > SIZE_MAX / size) {
 		errno = ENOMEM;
 		return NULL;
 	}
@@ -162,17 +104,6 @@ static void *vec_reserve(void *v, size_t *cap, size_t n, size_t size)
 	return nv;
 }
 
-static uint32_t mix64(uint64_t x)
-{
-	/* splitmix64's finaliser: every key bit reaches the low bits we mask. */
-	x ^= x >> 30;
-	x *= 0xbf58476d1ce4e5b9ull;
-	x ^= x >> 27;
-	x *= 0x94d049bb133111ebull;
-	x ^= x >> 31;
-	return (uint32_t)x;
-}
-
 /* ---- names ---- */
 
 struct name_key {
@@ -180,44 +111,45 @@ struct name_key {
 	size_t len;
 };
 
-static bool same_name(const void *vec, uint32_t pos, const void *key)
+static bool same_name(const void *vec, size_t pos, const void *key)
 {
 	const struct name *e = &((const struct names *)vec)->v[pos];
 	const struct name_key *k = key;
 	return !strncmp(e->name, k->s, k->len) && e->name[k->len] == '\0';
 }
 
-static bool same_name_index(const void *vec, uint32_t pos, const void *key)
+static bool same_name_index(const void *vec, size_t pos, const void *key)
 {
 	return ((const struct names *)vec)->v[pos].index == *(const uint32_t *)key;
 }
 
-/* 1..255 visible ASCII characters; the length in *len. Stops early so a
- * caller's overlong string is never scanned to its end. */
+/* 1..CONF_NAME_MAX visible ASCII characters, as the inventory's names; the
+ * length in *len. Stops early so a caller's overlong string is never
+ * scanned to its end. */
 static bool name_ok(const char *s, size_t *len)
 {
 	size_t n = 0;
 	for (; s[n]; n++)
-		if (n == NAME_MAX_LEN || (unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e)
+		if (n == CONF_NAME_MAX || (unsigned char)s[n] < 0x21 || (unsigned char)s[n] > 0x7e)
 			return false;
 	*len = n;
 	return n > 0;
 }
 
-static uint32_t name_hash(const char *s, size_t len)
+static uint64_t name_hash(const char *s, size_t len)
 {
-	return mix64(hashidx_bytes(HASHIDX_BASIS, s, len));
+	return hashidx_bytes(HASHIDX_BASIS, s, len);
 }
 
-static struct name *names_find(const struct names *ns, const char *s, size_t len, uint32_t h)
+static struct name *names_find(const struct names *ns, const char *s, size_t len, uint64_t h)
 {
 	struct name_key k = { s, len };
-	struct slot *slot = table_find(&ns->by_name, h, same_name, ns, &k);
-	return slot && slot->pos ? &ns->v[slot->pos - 1] : NULL;
+	size_t i = find(&ns->by_name, h, same_name, ns, &k);
+	return i != HASHIDX_NONE ? &ns->v[i] : NULL;
 }
 
 /* A new entry with index 0; NULL when out of memory. */
-static struct name *names_add(struct names *ns, const char *s, size_t len, uint32_t h)
+static struct name *names_add(struct names *ns, const char *s, size_t len, uint64_t h)
 {
 	struct name *v = vec_reserve(ns->v, &ns->cap, ns->n, sizeof *v);
 	if (!v)
@@ -228,13 +160,12 @@ static struct name *names_add(struct names *ns, const char *s, size_t len, uint3
 		return NULL;
 	memcpy(copy, s, len);
 	copy[len] = '\0';
-	struct name_key k = { s, len };
-	if (table_insert(&ns->by_name, h, same_name, ns, &k, ns->n) < 0) {
+	if (insert(&ns->by_name, h, ns->n) < 0) {
 		free(copy);
 		return NULL;
 	}
 	struct name *e = &ns->v[ns->n++];
-	*e = (struct name){ .name = copy, .hash = h };
+	*e = (struct name){ .name = copy };
 	return e;
 }
 
@@ -243,7 +174,7 @@ static void names_free(struct names *ns)
 	for (size_t i = 0; i < ns->n; i++)
 		free(ns->v[i].name);
 	free(ns->v);
-	table_free(&ns->by_name);
+	hashidx_free(&ns->by_name);
 	*ns = (struct names){ 0 };
 }
 
@@ -255,19 +186,21 @@ struct vnic_key {
 	uint64_t value;
 };
 
-static uint32_t vnic_hash(uint32_t vm, uint64_t value)
+/* value (48 bits at most) and the VM's position, mixed so that one MAC in
+ * two VMs, or a VM's consecutive MACs, land apart. */
+static uint64_t vnic_hash(uint32_t vm, uint64_t value)
 {
-	return mix64(value ^ (uint64_t)vm * 0x9e3779b97f4a7c15ull);
+	return value ^ (uint64_t)vm * 0x9e3779b97f4a7c15ull;
 }
 
-static bool same_vnic_mac(const void *vec, uint32_t pos, const void *key)
+static bool same_vnic_mac(const void *vec, size_t pos, const void *key)
 {
 	const struct vnic *e = &((const struct vnics *)vec)->v[pos];
 	const struct vnic_key *k = key;
 	return e->vm == k->vm && e->mac == k->value;
 }
 
-static bool same_vnic_index(const void *vec, uint32_t pos, const void *key)
+static bool same_vnic_index(const void *vec, size_t pos, const void *key)
 {
 	const struct vnic *e = &((const struct vnics *)vec)->v[pos];
 	const struct vnic_key *k = key;
@@ -277,8 +210,8 @@ static bool same_vnic_index(const void *vec, uint32_t pos, const void *key)
 static struct vnic *vnics_find(const struct vnics *vs, uint32_t vm, uint64_t mac)
 {
 	struct vnic_key k = { vm, mac };
-	struct slot *slot = table_find(&vs->by_mac, vnic_hash(vm, mac), same_vnic_mac, vs, &k);
-	return slot && slot->pos ? &vs->v[slot->pos - 1] : NULL;
+	size_t i = find(&vs->by_mac, vnic_hash(vm, mac), same_vnic_mac, vs, &k);
+	return i != HASHIDX_NONE ? &vs->v[i] : NULL;
 }
 
 static struct vnic *vnics_add(struct vnics *vs, uint32_t vm, uint64_t mac, uint32_t index)
@@ -287,8 +220,7 @@ static struct vnic *vnics_add(struct vnics *vs, uint32_t vm, uint64_t mac, uint3
 	if (!v)
 		return NULL;
 	vs->v = v;
-	struct vnic_key k = { vm, mac };
-	if (table_insert(&vs->by_mac, vnic_hash(vm, mac), same_vnic_mac, vs, &k, vs->n) < 0)
+	if (insert(&vs->by_mac, vnic_hash(vm, mac), vs->n) < 0)
 		return NULL;
 	struct vnic *e = &vs->v[vs->n++];
 	*e = (struct vnic){ .mac = mac, .vm = vm, .index = index };
@@ -298,7 +230,7 @@ static struct vnic *vnics_add(struct vnics *vs, uint32_t vm, uint64_t mac, uint3
 static void vnics_free(struct vnics *vs)
 {
 	free(vs->v);
-	table_free(&vs->by_mac);
+	hashidx_free(&vs->by_mac);
 	*vs = (struct vnics){ 0 };
 }
 
@@ -330,7 +262,7 @@ static uint32_t give(struct indexes *map, struct names *ns, const char *name)
 	size_t len;
 	if (!name || !name_ok(name, &len))
 		return 0;
-	uint32_t h = name_hash(name, len);
+	uint64_t h = name_hash(name, len);
 	struct name *e = names_find(ns, name, len, h);
 	if (e && e->index)
 		return e->index;
@@ -359,7 +291,7 @@ uint32_t indexes_vnic(struct indexes *map, const char *vm, const uint8_t mac[MAC
 	size_t len;
 	if (!map || !vm || !mac || !name_ok(vm, &len))
 		return 0;
-	uint32_t h = name_hash(vm, len);
+	uint64_t h = name_hash(vm, len);
 	uint64_t key = mac_key(mac);
 	struct name *e = names_find(&map->vms, vm, len, h);
 	if (e) {
@@ -391,7 +323,7 @@ struct parse {
 	size_t errlen;
 	bool oom;
 	/* Only while parsing: duplicate indexes are an error in the file. */
-	struct table net_by_index, vm_by_index, vnic_by_index;
+	struct hashidx net_by_index, vm_by_index, vnic_by_index;
 };
 
 static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -414,25 +346,6 @@ static int oom(struct parse *p)
 {
 	p->oom = true;
 	return fail(p, "out of memory");
-}
-
-/* Splits on blanks into at most max words; max + 1 means more. */
-static int split(char *s, char *w[], int max)
-{
-	int n = 0;
-	for (;;) {
-		while (*s == ' ' || *s == '\t')
-			s++;
-		if (!*s)
-			return n;
-		if (n == max)
-			return n + 1;
-		w[n++] = s;
-		while (*s && *s != ' ' && *s != '\t')
-			s++;
-		if (*s)
-			*s++ = '\0';
-	}
 }
 
 /* Decimal 1..top. Returns 0, -1 when not a number, -2 when out of range;
@@ -474,7 +387,7 @@ static int parse_header(struct parse *p, char **w, int nw)
 }
 
 /* "net NAME INDEX" or "vm NAME INDEX". */
-static int parse_named(struct parse *p, struct names *ns, struct table *by_index, char **w,
+static int parse_named(struct parse *p, struct names *ns, struct hashidx *by_index, char **w,
 		       int nw)
 {
 	size_t len;
@@ -485,19 +398,17 @@ static int parse_named(struct parse *p, struct names *ns, struct table *by_index
 		return fail(p, "bad %s name", w[0]);
 	if (index_word(p, w[2], TOP_INDEX, &index) < 0)
 		return -1;
-	uint32_t h = name_hash(w[1], len);
+	uint64_t h = name_hash(w[1], len);
 	struct name *e = names_find(ns, w[1], len, h);
 	if (e && e->index)
 		return fail(p, "duplicate %s name %s", w[0], w[1]);
-	uint32_t ih = mix64(index);
-	struct slot *s = table_find(by_index, ih, same_name_index, ns, &index);
-	if (s && s->pos)
+	if (find(by_index, index, same_name_index, ns, &index) != HASHIDX_NONE)
 		return fail(p, "duplicate %s index %u", w[0], index);
 	/* A VM may already be there, index 0, from its vNIC lines. */
 	if (!e && !(e = names_add(ns, w[1], len, h)))
 		return oom(p);
 	e->index = index;
-	if (table_insert(by_index, ih, same_name_index, ns, &index, (size_t)(e - ns->v)) < 0)
+	if (insert(by_index, index, (size_t)(e - ns->v)) < 0)
 		return oom(p);
 	if (index > ns->max)
 		ns->max = index;
@@ -519,7 +430,7 @@ static int parse_vnic(struct parse *p, char **w, int nw)
 		return fail(p, "bad MAC address");
 	if (index_word(p, w[3], VNIC_TOP_INDEX, &index) < 0)
 		return -1;
-	uint32_t h = name_hash(w[1], len);
+	uint64_t h = name_hash(w[1], len);
 	struct name *e = names_find(&map->vms, w[1], len, h);
 	if (!e && !(e = names_add(&map->vms, w[1], len, h)))
 		return oom(p);
@@ -528,14 +439,12 @@ static int parse_vnic(struct parse *p, char **w, int nw)
 	if (vnics_find(&map->vnics, vm, key))
 		return fail(p, "duplicate vnic %s for vm %s", w[2], w[1]);
 	struct vnic_key k = { vm, index };
-	uint32_t ih = vnic_hash(vm, index);
-	struct slot *s = table_find(&p->vnic_by_index, ih, same_vnic_index, &map->vnics, &k);
-	if (s && s->pos)
+	uint64_t ih = vnic_hash(vm, index);
+	if (find(&p->vnic_by_index, ih, same_vnic_index, &map->vnics, &k) != HASHIDX_NONE)
 		return fail(p, "duplicate vnic index %u for vm %s", index, w[1]);
 	if (!vnics_add(&map->vnics, vm, key, index))
 		return oom(p);
-	if (table_insert(&p->vnic_by_index, ih, same_vnic_index, &map->vnics, &k,
-			 map->vnics.n - 1) < 0)
+	if (insert(&p->vnic_by_index, ih, map->vnics.n - 1) < 0)
 		return oom(p);
 	if (index > e->vnic_max)
 		e->vnic_max = index;
@@ -545,7 +454,7 @@ static int parse_vnic(struct parse *p, char **w, int nw)
 static int parse_line(struct parse *p, char *line)
 {
 	char *w[5];
-	int nw = split(line, w, 5);
+	int nw = lines_words(line, " \t", '\0', w, 5);
 	if (p->line == 1)
 		return parse_header(p, w, nw);
 	if (nw == 0)
@@ -561,26 +470,24 @@ static int parse_line(struct parse *p, char *line)
 
 static int parse_text(struct parse *p, const char *text, size_t len)
 {
-	/* Copied line by line: bounded, and NUL-terminated for the words. */
-	char line[LINE_MAX_LEN + 1];
+	/* Copied line by line: bounded, and NUL-terminated for the words. A
+	 * last line without newline is a truncated write: kept only if it
+	 * parses. */
+	char buf[LINE_MAX_LEN + 1];
 	if (len == 0) {
 		p->line = 1;
 		return fail(p, "empty file, missing header");
 	}
-	for (size_t off = 0; off < len;) {
-		const char *start = text + off;
-		const char *nl = memchr(start, '\n', len - off);
-		/* A last line without newline is a truncated write: kept only if
-		 * it parses. */
-		size_t n = nl ? (size_t)(nl - start) : len - off;
-		off += nl ? n + 1 : n;
-		p->line++;
-		if (n > LINE_MAX_LEN)
+	struct lines lr;
+	lines_init(&lr, text, len, buf, LINE_MAX_LEN, 0);
+	char *line;
+	enum lines_result r;
+	while ((r = lines_next(&lr, &line)) != LINES_END) {
+		p->line = lr.number;
+		if (r == LINES_TOO_LONG)
 			return fail(p, "line too long");
-		if (memchr(start, '\0', n))
+		if (r == LINES_NUL)
 			return fail(p, "NUL byte");
-		memcpy(line, start, n);
-		line[n] = '\0';
 		if (parse_line(p, line) < 0)
 			return -1;
 	}
@@ -595,9 +502,9 @@ static int parse(struct indexes *map, const char *text, size_t len, char *err, s
 		err[0] = '\0';
 	map_clear(map);
 	int rc = text || !len ? parse_text(&p, text, len) : fail(&p, "no text");
-	table_free(&p.net_by_index);
-	table_free(&p.vm_by_index);
-	table_free(&p.vnic_by_index);
+	hashidx_free(&p.net_by_index);
+	hashidx_free(&p.vm_by_index);
+	hashidx_free(&p.vnic_by_index);
 	if (rc < 0)
 		map_clear(map);
 	return rc < 0 && p.oom ? -2 : rc;

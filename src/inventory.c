@@ -8,90 +8,90 @@
 #include "log.h"
 
 /*
- * A fixed open-addressing table of items with their hashes: at most half
- * full, probed linearly, never grown (an inventory is built whole). The
- * caller hashes and compares; a slot's hash is compared first, so a probe
- * rarely touches an item. A MAC's hash is the address itself, so equal
- * hashes are the match.
+ * Every VM's vNICs are a slice of one array, each VM's sized for all it
+ * may get: an inventory is built whole, so nothing moves once built. The
+ * lookups are hash indexes of positions (hashidx) in that array and in
+ * the VMs', reserved at build time: frames with unknown MACs never grow
+ * anything.
  */
-struct table_slot {
-	uint64_t hash;
-	void *item; /* NULL: free */
-};
 
-struct table {
-	struct table_slot *slots;
-	unsigned bits;
-};
-
-static int table_init(struct table *t, size_t items)
-{
-	t->bits = 4;
-	while (((size_t)1 << t->bits) < 2 * items)
-		t->bits++;
-	t->slots = calloc((size_t)1 << t->bits, sizeof *t->slots);
-	return t->slots ? 0 : -1;
-}
-
-/* Fibonacci hashing spreads low-entropy keys (OUI-prefixed MACs). */
-static size_t table_first(const struct table *t, uint64_t hash)
-{
-	return (size_t)((hash * 0x9E3779B97F4A7C15ull) >> (64 - t->bits));
-}
-
-static size_t table_next(const struct table *t, size_t i)
-{
-	return (i + 1) & (((size_t)1 << t->bits) - 1);
-}
-
-static void table_insert(struct table *t, uint64_t hash, void *item)
-{
-	size_t i = table_first(t, hash);
-	while (t->slots[i].item)
-		i = table_next(t, i);
-	t->slots[i] = (struct table_slot){hash, item};
-}
+/* mac_prefix when the vNICs' MACs do not all start alike. */
+#define MIXED_PREFIXES UINT64_MAX
 
 struct inventory {
 	struct inv_net *nets;
 	size_t nnets;
 	struct inv_vm *vms;
 	size_t nvms;
-	struct table by_mac, by_ifname, by_vm_name;
+	struct inv_vnic *vnics; /* every VM's slice */
+	uint64_t *vnic_keys;    /* the MAC's mac_key, beside each vNIC in vnics */
+	size_t vnics_given, vnics_room;
+	/* The first two octets (mac_key >> 32) that every vNIC's MAC starts
+	 * with, as one vendor's do (52:54 for QEMU); MIXED_PREFIXES if not,
+	 * and while building. */
+	uint64_t mac_prefix;
+	struct hashidx by_mac, by_ifname, by_vm_name;
 	struct indexes *indexes; /* while building; NULL: in order */
 };
 
+/* The frame path, twice a frame, touches no vNIC but the one found. When
+ * every MAC shares its first two octets, the 32 bits a slot keeps are the
+ * other four (hashidx_fold is exact there): a frame's MAC with that prefix
+ * is found by its slot alone, one without it is nobody's. Otherwise the
+ * keys beside the vNICs are compared, integers in a compact array. */
 struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv, const uint8_t mac[MAC_LEN])
 {
-	const struct table *t = &inv->by_mac;
+	const struct hashidx *idx = &inv->by_mac;
 	uint64_t key = mac_key(mac);
-	for (size_t i = table_first(t, key);; i = table_next(t, i)) {
-		const struct table_slot *slot = &t->slots[i];
-		if (!slot->item || slot->hash == key)
-			return slot->item;
+	struct hashidx_iter it;
+	if (key >> 32 == inv->mac_prefix) {
+		size_t i = hashidx_first(idx, key, &it);
+		return i != HASHIDX_NONE ? &inv->vnics[i] : NULL;
 	}
+	if (inv->mac_prefix != MIXED_PREFIXES)
+		return NULL;
+	for (size_t i = hashidx_first(idx, key, &it); i != HASHIDX_NONE; i = hashidx_next(idx, &it))
+		if (inv->vnic_keys[i] == key)
+			return &inv->vnics[i];
+	return NULL;
+}
+
+/* The prefix every vNIC's MAC shares, or MIXED_PREFIXES (also when there
+ * are none: the keys' loop finds nothing as quickly). */
+static uint64_t shared_mac_prefix(const struct inventory *inv)
+{
+	uint64_t prefix = MIXED_PREFIXES;
+	for (size_t i = 0; i < inv->nvms; i++)
+		for (size_t j = 0; j < inv->vms[i].nvnics; j++) {
+			uint64_t p = mac_key(inv->vms[i].vnics[j].mac) >> 32;
+			if (prefix == MIXED_PREFIXES)
+				prefix = p;
+			else if (p != prefix)
+				return MIXED_PREFIXES;
+		}
+	return prefix;
 }
 
 struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname)
 {
-	const struct table *t = &inv->by_ifname;
-	uint64_t hash = hashidx_string(ifname);
-	for (size_t i = table_first(t, hash);; i = table_next(t, i)) {
-		struct inv_vnic *vnic = t->slots[i].item;
-		if (!vnic || (t->slots[i].hash == hash && !strcmp(vnic->ifname, ifname)))
-			return vnic;
-	}
+	const struct hashidx *idx = &inv->by_ifname;
+	struct hashidx_iter it;
+	for (size_t i = hashidx_first(idx, hashidx_string(ifname), &it); i != HASHIDX_NONE;
+	     i = hashidx_next(idx, &it))
+		if (!strcmp(inv->vnics[i].ifname, ifname))
+			return &inv->vnics[i];
+	return NULL;
 }
 
 struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *name)
 {
-	const struct table *t = &inv->by_vm_name;
-	uint64_t hash = hashidx_string(name);
-	for (size_t i = table_first(t, hash);; i = table_next(t, i)) {
-		struct inv_vm *vm = t->slots[i].item;
-		if (!vm || (t->slots[i].hash == hash && !strcmp(vm->name, name)))
-			return vm;
-	}
+	const struct hashidx *idx = &inv->by_vm_name;
+	struct hashidx_iter it;
+	for (size_t i = hashidx_first(idx, hashidx_string(name), &it); i != HASHIDX_NONE;
+	     i = hashidx_next(idx, &it))
+		if (!strcmp(inv->vms[i].name, name))
+			return &inv->vms[i];
+	return NULL;
 }
 
 /* Networks are few (one per bridge): a scan is the simplest lookup. */
@@ -135,8 +135,8 @@ static void add_net(struct inventory *inv, const char *name, const char *bridge,
 	acct_net_init(&net->acct);
 }
 
-/* capacity: the most vNICs it may get (its array never moves once built,
- * the tables point into it). */
+/* capacity: the most vNICs it may get (its slice never moves once built,
+ * the lookups point into it). */
 static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char *uuid,
 			     size_t capacity, int64_t now_usec)
 {
@@ -146,8 +146,10 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 		return NULL;
 	}
 	struct inv_vm *vm = &inv->vms[inv->nvms];
-	if (capacity && !(vm->vnics = calloc(capacity, sizeof *vm->vnics)))
+	if (capacity > inv->vnics_room - inv->vnics_given)
 		return NULL;
+	vm->vnics = capacity ? inv->vnics + inv->vnics_given : NULL;
+	inv->vnics_given += capacity;
 	vm->vnic_capacity = capacity;
 	inv->nvms++;
 	vm->index = index;
@@ -155,7 +157,7 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 	snprintf(vm->uuid, sizeof vm->uuid, "%s", uuid);
 	vm->state = VM_UNKNOWN;
 	vm->discontinuity_usec = now_usec;
-	table_insert(&inv->by_vm_name, hashidx_string(vm->name), vm);
+	hashidx_add(&inv->by_vm_name, hashidx_string(vm->name), (size_t)(vm - inv->vms));
 	return vm;
 }
 
@@ -188,7 +190,9 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		vnic->index = index;
 		memcpy(vnic->mac, mac, MAC_LEN);
 		acct_port_init(&vnic->acct);
-		table_insert(&inv->by_mac, mac_key(mac), vnic);
+		size_t pos = (size_t)(vnic - inv->vnics);
+		inv->vnic_keys[pos] = mac_key(mac);
+		hashidx_add(&inv->by_mac, inv->vnic_keys[pos], pos);
 	}
 	/* The configuration may leave the host interface to discovery. */
 	if (*ifname && !*vnic->ifname) {
@@ -199,7 +203,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 			return;
 		}
 		snprintf(vnic->ifname, sizeof vnic->ifname, "%s", ifname);
-		table_insert(&inv->by_ifname, hashidx_string(vnic->ifname), vnic);
+		hashidx_add(&inv->by_ifname, hashidx_string(vnic->ifname), (size_t)(vnic - inv->vnics));
 	}
 }
 
@@ -209,7 +213,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 static void build_vms(struct inventory *inv, const struct inventory_source *src, int64_t now_usec)
 {
 	const struct conf *conf = src->conf;
-	const struct libvirt_domain **match = calloc(conf->n_vms + 1, sizeof *match);
+	const struct domain_record **match = calloc(conf->n_vms + 1, sizeof *match);
 	if (!match)
 		return;
 	for (size_t d = 0; d < src->ndomains; d++) {
@@ -223,10 +227,10 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	if (!of_conf)
 		goto out;
 	for (size_t i = 0; i < conf->n_vms; i++) {
-		const struct libvirt_domain *dom = match[i];
+		const struct domain_record *dom = match[i];
 		const char *uuid = *conf->vms[i].uuid || !dom ? conf->vms[i].uuid : dom->uuid;
 		of_conf[i] = add_vm(inv, conf->vms[i].name, uuid,
-				    conf->vms[i].n_vnics + (dom ? dom->nifaces : 0), now_usec);
+				    conf->vms[i].n_vnics + (dom ? dom->nvnics : 0), now_usec);
 		if (of_conf[i])
 			of_conf[i]->discovered = dom != NULL;
 	}
@@ -237,16 +241,16 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	}
 	/* Then what discovery adds: interfaces of configured VMs, and VMs. */
 	for (size_t d = 0; d < src->ndomains; d++) {
-		const struct libvirt_domain *dom = src->domains[d];
+		const struct domain_record *dom = src->domains[d];
 		struct inv_vm *vm = inventory_vm_by_name(inv, dom->name);
 		if (!vm) {
-			vm = add_vm(inv, dom->name, dom->uuid, dom->nifaces, now_usec);
+			vm = add_vm(inv, dom->name, dom->uuid, dom->nvnics, now_usec);
 			if (!vm)
 				continue;
 			vm->discovered = true;
 		}
-		for (size_t k = 0; k < dom->nifaces; k++)
-			add_vnic(inv, vm, dom->ifaces[k].mac, dom->ifaces[k].target);
+		for (size_t k = 0; k < dom->nvnics; k++)
+			add_vnic(inv, vm, dom->vnics[k].mac, dom->vnics[k].ifname);
 	}
 	free(of_conf);
 out:
@@ -257,30 +261,42 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 {
 	const struct conf *conf = src->conf;
 	size_t max_nets = conf->n_networks, max_vms = conf->n_vms + src->ndomains;
-	size_t max_vnics = conf->n_vnics;
+	size_t max_vnics = conf->n_vnics, room = 0;
 	for (size_t d = 0; d < src->ndomains; d++) {
-		max_nets += src->domains[d]->nifaces;
-		max_vnics += src->domains[d]->nifaces;
+		max_nets += src->domains[d]->nvnics;
+		max_vnics += src->domains[d]->nvnics;
+		room += src->domains[d]->nvnics;
 	}
+	/* What the VMs' slices may take: each configured VM its own vNICs, and
+	 * each domain's interfaces once, in whichever VM they go to. */
+	for (size_t i = 0; i < conf->n_vms; i++)
+		room += conf->vms[i].n_vnics;
 	struct inventory *inv = calloc(1, sizeof *inv);
 	if (!inv)
 		return NULL;
 	inv->indexes = src->indexes;
+	inv->mac_prefix = MIXED_PREFIXES; /* while building: compare keys */
 	inv->nets = calloc(max_nets + 1, sizeof *inv->nets);
 	inv->vms = calloc(max_vms + 1, sizeof *inv->vms);
-	if (!inv->nets || !inv->vms || table_init(&inv->by_mac, max_vnics) < 0 ||
-	    table_init(&inv->by_ifname, max_vnics) < 0 || table_init(&inv->by_vm_name, max_vms) < 0) {
+	inv->vnics = calloc(room + 1, sizeof *inv->vnics);
+	inv->vnic_keys = calloc(room + 1, sizeof *inv->vnic_keys);
+	inv->vnics_room = room;
+	if (!inv->nets || !inv->vms || !inv->vnics || !inv->vnic_keys ||
+	    hashidx_reserve(&inv->by_mac, max_vnics) < 0 ||
+	    hashidx_reserve(&inv->by_ifname, max_vnics) < 0 ||
+	    hashidx_reserve(&inv->by_vm_name, max_vms) < 0) {
 		inventory_free(inv);
 		return NULL;
 	}
 	for (size_t i = 0; i < conf->n_networks; i++)
 		add_net(inv, conf->networks[i].name, conf->networks[i].bridge, now_usec);
 	for (size_t d = 0; d < src->ndomains; d++)
-		for (size_t k = 0; k < src->domains[d]->nifaces; k++)
-			if (*src->domains[d]->ifaces[k].bridge)
-				add_net(inv, src->domains[d]->ifaces[k].bridge,
-					src->domains[d]->ifaces[k].bridge, now_usec);
+		for (size_t k = 0; k < src->domains[d]->nvnics; k++)
+			if (*src->domains[d]->vnics[k].bridge)
+				add_net(inv, src->domains[d]->vnics[k].bridge,
+					src->domains[d]->vnics[k].bridge, now_usec);
 	build_vms(inv, src, now_usec);
+	inv->mac_prefix = shared_mac_prefix(inv);
 	/* A VM whose host interfaces are named is off until one of them is
 	 * seen up (lifecycle decides from there). */
 	for (size_t i = 0; i < inv->nvms; i++) {
@@ -305,13 +321,13 @@ void inventory_free(struct inventory *inv)
 {
 	if (!inv)
 		return;
-	for (size_t i = 0; inv->vms && i < inv->nvms; i++)
-		free(inv->vms[i].vnics);
 	free(inv->vms);
+	free(inv->vnics);
+	free(inv->vnic_keys);
 	free(inv->nets);
-	free(inv->by_mac.slots);
-	free(inv->by_ifname.slots);
-	free(inv->by_vm_name.slots);
+	hashidx_free(&inv->by_mac);
+	hashidx_free(&inv->by_ifname);
+	hashidx_free(&inv->by_vm_name);
 	free(inv);
 }
 
@@ -346,6 +362,8 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 			continue;
 		vm->state = was->state;
 		vm->discontinuity_usec = was->discontinuity_usec;
+		vm->runs_known = was->runs_known;
+		vm->runs = was->runs;
 		bool lost = false;
 		for (size_t j = 0; j < was->nvnics; j++) {
 			struct inv_vnic *w = &was->vnics[j];
@@ -356,10 +374,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 			}
 			struct inv_net *net = successor(inv, w->net);
 			/* A network that is gone keeps what it gave the vNIC. */
-			if (w->net && !net)
-				acct_port_attach(&w->acct, NULL);
-			vnic->acct = w->acct;
-			vnic->acct.net = net ? &net->acct : NULL;
+			acct_port_carry(&vnic->acct, &w->acct, net ? &net->acct : NULL);
 			vnic->net = net;
 			vnic->host_ifindex = w->host_ifindex;
 		}

@@ -24,7 +24,7 @@
 #include "acct.h"
 #include "conf.h"
 #include "indexes.h"
-#include "libvirt.h"
+#include "domain.h"
 
 /* vsVmState */
 enum vm_state {
@@ -66,7 +66,9 @@ struct inv_vm {
 	char name[CONF_NAME_MAX + 1];
 	char uuid[CONF_UUID_LEN + 1];
 	enum vm_state state;
-	bool discovered;            /* known to libvirt discovery */
+	bool discovered;            /* known to a discovery source */
+	bool runs_known;            /* runs holds what its source said */
+	uint32_t runs;              /* the source's power-up count, last seen */
 	int64_t discontinuity_usec; /* monotonic clock at the last power-up */
 	struct inv_vnic *vnics;     /* nvnics of them */
 	size_t nvnics;
@@ -76,9 +78,9 @@ struct inv_vm {
 /* Where an inventory comes from. */
 struct inventory_source {
 	const struct conf *conf;
-	/* Domains discovery knows (running or gone): VMs besides the
-	 * configured ones, or more about configured ones of the same name. */
-	const struct libvirt_domain *const *domains;
+	/* Domains the discovery sources know: VMs besides the configured
+	 * ones, or more about configured ones of the same name. */
+	const struct domain_record *const *domains;
 	size_t ndomains;
 	/* Persisted indexes; NULL numbers everything in order of appearance. */
 	struct indexes *indexes;

@@ -12,9 +12,6 @@
 
 #include "log.h"
 
-/* A status file is tens of KiB; anything near this is not one. */
-#define LIBVIRT_MAX_STATUS (4u << 20)
-
 /* Options: no network, no DTD loading, no entity substitution (a status
  * file has no DOCTYPE; one that does is refused after parsing), and no
  * messages on stderr: the error is taken from the context instead. */

@@ -25,6 +25,8 @@
 #include "mac.h"
 
 #define LIBVIRT_MAX_IFACES 64 /* more are ignored (logged) */
+/* A status file is tens of KiB; anything near this is not one. */
+#define LIBVIRT_MAX_STATUS (4u << 20)
 
 enum libvirt_state {
 	LIBVIRT_RUNNING,

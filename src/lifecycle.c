@@ -49,16 +49,33 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 	return enter(vm, running ? VM_RUNNING : VM_OFF, now_usec);
 }
 
-bool lifecycle_apply_domain(struct inv_vm *vm, const struct libvirt_domain *dom,
-			    bool restarted, int64_t now_usec)
+static enum vm_state vm_state_of(enum domain_state state)
 {
-	if (restarted && lifecycle_counts_visible(vm))
+	switch (state) {
+	case DOMAIN_RUNNING:
+		return VM_RUNNING;
+	case DOMAIN_PAUSED:
+		return VM_PAUSED;
+	case DOMAIN_OFF:
+		return VM_OFF;
+	case DOMAIN_SAVED:
+		return VM_SAVED;
+	case DOMAIN_UNKNOWN:
+		break;
+	}
+	return VM_UNKNOWN;
+}
+
+bool lifecycle_apply_domain(struct inv_vm *vm, const struct domain_record *rec,
+			    int64_t now_usec)
+{
+	if (!rec)
+		return enter(vm, VM_OFF, now_usec);
+	if (vm->runs_known && rec->runs != vm->runs && lifecycle_counts_visible(vm))
 		power_up(vm, now_usec);
-	enum vm_state next = VM_OFF;
-	if (dom)
-		next = dom->state == LIBVIRT_RUNNING ? VM_RUNNING
-		     : dom->state == LIBVIRT_PAUSED ? VM_PAUSED : VM_UNKNOWN;
-	return enter(vm, next, now_usec);
+	vm->runs = rec->runs;
+	vm->runs_known = true;
+	return enter(vm, vm_state_of(rec->state), now_usec);
 }
 
 bool lifecycle_counts_visible(const struct inv_vm *vm)

@@ -3,15 +3,16 @@
  * counters.
  *
  * Pure: the caller observes (host interfaces through netlink, domains
- * through libvirt discovery) and passes what it saw. Rules (DESIGN §1, §4):
- * - a discovered VM is in the state libvirt gives it (running, paused,
- *   unknown for anything else), and off once its status file is gone;
+ * through the discovery sources) and passes what it saw. Rules (DESIGN §1,
+ * §4):
+ * - a discovered VM is in the state its source gives it, and off once the
+ *   source no longer knows it;
  * - any other VM with a host interface named on a vNIC runs while one of
  *   those interfaces exists and is up, and is off otherwise;
  * - a VM with none named is unknown and always counted;
  * - a power-up (off or saved → any state that counts: running, paused,
- *   unknown; or a host interface back with a new ifindex: the VM restarted
- *   between two looks) restarts the VM's and its vNICs' counters at 0 and
+ *   unknown; a source's power-up count moving; or a host interface back
+ *   with a new ifindex: the VM restarted between two looks) restarts the VM's and its vNICs' counters at 0 and
  *   moves its discontinuity time to now;
  * - a vNIC sits on the network whose bridge its host interface is a port
  *   of, or on none; one whose interface is gone keeps its place.
@@ -24,7 +25,7 @@
 
 #include "hostif.h"
 #include "inventory.h"
-#include "libvirt.h"
+#include "domain.h"
 
 /*
  * Applies obs[i], the observation of vm->vnics[i]'s host interface (ignored
@@ -34,12 +35,11 @@
 bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		     const struct hostif_info *obs, int64_t now_usec);
 
-/* Applies what discovery says of a discovered VM: dom is its domain, NULL
- * once its status file is gone; restarted when libvirt says the domain
- * started afresh while its file stayed (a snapshot reverted): a power-up.
- * Returns true when vm->state changed. */
-bool lifecycle_apply_domain(struct inv_vm *vm, const struct libvirt_domain *dom,
-			    bool restarted, int64_t now_usec);
+/* Applies what a source says of a discovered VM: rec is its record, NULL
+ * once the source no longer knows it. A change of rec->runs since the last
+ * record applied is a power-up. Returns true when vm->state changed. */
+bool lifecycle_apply_domain(struct inv_vm *vm, const struct domain_record *rec,
+			    int64_t now_usec);
 
 /* Whether the VM's counters have instances (not off, not saved). */
 bool lifecycle_counts_visible(const struct inv_vm *vm);

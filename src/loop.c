@@ -1,25 +1,15 @@
 #include "loop.h"
 
 #include <errno.h>
-#include <stdbool.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 
-/* Descriptors polled at most: one per bridge plus the agent's few. */
+/* Descriptors polled at most: a few per client; the captures share one. */
 #define LOOP_MAX_FDS 1024
+#define LOOP_MAX_CLIENTS 8
 
-static int64_t clock_usec(clockid_t id)
-{
-	struct timespec ts;
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t loop_mono_usec(void) { return clock_usec(CLOCK_MONOTONIC); }
-int64_t loop_real_usec(void) { return clock_usec(CLOCK_REALTIME); }
-
-/* Turns in a row in which only the client is polled (below). */
+/* Turns in a row in which only the bursty clients are polled. */
 #define LOOP_CLIENT_BURST 4
 
 static bool any_ready(const struct pollfd *fds, size_t n)
@@ -30,46 +20,52 @@ static bool any_ready(const struct pollfd *fds, size_t n)
 	return false;
 }
 
-int loop_run(struct engine *eng, const struct loop_client *client,
-	     const volatile sig_atomic_t *stop)
+int loop_run(const struct loop_client *clients, size_t n, const volatile sig_atomic_t *stop)
 {
 	static struct pollfd fds[LOOP_MAX_FDS];
-	int timeout_ms = engine_timers(eng, loop_mono_usec(), loop_real_usec());
-	/* After the client had work, the next turns poll its descriptors
-	 * alone, without waiting: Net-SNMP passes each request through an
-	 * internal pipe twice, so the agent is readable again at once, and
-	 * the engine has nothing new that soon. The bound keeps captures and
-	 * timers served under a stream of requests. */
+	size_t first[LOOP_MAX_CLIENTS], count[LOOP_MAX_CLIENTS];
+	/* After a bursty client had work, the next turns poll the bursty
+	 * clients alone, without waiting; the bound keeps the others served
+	 * under a stream of requests. */
 	unsigned burst = 0;
 
+	if (n > LOOP_MAX_CLIENTS)
+		n = LOOP_MAX_CLIENTS;
 	while (!*stop) {
 		/* Descriptors are collected afresh each time round: a capture
 		 * may have been reopened, the master reconnected on a new fd. */
-		size_t ncap = burst ? 0 : engine_pollfds(eng, fds, LOOP_MAX_FDS);
-		int wait_ms = timeout_ms;
-		size_t nclient = client ? client->pollfds(client->ctx, fds + ncap,
-							  LOOP_MAX_FDS - ncap, &wait_ms)
-					: 0;
-		int rc = poll(fds, ncap + nclient, burst ? 0 : wait_ms);
+		size_t nfds = 0;
+		int wait_ms = -1;
+		for (size_t c = 0; c < n; c++) {
+			first[c] = nfds;
+			count[c] = 0;
+			if (burst && !clients[c].bursty)
+				continue;
+			count[c] = clients[c].pollfds(clients[c].ctx, fds + nfds, LOOP_MAX_FDS - nfds,
+						      &wait_ms);
+			nfds += count[c];
+		}
+		int rc = poll(fds, nfds, burst ? 0 : wait_ms);
 		if (rc < 0 && errno != EINTR) {
 			log_warn("poll");
 			return -1;
 		}
-		if (rc < 0) {
-			for (size_t i = 0; i < ncap + nclient; i++)
+		if (rc < 0)
+			for (size_t i = 0; i < nfds; i++)
 				fds[i].revents = 0;
-		}
 		if (burst && rc <= 0) {
 			burst = 0; /* nothing more: back to the whole loop */
 			continue;
 		}
-		if (!burst) {
-			engine_handle(eng, fds, ncap);
-			timeout_ms = engine_timers(eng, loop_mono_usec(), loop_real_usec());
+		bool busy = false;
+		for (size_t c = 0; c < n; c++) {
+			if (burst && !clients[c].bursty)
+				continue;
+			struct loop_now now = { clock_mono_usec(), clock_real_usec() };
+			clients[c].handle(clients[c].ctx, fds + first[c], count[c], &now);
+			busy |= clients[c].bursty && any_ready(fds + first[c], count[c]);
 		}
-		if (client)
-			client->handle(client->ctx, fds + ncap, nclient);
-		burst = any_ready(fds + ncap, nclient) && burst < LOOP_CLIENT_BURST ? burst + 1 : 0;
+		burst = busy && burst < LOOP_CLIENT_BURST ? burst + 1 : 0;
 	}
 	return 0;
 }

@@ -12,7 +12,8 @@
 #include "agent.h"
 #include "conf.h"
 #include "daemon.h"
-#include "engine.h"
+#include "clock.h"
+#include "counting.h"
 #include "inventory.h"
 #include "log.h"
 #include "loop.h"
@@ -52,7 +53,7 @@ static struct conf *read_conf(const char *path)
  * a rebuilt inventory. */
 struct daemon_state {
 	const char *conf_path;
-	struct engine *eng;
+	struct counting *counting;
 	struct mib *mib;
 	unsigned generation;
 };
@@ -62,7 +63,7 @@ static size_t daemon_pollfds(void *ctx, struct pollfd *fds, size_t max, int *tim
 	return agent_loop_client.pollfds(agent_loop_client.ctx, fds, max, timeout_ms);
 }
 
-static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n)
+static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n, const struct loop_now *now)
 {
 	struct daemon_state *d = ctx;
 	if (daemon_reload) {
@@ -70,17 +71,17 @@ static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n)
 		struct conf *conf = read_conf(d->conf_path);
 		if (!conf)
 			log_warnx("configuration not reloaded: the one in force stays");
-		else if (engine_reload(d->eng, conf, loop_mono_usec()) == 0)
+		else if (counting_reload(d->counting, conf, now->mono_usec) == 0)
 			log_info("configuration reloaded");
 	}
 	/* Before any request: the MIB must not read a freed inventory. */
-	if (engine_generation(d->eng) != d->generation) {
-		if (mib_refresh(d->mib, engine_inventory(d->eng)) == 0)
-			d->generation = engine_generation(d->eng);
+	if (counting_generation(d->counting) != d->generation) {
+		if (mib_refresh(d->mib, counting_inventory(d->counting)) == 0)
+			d->generation = counting_generation(d->counting);
 		else
 			log_warnx("out of memory: tables not refreshed");
 	}
-	agent_loop_client.handle(agent_loop_client.ctx, fds, n);
+	agent_loop_client.handle(agent_loop_client.ctx, fds, n, now);
 }
 
 static void daemon_vm_state(void *ctx, const struct inv_vm *vm)
@@ -101,12 +102,12 @@ static int drop_privileges(const char *user, const struct conf *conf)
 	gid_t gid;
 	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
 	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
-	    privdrop_to(uid, gid, *conf->libvirt_dir != '\0', err, sizeof err) < 0) {
+	    privdrop_to(uid, gid, conf->n_sources > 0, err, sizeof err) < 0) {
 		log_warnx("cannot run as %s: %s", user, err);
 		return -1;
 	}
 	log_info("running as %s, keeping CAP_NET_RAW%s", user,
-		 *conf->libvirt_dir ? " and CAP_DAC_READ_SEARCH" : "");
+		 conf->n_sources ? " and CAP_DAC_READ_SEARCH" : "");
 	return 0;
 }
 
@@ -135,49 +136,52 @@ int main(int argc, char **argv)
 	if (!conf)
 		return EX_CONFIG;
 	struct daemon_state d = { .conf_path = opt.conf_path };
-	d.eng = engine_new(conf, loop_mono_usec());
-	if (!d.eng)
+	d.counting = counting_new(conf, clock_mono_usec());
+	if (!d.counting)
 		return EX_OSERR;
 	int status = 0;
-	d.mib = mib_new(engine_inventory(d.eng), agent_clock);
+	d.mib = mib_new(counting_inventory(d.counting), agent_clock);
 	if (!d.mib) {
 		log_warnx("out of memory");
 		status = EX_OSERR;
 		goto out;
 	}
-	d.generation = engine_generation(d.eng);
-	engine_on_vm_state(d.eng, daemon_vm_state, NULL);
-	engine_on_capture_loss(d.eng, daemon_capture_loss, NULL);
-	const char *user = opt.user ? opt.user : *engine_conf(d.eng)->user ? engine_conf(d.eng)->user : NULL;
+	d.generation = counting_generation(d.counting);
+	counting_on_vm_state(d.counting, daemon_vm_state, NULL);
+	counting_on_capture_loss(d.counting, daemon_capture_loss, NULL);
+	const char *user = opt.user ? opt.user : *counting_conf(d.counting)->user ? counting_conf(d.counting)->user : NULL;
 	if ((!opt.foreground && daemon_detach() < 0) ||
 	    (opt.pid_path && daemon_pidfile_write(opt.pid_path) < 0)) {
 		status = EX_OSERR;
 		goto out;
 	}
-	if (user && drop_privileges(user, engine_conf(d.eng)) < 0) {
+	if (user && drop_privileges(user, counting_conf(d.counting)) < 0) {
 		status = EX_NOPERM;
 		goto out;
 	}
 	daemon_signals();
-	if (agent_start(engine_conf(d.eng), d.mib) < 0) {
+	if (agent_start(counting_conf(d.counting), d.mib) < 0) {
 		status = EX_SOFTWARE;
 		goto out;
 	}
-	log_info("started: %zu networks, %zu VMs", inventory_net_count(engine_inventory(d.eng)),
-		 inventory_vm_count(engine_inventory(d.eng)));
+	log_info("started: %zu networks, %zu VMs", inventory_net_count(counting_inventory(d.counting)),
+		 inventory_vm_count(counting_inventory(d.counting)));
 
-	struct loop_client client = { daemon_pollfds, daemon_handle, &d };
-	if (loop_run(d.eng, &client, &daemon_stop) < 0)
+	struct loop_client clients[] = {
+		counting_loop_client(d.counting),
+		{ daemon_pollfds, daemon_handle, &d, true },
+	};
+	if (loop_run(clients, sizeof clients / sizeof clients[0], &daemon_stop) < 0)
 		status = EX_OSERR;
 
 	log_info("stopping");
-	engine_drain(d.eng);
-	engine_save(d.eng);
+	counting_drain(d.counting);
+	counting_save(d.counting);
 	agent_stop();
 	if (opt.pid_path)
 		daemon_pidfile_remove(opt.pid_path);
 out:
 	mib_free(d.mib);
-	engine_free(d.eng);
+	counting_free(d.counting);
 	return status;
 }

@@ -5,19 +5,15 @@
 #include <string.h>
 
 #include "lifecycle.h"
+#include "mib_oids.h"
 
-const oid mib_root[] = { 1, 3, 6, 1, 4, 1, 8072, 9999, 9999, 5005 };
+const oid mib_root[] = { MIB_ROOT };
 const size_t mib_root_len = sizeof mib_root / sizeof mib_root[0];
 
-/* Columns of vsVmTable, vsVnicTable, vsNetTable (DESIGN §3). */
-enum { VM_NAME = 2, VM_UUID, VM_STATE, VM_BYTES_SENT, VM_BYTES_RECEIVED,
-       VM_PACKETS_SENT, VM_PACKETS_RECEIVED, VM_DISCONTINUITY, VM_VNIC_COUNT };
-enum { VNIC_MAC = 2, VNIC_NET_INDEX, VNIC_IFNAME, VNIC_BYTES_SENT,
-       VNIC_BYTES_RECEIVED, VNIC_PACKETS_SENT, VNIC_PACKETS_RECEIVED };
-enum { NET_NAME = 2, NET_BRIDGE, NET_CAPTURE_STATE, NET_BYTES_SENT,
-       NET_PACKETS_SENT, NET_RATE, NET_DROPS, NET_DISCONTINUITY };
-enum { GEN_VM_COUNT = 1, GEN_NET_COUNT, GEN_HISTORY_SECONDS, GEN_VERSION };
-#define HISTORY_END_TIME (ACCT_HISTORY_SECONDS + 1)
+/* The MIB's history columns are acct's ring, second for second. */
+_Static_assert(MIB_HISTORY_SECONDS == ACCT_HISTORY_SECONDS,
+	       "vsNetHistoryTable has one column per second of acct's history");
+#define HISTORY_LAST (MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS - 1)
 
 struct mib {
 	mib_clock_fn clock;
@@ -90,10 +86,10 @@ static int general_value(void *ctx, size_t row, unsigned column, netsnmp_variabl
 {
 	struct mib *mib = ctx;
 	switch (column) {
-	case GEN_VM_COUNT: set_u32(vb, ASN_GAUGE, (uint32_t)mib->nvms); return 0;
-	case GEN_NET_COUNT: set_u32(vb, ASN_GAUGE, (uint32_t)mib->nnets); return 0;
-	case GEN_HISTORY_SECONDS: set_u32(vb, ASN_UNSIGNED, ACCT_HISTORY_SECONDS); return 0;
-	case GEN_VERSION: set_string(vb, "vsacctd " VSACCT_VERSION); return 0;
+	case MIB_vsAcctVmCount: set_u32(vb, ASN_GAUGE, (uint32_t)mib->nvms); return 0;
+	case MIB_vsAcctNetCount: set_u32(vb, ASN_GAUGE, (uint32_t)mib->nnets); return 0;
+	case MIB_vsAcctHistorySeconds: set_u32(vb, ASN_UNSIGNED, ACCT_HISTORY_SECONDS); return 0;
+	case MIB_vsAcctSoftwareVersion: set_string(vb, "vsacctd " VSACCT_VERSION); return 0;
 	}
 	return -1;
 }
@@ -112,21 +108,21 @@ static int vm_value(void *ctx, size_t row, unsigned column, netsnmp_variable_lis
 	struct mib *mib = ctx;
 	const struct inv_vm *vm = mib->vms[row];
 	/* Counters of a VM that is not running have no instance. */
-	if (column >= VM_BYTES_SENT && column <= VM_PACKETS_RECEIVED &&
+	if (column >= MIB_vsVmNetBytesSent && column <= MIB_vsVmNetPacketsReceived &&
 	    !lifecycle_counts_visible(vm))
 		return -1;
 	switch (column) {
-	case VM_NAME: set_string(vb, vm->name); return 0;
-	case VM_UUID: set_string(vb, vm->uuid); return 0;
-	case VM_STATE: set_int(vb, vm->state); return 0;
-	case VM_BYTES_SENT: set_counter64(vb, inventory_vm_sent(vm).bytes); return 0;
-	case VM_BYTES_RECEIVED: set_counter64(vb, inventory_vm_received(vm).bytes); return 0;
-	case VM_PACKETS_SENT: set_counter64(vb, inventory_vm_sent(vm).packets); return 0;
-	case VM_PACKETS_RECEIVED: set_counter64(vb, inventory_vm_received(vm).packets); return 0;
-	case VM_DISCONTINUITY:
+	case MIB_vsVmName: set_string(vb, vm->name); return 0;
+	case MIB_vsVmUuid: set_string(vb, vm->uuid); return 0;
+	case MIB_vsVmState: set_int(vb, vm->state); return 0;
+	case MIB_vsVmNetBytesSent: set_counter64(vb, inventory_vm_sent(vm).bytes); return 0;
+	case MIB_vsVmNetBytesReceived: set_counter64(vb, inventory_vm_received(vm).bytes); return 0;
+	case MIB_vsVmNetPacketsSent: set_counter64(vb, inventory_vm_sent(vm).packets); return 0;
+	case MIB_vsVmNetPacketsReceived: set_counter64(vb, inventory_vm_received(vm).packets); return 0;
+	case MIB_vsVmDiscontinuityTime:
 		set_u32(vb, ASN_TIMETICKS, mib_timestamp(&mib->now, vm->discontinuity_usec));
 		return 0;
-	case VM_VNIC_COUNT: set_u32(vb, ASN_GAUGE, (uint32_t)vm->nvnics); return 0;
+	case MIB_vsVmVnicCount: set_u32(vb, ASN_GAUGE, (uint32_t)vm->nvnics); return 0;
 	}
 	return -1;
 }
@@ -145,19 +141,19 @@ static void vnic_index(void *ctx, size_t row, oid *out)
 static int vnic_value(void *ctx, size_t row, unsigned column, netsnmp_variable_list *vb)
 {
 	const struct inv_vnic *vnic = ((struct mib *)ctx)->vnics[row];
-	if (column >= VNIC_BYTES_SENT && column <= VNIC_PACKETS_RECEIVED &&
+	if (column >= MIB_vsVnicBytesSent && column <= MIB_vsVnicPacketsReceived &&
 	    !lifecycle_counts_visible(vnic->vm))
 		return -1;
 	switch (column) {
-	case VNIC_MAC:
+	case MIB_vsVnicMacAddress:
 		snmp_set_var_typed_value(vb, ASN_OCTET_STR, vnic->mac, MAC_LEN);
 		return 0;
-	case VNIC_NET_INDEX: set_u32(vb, ASN_UNSIGNED, vnic->net ? vnic->net->index : 0); return 0;
-	case VNIC_IFNAME: set_string(vb, vnic->ifname); return 0;
-	case VNIC_BYTES_SENT: set_counter64(vb, acct_port_sent(&vnic->acct).bytes); return 0;
-	case VNIC_BYTES_RECEIVED: set_counter64(vb, acct_port_received(&vnic->acct).bytes); return 0;
-	case VNIC_PACKETS_SENT: set_counter64(vb, acct_port_sent(&vnic->acct).packets); return 0;
-	case VNIC_PACKETS_RECEIVED: set_counter64(vb, acct_port_received(&vnic->acct).packets); return 0;
+	case MIB_vsVnicNetIndex: set_u32(vb, ASN_UNSIGNED, vnic->net ? vnic->net->index : 0); return 0;
+	case MIB_vsVnicIfName: set_string(vb, vnic->ifname); return 0;
+	case MIB_vsVnicBytesSent: set_counter64(vb, acct_port_sent(&vnic->acct).bytes); return 0;
+	case MIB_vsVnicBytesReceived: set_counter64(vb, acct_port_received(&vnic->acct).bytes); return 0;
+	case MIB_vsVnicPacketsSent: set_counter64(vb, acct_port_sent(&vnic->acct).packets); return 0;
+	case MIB_vsVnicPacketsReceived: set_counter64(vb, acct_port_received(&vnic->acct).packets); return 0;
 	}
 	return -1;
 }
@@ -176,14 +172,14 @@ static int net_value(void *ctx, size_t row, unsigned column, netsnmp_variable_li
 	struct mib *mib = ctx;
 	const struct inv_net *net = mib->nets[row];
 	switch (column) {
-	case NET_NAME: set_string(vb, net->name); return 0;
-	case NET_BRIDGE: set_string(vb, net->bridge); return 0;
-	case NET_CAPTURE_STATE: set_int(vb, net->capture_state); return 0;
-	case NET_BYTES_SENT: set_counter64(vb, net->acct.carried.bytes); return 0;
-	case NET_PACKETS_SENT: set_counter64(vb, net->acct.carried.packets); return 0;
-	case NET_RATE: set_counter64(vb, acct_net_rate(&net->acct)); return 0;
-	case NET_DROPS: set_counter64(vb, net->acct.capture_drops); return 0;
-	case NET_DISCONTINUITY:
+	case MIB_vsNetName: set_string(vb, net->name); return 0;
+	case MIB_vsNetBridge: set_string(vb, net->bridge); return 0;
+	case MIB_vsNetCaptureState: set_int(vb, net->capture_state); return 0;
+	case MIB_vsNetBytesSent: set_counter64(vb, acct_net_carried(&net->acct).bytes); return 0;
+	case MIB_vsNetPacketsSent: set_counter64(vb, acct_net_carried(&net->acct).packets); return 0;
+	case MIB_vsNetBytesSentRate: set_counter64(vb, acct_net_rate(&net->acct)); return 0;
+	case MIB_vsNetCaptureDrops: set_counter64(vb, acct_net_drops(&net->acct)); return 0;
+	case MIB_vsNetDiscontinuityTime:
 		set_u32(vb, ASN_TIMETICKS, mib_timestamp(&mib->now, net->discontinuity_usec));
 		return 0;
 	}
@@ -197,11 +193,11 @@ static int history_value(void *ctx, size_t row, unsigned column, netsnmp_variabl
 	uint64_t h[ACCT_HISTORY_SECONDS];
 	int64_t end_sec;
 	acct_net_history(&net->acct, h, &end_sec);
-	if (column >= 1 && column <= ACCT_HISTORY_SECONDS) {
-		set_counter64(vb, h[column - 1]);
+	if (column >= MIB_HISTORY_FIRST && column <= HISTORY_LAST) {
+		set_counter64(vb, h[column - MIB_HISTORY_FIRST]);
 		return 0;
 	}
-	if (column == HISTORY_END_TIME) {
+	if (column == MIB_vsNetHistoryEndTime) {
 		/* The end of column 1's second, moved onto the monotonic clock
 		 * the TimeStamps are computed on. */
 		int64_t end_mono = end_sec * 1000000 - mib->now.real_offset_usec;
@@ -235,18 +231,21 @@ struct mib *mib_new(struct inventory *inv, mib_clock_fn clock)
 	if (!mib)
 		return NULL;
 	mib->clock = clock;
-	static const oid general[] = { 1, 1 }, vm[] = { 1, 2, 1 }, vnic[] = { 1, 3, 1 },
-			 net[] = { 1, 4, 1 }, history[] = { 1, 5, 1 };
-	define_table(mib, MIB_SCALARS, "vsAcctGeneral", general, 2, GEN_VM_COUNT, GEN_VERSION,
-		     1, one_row, zero_index, general_value);
-	define_table(mib, MIB_VM, "vsVmTable", vm, 3, VM_NAME, VM_VNIC_COUNT,
+	static const oid general[] = { MIB_vsAcctGeneral }, vm[] = { MIB_vsVmEntry },
+			 vnic[] = { MIB_vsVnicEntry }, net[] = { MIB_vsNetEntry },
+			 history[] = { MIB_vsNetHistoryEntry };
+	/* From the first accessible column to the last: the indexes are
+	 * not-accessible. */
+	define_table(mib, MIB_SCALARS, "vsAcctGeneral", general, OID_LENGTH(general),
+		     MIB_vsAcctVmCount, MIB_vsAcctSoftwareVersion, 1, one_row, zero_index, general_value);
+	define_table(mib, MIB_VM, "vsVmTable", vm, OID_LENGTH(vm), MIB_vsVmName, MIB_vsVmVnicCount,
 		     1, vm_rows, vm_index, vm_value);
-	define_table(mib, MIB_VNIC, "vsVnicTable", vnic, 3, VNIC_MAC, VNIC_PACKETS_RECEIVED,
-		     2, vnic_rows, vnic_index, vnic_value);
-	define_table(mib, MIB_NET, "vsNetTable", net, 3, NET_NAME, NET_DISCONTINUITY,
-		     1, net_rows, net_index, net_value);
-	define_table(mib, MIB_HISTORY, "vsNetHistoryTable", history, 3, 1, HISTORY_END_TIME,
-		     1, net_rows, net_index, history_value);
+	define_table(mib, MIB_VNIC, "vsVnicTable", vnic, OID_LENGTH(vnic), MIB_vsVnicMacAddress,
+		     MIB_vsVnicPacketsReceived, 2, vnic_rows, vnic_index, vnic_value);
+	define_table(mib, MIB_NET, "vsNetTable", net, OID_LENGTH(net), MIB_vsNetName,
+		     MIB_vsNetDiscontinuityTime, 1, net_rows, net_index, net_value);
+	define_table(mib, MIB_HISTORY, "vsNetHistoryTable", history, OID_LENGTH(history),
+		     MIB_HISTORY_FIRST, MIB_vsNetHistoryEndTime, 1, net_rows, net_index, history_value);
 	if (mib_refresh(mib, inv) < 0) {
 		mib_free(mib);
 		return NULL;
@@ -342,17 +341,20 @@ struct mibtable *mib_table(struct mib *mib, enum mib_table_id id)
 	return &mib->tables[id];
 }
 
-/* snmpTrapOID.0 = root.0.number, then the two objects' instances. */
-static netsnmp_variable_list *notification(oid number, const oid *first, u_char first_type,
+/* snmpTrapOID.0 = root.0.number, then the two objects' instances (their
+ * OIDs under the root, sub_len sub-identifiers each). */
+static netsnmp_variable_list *notification(oid number, const oid *first_sub, u_char first_type,
 					   const void *first_value, size_t first_len,
-					   const oid *second, u_char second_type,
-					   const void *second_value, size_t second_len)
+					   const oid *second_sub, u_char second_type,
+					   const void *second_value, size_t second_len,
+					   size_t sub_len)
 {
 	static const oid snmp_trap_oid[] = { 1, 3, 6, 1, 6, 3, 1, 1, 4, 1, 0 };
-	const oid which[] = { 0, number };
-	oid trap[MAX_OID_LEN];
-	size_t trap_len = mib_oid(trap, which, 2);
-	size_t len = mib_root_len + 5;
+	const oid which[] = { MIB_vsAcctNotifications, number };
+	oid trap[MAX_OID_LEN], first[MAX_OID_LEN], second[MAX_OID_LEN];
+	size_t trap_len = mib_oid(trap, which, OID_LENGTH(which));
+	size_t len = mib_oid(first, first_sub, sub_len);
+	mib_oid(second, second_sub, sub_len);
 	netsnmp_variable_list *vars = NULL;
 	if (!snmp_varlist_add_variable(&vars, snmp_trap_oid, OID_LENGTH(snmp_trap_oid), ASN_OBJECT_ID,
 				       trap, trap_len * sizeof(oid)) ||
@@ -367,26 +369,22 @@ static netsnmp_variable_list *notification(oid number, const oid *first, u_char 
 netsnmp_variable_list *mib_vm_state_change(const struct inv_vm *vm)
 {
 	/* vsVmName.i and vsVmState.i */
-	const oid name_sub[] = { 1, 2, 1, VM_NAME, vm->index }, state_sub[] = { 1, 2, 1, VM_STATE, vm->index };
-	oid name[MAX_OID_LEN], state[MAX_OID_LEN];
-	mib_oid(name, name_sub, 5);
-	mib_oid(state, state_sub, 5);
+	const oid name[] = { MIB_vsVmEntry, MIB_vsVmName, vm->index },
+		  state[] = { MIB_vsVmEntry, MIB_vsVmState, vm->index };
 	long value = vm->state;
-	return notification(1, name, ASN_OCTET_STR, vm->name, strlen(vm->name),
-			    state, ASN_INTEGER, &value, sizeof value);
+	return notification(MIB_vsVmStateChange, name, ASN_OCTET_STR, vm->name, strlen(vm->name),
+			    state, ASN_INTEGER, &value, sizeof value, OID_LENGTH(name));
 }
 
 netsnmp_variable_list *mib_capture_loss(const struct inv_net *net)
 {
 	/* vsNetName.i and vsNetCaptureDrops.i */
-	const oid name_sub[] = { 1, 4, 1, NET_NAME, net->index }, drops_sub[] = { 1, 4, 1, NET_DROPS, net->index };
-	oid name[MAX_OID_LEN], drops[MAX_OID_LEN];
-	mib_oid(name, name_sub, 5);
-	mib_oid(drops, drops_sub, 5);
-	uint64_t d = net->acct.capture_drops;
+	const oid name[] = { MIB_vsNetEntry, MIB_vsNetName, net->index },
+		  drops[] = { MIB_vsNetEntry, MIB_vsNetCaptureDrops, net->index };
+	uint64_t d = acct_net_drops(&net->acct);
 	struct counter64 c = { .high = d >> 32, .low = d & 0xffffffffu };
-	return notification(2, name, ASN_OCTET_STR, net->name, strlen(net->name),
-			    drops, ASN_COUNTER64, &c, sizeof c);
+	return notification(MIB_vsNetCaptureLoss, name, ASN_OCTET_STR, net->name, strlen(net->name),
+			    drops, ASN_COUNTER64, &c, sizeof c, OID_LENGTH(name));
 }
 
 int mib_register(struct mib *mib)

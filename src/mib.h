@@ -1,6 +1,6 @@
 /*
- * mib: VS-ACCOUNTING-MIB: its OIDs (the root is written here and nowhere
- * else in C) and its objects' values, read from the inventory.
+ * mib: VS-ACCOUNTING-MIB's objects and their values, read from the
+ * inventory. The MIB's numbers, the root included, come from mib_oids.h.
  *
  * Lifecycle: mib_new(inventory, clock) → mib_register (once, before the
  * agent connects) → mib_refresh after the inventory changes → mib_free.
@@ -18,7 +18,7 @@
 #include "inventory.h"
 #include "mibtable.h"
 
-/* vsAccountingMIB: netSnmpPlaypen 5005, until a PEN is registered. */
+/* vsAccountingMIB: MIB_ROOT of mib_oids.h. */
 extern const oid mib_root[];
 extern const size_t mib_root_len;
 
@@ -37,11 +37,11 @@ struct mib_clock {
 typedef void (*mib_clock_fn)(struct mib_clock *now);
 
 enum mib_table_id {
-	MIB_SCALARS,   /* vsAcctGeneral: .1.1 */
-	MIB_VM,        /* vsVmTable: .1.2 */
-	MIB_VNIC,      /* vsVnicTable: .1.3 */
-	MIB_NET,       /* vsNetTable: .1.4 */
-	MIB_HISTORY,   /* vsNetHistoryTable: .1.5 */
+	MIB_SCALARS,   /* vsAcctGeneral */
+	MIB_VM,        /* vsVmTable */
+	MIB_VNIC,      /* vsVnicTable */
+	MIB_NET,       /* vsNetTable */
+	MIB_HISTORY,   /* vsNetHistoryTable */
 	MIB_NTABLES
 };
 

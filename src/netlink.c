@@ -7,12 +7,11 @@
  * mentioned since it was asked for are gone → synced. Lost events (ENOBUFS)
  * start the same cycle again.
  *
- * The table: a dense array of links and open-addressing hashes (linear
- * probing, backward-shift deletion: no tombstones, so churn never slows
- * lookups) holding positions in it, one by name and one by ifindex. A third
- * hash counts ports per master ifindex, so that a bridge appearing, renamed
- * or gone can tell its ports (their master's name changed) without a scan
- * of the table for every other link.
+ * The table: a dense array of links (the last one fills a hole) and hash
+ * indexes of positions in it (hashidx), one by name and one by ifindex. A
+ * third holds the ports under their master's ifindex, so that only a link
+ * that has ports scans the table to tell them that their master's name
+ * changed (a bridge appearing, renamed or gone).
  */
 #include "netlink.h"
 
@@ -27,27 +26,17 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "hashidx.h"
 #include "log.h"
 
 #define RCVBUF_BYTES (8 << 20) /* a burst of events from thousands of links */
 #define RECV_MIN_BYTES 32768   /* the kernel's dump skbs fit; larger ones grow it */
 #define DUMP_RETRIES 3         /* failed or interrupted dumps in a row */
 
-struct slot {
-	uint32_t key; /* 0: empty */
-	uint32_t val;
-};
-
-struct hash {
-	struct slot *slots;
-	size_t mask; /* slot count - 1; the count is a power of two */
-	size_t n;
-};
-
 struct link {
 	int ifindex;
 	int master;
-	uint32_t hash;  /* of name */
+	uint64_t hash;  /* of name */
 	unsigned seen;  /* the dump generation that last heard of it */
 	bool up;
 	char name[CONF_IFNAME_MAX + 1];
@@ -57,8 +46,8 @@ struct netlink {
 	int fd;
 	struct link *links;
 	size_t nlinks, cap;
-	struct hash by_name, by_index;
-	struct hash ports; /* master ifindex → number of links naming it */
+	struct hashidx by_name, by_index;
+	struct hashidx ports; /* links that have a master, under its ifindex */
 
 	uint32_t seq;      /* of the last dump asked for */
 	unsigned gen;      /* dump generation */
@@ -75,132 +64,45 @@ struct netlink {
 	size_t bufsize;
 };
 
-/* --- hashes --- */
-
-/* Murmur3's finalizer: ifindexes are small consecutive numbers. */
-static uint32_t mix(uint32_t x)
-{
-	x ^= x >> 16;
-	x *= 0x85ebca6bU;
-	x ^= x >> 13;
-	x *= 0xc2b2ae35U;
-	x ^= x >> 16;
-	return x;
-}
-
-static uint32_t name_hash(const char *name)
-{
-	uint32_t h = 2166136261U; /* FNV-1a */
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		h = (h ^ *p) * 16777619U;
-	return h ? h : 1; /* 0 marks an empty slot */
-}
-
-static size_t home(const struct hash *h, uint32_t key)
-{
-	return mix(key) & h->mask;
-}
-
-/* Makes room for one more entry, keeping the load at most 1/2. */
-static int hash_reserve(struct hash *h)
-{
-	if (h->slots && (h->n + 1) * 2 <= h->mask + 1)
-		return 0;
-	size_t count = h->slots ? (h->mask + 1) * 2 : 64;
-	struct slot *slots = calloc(count, sizeof *slots);
-	if (!slots)
-		return -1;
-	struct hash bigger = { slots, count - 1, 0 };
-	for (size_t i = 0; h->slots && i <= h->mask; i++) {
-		if (!h->slots[i].key)
-			continue;
-		size_t j = home(&bigger, h->slots[i].key);
-		while (slots[j].key)
-			j = (j + 1) & bigger.mask;
-		slots[j] = h->slots[i];
-		bigger.n++;
-	}
-	free(h->slots);
-	*h = bigger;
-	return 0;
-}
-
-/* The caller has reserved room. */
-static void hash_insert(struct hash *h, uint32_t key, uint32_t val)
-{
-	size_t i = home(h, key);
-	while (h->slots[i].key)
-		i = (i + 1) & h->mask;
-	h->slots[i] = (struct slot){ key, val };
-	h->n++;
-}
-
-/* The slot holding key (the first one: callers with unique keys), or NULL. */
-static struct slot *hash_find(const struct hash *h, uint32_t key)
-{
-	if (!h->slots)
-		return NULL;
-	for (size_t i = home(h, key); h->slots[i].key; i = (i + 1) & h->mask)
-		if (h->slots[i].key == key)
-			return &h->slots[i];
-	return NULL;
-}
-
-/* The slot holding exactly (key, val), which must be there. */
-static size_t hash_slot_of(const struct hash *h, uint32_t key, uint32_t val)
-{
-	size_t i = home(h, key);
-	while (h->slots[i].key != key || h->slots[i].val != val)
-		i = (i + 1) & h->mask;
-	return i;
-}
-
-/* Empties slot i and pulls later entries of the probe run back over the
- * hole, so that every entry stays reachable from its home. */
-static void hash_remove_at(struct hash *h, size_t i)
-{
-	size_t j = i;
-	h->n--;
-	for (;;) {
-		h->slots[i].key = 0;
-		for (;;) {
-			j = (j + 1) & h->mask;
-			if (!h->slots[j].key)
-				return;
-			size_t k = home(h, h->slots[j].key);
-			/* An entry whose home lies cyclically in (i, j] cannot
-			 * move back to i: it would be found no more. */
-			bool stays = i <= j ? (i < k && k <= j) : (i < k || k <= j);
-			if (!stays)
-				break;
-		}
-		h->slots[i] = h->slots[j];
-		i = j;
-	}
-}
-
 /* --- the link table --- */
 
 static long find_index(const struct netlink *nl, int ifindex)
 {
 	if (ifindex <= 0)
 		return -1;
-	const struct slot *s = hash_find(&nl->by_index, (uint32_t)ifindex);
-	return s ? (long)s->val : -1;
+	struct hashidx_iter it;
+	const struct hashidx *idx = &nl->by_index;
+	for (size_t i = hashidx_first(idx, (uint64_t)ifindex, &it); i != HASHIDX_NONE;
+	     i = hashidx_next(idx, &it))
+		if (nl->links[i].ifindex == ifindex)
+			return (long)i;
+	return -1;
 }
 
 static long find_name(const struct netlink *nl, const char *name)
 {
 	size_t len = strnlen(name, CONF_IFNAME_MAX + 1);
-	const struct hash *h = &nl->by_name;
-	if (!len || len > CONF_IFNAME_MAX || !h->slots)
+	if (!len || len > CONF_IFNAME_MAX)
 		return -1;
-	uint32_t key = name_hash(name);
-	/* Names may share a hash: every slot with the key is a candidate. */
-	for (size_t i = home(h, key); h->slots[i].key; i = (i + 1) & h->mask)
-		if (h->slots[i].key == key && !strcmp(nl->links[h->slots[i].val].name, name))
-			return (long)h->slots[i].val;
+	struct hashidx_iter it;
+	const struct hashidx *idx = &nl->by_name;
+	/* Names may share a hash: every position under it is a candidate. */
+	for (size_t i = hashidx_first(idx, hashidx_string(name), &it); i != HASHIDX_NONE;
+	     i = hashidx_next(idx, &it))
+		if (!strcmp(nl->links[i].name, name))
+			return (long)i;
 	return -1;
+}
+
+static bool has_ports(const struct netlink *nl, int ifindex)
+{
+	struct hashidx_iter it;
+	const struct hashidx *idx = &nl->ports;
+	for (size_t i = hashidx_first(idx, (uint64_t)ifindex, &it); i != HASHIDX_NONE;
+	     i = hashidx_next(idx, &it))
+		if (nl->links[i].master == ifindex)
+			return true;
+	return false;
 }
 
 static void tell(struct netlink *nl, const char *name)
@@ -210,31 +112,14 @@ static void tell(struct netlink *nl, const char *name)
 }
 
 /* A link's master just got, changed or lost its name: each of its ports
- * now has another master name. */
+ * now has another master name. In the table's order, as they were found. */
 static void tell_ports(struct netlink *nl, int ifindex)
 {
-	if (!hash_find(&nl->ports, (uint32_t)ifindex))
+	if (!has_ports(nl, ifindex))
 		return;
 	for (size_t i = 0; i < nl->nlinks; i++)
 		if (nl->links[i].master == ifindex)
 			tell(nl, nl->links[i].name);
-}
-
-static void count_port(struct netlink *nl, int master, int delta)
-{
-	struct slot *s = hash_find(&nl->ports, (uint32_t)master);
-	if (s) {
-		if (delta > 0)
-			s->val++;
-		else if (--s->val == 0)
-			hash_remove_at(&nl->ports, (size_t)(s - nl->ports.slots));
-	} else if (delta > 0) {
-		/* Out of memory only costs ports a notification. */
-		if (hash_reserve(&nl->ports) < 0)
-			log_warn("rtnetlink: counting ports of %d", master);
-		else
-			hash_insert(&nl->ports, (uint32_t)master, 1);
-	}
 }
 
 static void set_master(struct netlink *nl, struct link *l, int master)
@@ -243,11 +128,17 @@ static void set_master(struct netlink *nl, struct link *l, int master)
 		master = 0;
 	if (l->master == master)
 		return;
+	size_t pos = (size_t)(l - nl->links);
 	if (l->master)
-		count_port(nl, l->master, -1);
+		(void)hashidx_remove(&nl->ports, (uint64_t)l->master, pos); /* absent after OOM */
 	l->master = master;
-	if (master)
-		count_port(nl, master, +1);
+	if (!master)
+		return;
+	/* Out of memory only costs ports a notification. */
+	if (hashidx_reserve(&nl->ports, nl->ports.n + 1) < 0)
+		log_warn("rtnetlink: counting ports of %d", master);
+	else
+		hashidx_add(&nl->ports, (uint64_t)master, pos);
 }
 
 static int link_add(struct netlink *nl, const struct link_info *info, const char *name)
@@ -260,18 +151,19 @@ static int link_add(struct netlink *nl, const struct link_info *info, const char
 		nl->links = links;
 		nl->cap = cap;
 	}
-	if (hash_reserve(&nl->by_name) < 0 || hash_reserve(&nl->by_index) < 0)
+	if (hashidx_reserve(&nl->by_name, nl->nlinks + 1) < 0 ||
+	    hashidx_reserve(&nl->by_index, nl->nlinks + 1) < 0)
 		goto nomem;
 	size_t pos = nl->nlinks++;
 	struct link *l = &nl->links[pos];
 	memset(l, 0, sizeof *l);
 	l->ifindex = info->ifindex;
 	snprintf(l->name, sizeof l->name, "%s", name);
-	l->hash = name_hash(l->name);
+	l->hash = hashidx_string(l->name);
 	l->up = info->up;
 	l->seen = nl->gen;
-	hash_insert(&nl->by_name, l->hash, (uint32_t)pos);
-	hash_insert(&nl->by_index, (uint32_t)l->ifindex, (uint32_t)pos);
+	hashidx_add(&nl->by_name, l->hash, pos);
+	hashidx_add(&nl->by_index, (uint64_t)l->ifindex, pos);
 	set_master(nl, l, info->master);
 	tell(nl, l->name);
 	tell_ports(nl, l->ifindex);
@@ -288,14 +180,16 @@ static void link_remove(struct netlink *nl, size_t pos)
 	int ifindex = l->ifindex;
 	memcpy(name, l->name, sizeof name);
 	set_master(nl, l, 0);
-	hash_remove_at(&nl->by_name, hash_slot_of(&nl->by_name, l->hash, (uint32_t)pos));
-	hash_remove_at(&nl->by_index, hash_slot_of(&nl->by_index, (uint32_t)ifindex, (uint32_t)pos));
+	hashidx_remove(&nl->by_name, l->hash, pos);
+	hashidx_remove(&nl->by_index, (uint64_t)ifindex, pos);
 	/* The last link fills the hole: the array stays dense. */
 	size_t last = nl->nlinks - 1;
 	if (pos != last) {
 		struct link *moved = &nl->links[last];
-		nl->by_name.slots[hash_slot_of(&nl->by_name, moved->hash, (uint32_t)last)].val = (uint32_t)pos;
-		nl->by_index.slots[hash_slot_of(&nl->by_index, (uint32_t)moved->ifindex, (uint32_t)last)].val = (uint32_t)pos;
+		hashidx_move(&nl->by_name, moved->hash, last, pos);
+		hashidx_move(&nl->by_index, (uint64_t)moved->ifindex, last, pos);
+		if (moved->master)
+			hashidx_move(&nl->ports, (uint64_t)moved->master, last, pos);
 		*l = *moved;
 	}
 	nl->nlinks--;
@@ -309,10 +203,10 @@ static void link_rename(struct netlink *nl, size_t pos, const char *name)
 	char old[sizeof l->name];
 	memcpy(old, l->name, sizeof old);
 	/* Removing first leaves the room the insertion needs. */
-	hash_remove_at(&nl->by_name, hash_slot_of(&nl->by_name, l->hash, (uint32_t)pos));
+	hashidx_remove(&nl->by_name, l->hash, pos);
 	snprintf(l->name, sizeof l->name, "%s", name);
-	l->hash = name_hash(l->name);
-	hash_insert(&nl->by_name, l->hash, (uint32_t)pos);
+	l->hash = hashidx_string(l->name);
+	hashidx_add(&nl->by_name, l->hash, pos);
 	tell(nl, old);
 	tell(nl, l->name);
 	tell_ports(nl, l->ifindex);
@@ -595,16 +489,15 @@ int netlink_read(struct netlink *nl, netlink_changed_fn changed, void *ctx)
 			nl->retries = 0;
 			want_dump(nl);
 		} else if (n < 0 && errno != EINTR) {
-			if (errno != EAGAIN && errno != EWOULDBLOCK) {
-				log_warn("rtnetlink: receiving");
+			/* Not logged here: the caller says what it was doing. */
+			if (errno != EAGAIN && errno != EWOULDBLOCK)
 				rc = -1;
-			}
 			break;
 		}
 	}
 	nl->changed = NULL;
 	nl->ctx = NULL;
-	return rc < 0 ? -1 : applied;
+	return rc < 0 ? -1 : applied; /* errno still recv's */
 }
 
 /* --- life --- */
@@ -653,9 +546,9 @@ void netlink_close(struct netlink *nl)
 		return;
 	close(nl->fd);
 	free(nl->links);
-	free(nl->by_name.slots);
-	free(nl->by_index.slots);
-	free(nl->ports.slots);
+	hashidx_free(&nl->by_name);
+	hashidx_free(&nl->by_index);
+	hashidx_free(&nl->ports);
 	free(nl->buf);
 	free(nl);
 }

@@ -49,8 +49,8 @@ void netlink_close(struct netlink *nl);
 int netlink_fd(const struct netlink *nl);
 
 /* Reads everything pending without blocking; returns the number of
- * messages applied, or -1 on a socket error other than EAGAIN. changed may
- * be NULL. */
+ * messages applied, or -1 with errno set on a socket error other than
+ * EAGAIN, which is left to the caller to log. changed may be NULL. */
 int netlink_read(struct netlink *nl, netlink_changed_fn changed, void *ctx);
 
 /* What is known of interface ifname: exists, up, ifindex and the name of

@@ -5,9 +5,9 @@
  * and rebuilds the inventory from the records when they change.
  *
  * A new source is one module defining a struct source_ops and one entry in
- * source.c's table; nothing else changes.
+ * the table of sources.c; nothing else changes.
  *
- * Lifecycle: source_find(kind) → ops->open(arg) (never blocks for long:
+ * Lifecycle: sources_find(kind) → ops->open(arg) (never blocks for long:
  * an unreachable hypervisor is retried from handle) → per loop turn:
  * ops->pollfds, poll, ops->handle → ops->count / ops->record after handle
  * said the records changed → ops->close.
@@ -40,11 +40,5 @@ struct source_ops {
 	size_t (*count)(const struct source *src);
 	const struct domain_record *(*record)(const struct source *src, size_t i);
 };
-
-/* The source of that kind, or NULL. */
-const struct source_ops *source_find(const char *kind);
-
-/* "libvirt, proxmox": for messages. */
-const char *source_kinds(void);
 
 #endif

@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
 # Lint mib/VS-ACCOUNTING-MIB.txt with smilint and check it against the OID
-# contract of DESIGN.md section 3 with Net-SNMP's snmptranslate.
+# contract of DESIGN.md section 3 with Net-SNMP's snmptranslate; then check
+# that src/mib_oids.h, where the C side and (through the generated
+# tests/lib/oids.sh) the shell suites take the MIB's numbers from, agrees
+# with the MIB on every object, and that the monitoring templates (Zabbix,
+# snmp_exporter, Nagios) name only objects the MIB defines.
 #
-# Needs smilint (smitools), snmptranslate (snmp) and the SNMPv2-SMI/TC/CONF
-# modules that erlang-snmp ships: Debian ships no IETF MIB text.
+# Needs smilint (smitools), snmptranslate (snmp), a C compiler ($CC or cc)
+# and the SNMPv2-SMI/TC/CONF modules that erlang-snmp ships: Debian ships no
+# IETF MIB text.
 # Exit status: 0 all checks passed, 1 a check failed, 77 a tool is missing
 # (automake's "skipped").
 set -euo pipefail
@@ -15,12 +20,15 @@ module=VS-ACCOUNTING-MIB
 root=.1.3.6.1.4.1.8072.9999.9999.5005
 netsnmp_mibs=/usr/share/snmp/mibs
 base_modules=(SNMPv2-SMI SNMPv2-TC SNMPv2-CONF)
+zabbix=$repo/conf/zabbix/vsacct_snmp.yaml
+exporter=$repo/conf/snmp_exporter/snmp.yml
+cc=${CC:-cc}
 
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
 pass() { echo "ok:   $*"; }
 
-for tool in smilint snmptranslate; do
+for tool in smilint snmptranslate "$cc"; do
 	if ! command -v "$tool" >/dev/null; then
 		echo "SKIP: $tool not found (apt-get install smitools snmp erlang-snmp)"
 		exit 77
@@ -235,6 +243,191 @@ if [[ -n $tree && $leaves == "$want" ]]; then
 else
 	fail "tree leaves differ from the contract (- contract, + tree):"
 	diff -u <(echo "$want") <(echo "$leaves") | tail -n +3 | sed 's/^/      /' || true
+fi
+
+# --- 4. src/mib_oids.h and the integrations against the MIB --------------
+
+# Every node of the module under its root, as Net-SNMP reads the MIB:
+# mib_oid[name] = numeric OID (leading dot), mib_name[OID] = name.
+declare -A mib_oid=() mib_name=()
+if nodes=$(translate -Tz 2>&1); then
+	while IFS=$'\t' read -r name oid; do
+		mib_oid[$name]=$oid mib_name[$oid]=$name
+	done < <(awk -F'"' -v r="${root#.}" '$4 == r || index($4, r ".") == 1 { print $2 "\t." $4 }' <<<"$nodes")
+else
+	fail "$nodes"
+fi
+mib_root=${mib_oid[vsAccountingMIB]:-(none)}
+
+# DIR/mib_oids.h read the way the build reads it: tests/gen-oids.c compiled
+# against it writes OUT (the build's tests/lib/oids.sh). Returns 1, saying
+# why, when it cannot.
+gen_oids() { # DIR OUT
+	if ! "$cc" -std=c11 -I"$1" -o "$2.gen" "$repo/tests/gen-oids.c" >"$2.err" 2>&1; then
+		echo "tests/gen-oids.c does not compile with $1/mib_oids.h:"
+		sed 's/^/  /' "$2.err"
+		return 1
+	fi
+	"$2.gen" >"$2" || { echo "tests/gen-oids failed"; return 1; }
+}
+
+# Disagreements between a header's OIDS (gen_oids' output) and the MIB, one
+# per line; nothing when they agree.
+header_problems() { # OIDS
+	(
+		# shellcheck source=/dev/null
+		. "$1"
+		local name var got
+		# Each name of the header is the MIB's, at the header's OID…
+		for name in "${OID_NAMES[@]}"; do
+			var=OID_$name
+			if ! got=$(translate -On "$module::$name" 2>/dev/null); then
+				echo "mib_oids.h has $name, $module has not (${!var})"
+			elif [[ $got != "${!var}" ]]; then
+				echo "$name: mib_oids.h says ${!var}, $module $got"
+			fi
+		done
+		# … and each object of the MIB is in the header (but the
+		# conformance groups and compliances, which C never serves).
+		for name in "${!mib_oid[@]}"; do
+			# shellcheck disable=SC2154 # from the sourced OIDS
+			[[ ${mib_oid[$name]} == "$OID_vsAcctConformance".* ]] && continue
+			var=OID_$name
+			[[ -n ${!var:-} ]] || echo "$module has $name (${mib_oid[$name]}), mib_oids.h has not"
+		done | sort
+	)
+}
+
+# What FILEs (monitoring templates) name, as lines KIND<TAB>FILE:LINE<TAB>
+# VALUE<TAB>PAIR: KIND "name" for every word that looks like one of the
+# module's descriptors (vsXxx), "oid" for every numeric OID of six arcs or
+# more, with PAIR the descriptor the file gives for it, when it gives one
+# where it is sure to be that OID's: snmp_exporter's "- OID  # name[.0]"
+# and the oid: under a name: or labelname:, and a Zabbix item's snmp_oid
+# with the first descriptor its description names.
+template_refs() { # FILE...
+	awk '
+	function flush(pair) {
+		if (zoid != "")
+			print "oid\t" zwhere "\t" zoid "\t" pair
+		zoid = ""
+	}
+	FNR == 1 { flush(""); pend = "" }
+	END { flush("") }
+	{
+		where = FILENAME ":" FNR
+		line = $0
+		while (match(line, /vs[A-Z][A-Za-z0-9]*/)) {
+			word = substr(line, RSTART, RLENGTH)
+			print "name\t" where "\t" word "\t"
+			flush(word)
+			line = substr(line, RSTART + RLENGTH)
+		}
+		pair = ""
+		if ($0 ~ /^[ \t]*-?[ \t]*(name|labelname):/) {
+			pend = $0; sub(/.*name:[ \t]*/, "", pend); sub(/[ \t]+$/, "", pend)
+		} else if ($0 ~ /^[ \t]*oid:/) {
+			pair = pend; pend = ""
+		} else if ($0 ~ /^[ \t]*- [.0-9]+[ \t]+#[ \t]*vs[A-Za-z0-9]/) {
+			pair = $0; sub(/.*#[ \t]*/, "", pair); sub(/[ \t].*/, "", pair)
+		}
+		line = $0
+		while (match(line, /[0-9]+(\.[0-9]+)+/)) {
+			oid = substr(line, RSTART, RLENGTH)
+			line = substr(line, RSTART + RLENGTH)
+			if (split(oid, arcs, ".") < 6)
+				continue
+			if ($0 ~ /snmp_oid:/ && $0 !~ /discovery\[/) {
+				flush("")
+				zoid = oid; zwhere = where
+				continue
+			}
+			print "oid\t" where "\t" oid "\t" pair
+		}
+	}' "$@"
+}
+
+# What FILEs name that the MIB does not define, one per line: a descriptor
+# the module lacks (vsNetBytesSentSec, the prefix of the numbered history
+# columns, and vsNetBytesSentSecN stand for those); an OID under the root
+# that is no object's, nor a scalar's instance .0; an OID outside the root
+# but sysUpTime; an OID whose given descriptor is another object's.
+template_problems() { # FILE...
+	local kind where value pair object suffix
+	template_refs "$@" | while IFS=$'\t' read -r kind where value pair; do
+		if [[ $kind == name ]]; then
+			[[ -n ${mib_oid[$value]:-} || -n ${mib_oid[${value}1]:-} ||
+				($value == *N && -n ${mib_oid[${value%N}1]:-}) ]] ||
+				echo "$where: $value is not an object of $module"
+			continue
+		fi
+		value=.${value#.}
+		if [[ $value != "$mib_root" && $value != "$mib_root".* ]]; then
+			[[ $value == .1.3.6.1.2.1.1.3 || $value == .1.3.6.1.2.1.1.3.0 ]] ||
+				echo "$where: $value is outside $module ($mib_root) and not sysUpTime"
+			continue
+		fi
+		object=$value suffix=
+		if [[ -z ${mib_name[$object]:-} && $value == *.0 && -n ${mib_name[${value%.0}]:-} &&
+			${value%.0} == "${mib_oid[vsAcctGeneral]}".* ]]; then
+			object=${value%.0} suffix=.0 # a scalar's instance
+		fi
+		if [[ -z ${mib_name[$object]:-} ]]; then
+			echo "$where: $value is no object of $module"
+		elif [[ -n $pair && -n ${mib_oid[${pair%.0}]:-} && ${pair%.0} != "${mib_name[$object]}" ]]; then
+			echo "$where: $value is ${mib_name[$object]}$suffix, the file says $pair (${mib_oid[${pair%.0}]})"
+		fi
+	done
+}
+
+# The header's OIDs, as the build writes them for the shell suites.
+if ! problems=$(gen_oids "$repo/src" "$tmp/oids.sh"); then
+	fail "$problems"
+	: >"$tmp/oids.sh"
+fi
+# shellcheck source=/dev/null
+. "$tmp/oids.sh"
+
+# Self-tests: a planted fault must be reported, so that neither check can
+# pass by reading nothing. A column number changed in a copy of the
+# header; a descriptor misspelt in a copy of the Zabbix template; in a copy
+# of the exporter module, a metric given another column's OID.
+mkdir "$tmp/planted"
+awk '!done && /X\(vsVmEntry, vsVm[A-Za-z]+, [0-9]+\)/ { sub(/, [0-9]+\)/, ", 99)"); done = 1 } { print }' \
+	"$repo/src/mib_oids.h" >"$tmp/planted/mib_oids.h"
+if ! cmp -s "$repo/src/mib_oids.h" "$tmp/planted/mib_oids.h" &&
+	gen_oids "$tmp/planted" "$tmp/planted/oids.sh" >/dev/null &&
+	[[ -n $(header_problems "$tmp/planted/oids.sh") ]]; then
+	pass "header self-test: a column number changed in mib_oids.h is reported"
+else
+	fail "header self-test: a column number changed in mib_oids.h went unnoticed"
+fi
+sent=${OID_vsVmNetBytesSent:-none} received=${OID_vsVmNetBytesReceived:-none}
+sed '0,/vsVmState/s//vsVmStaet/' "$zabbix" >"$tmp/planted/zabbix.yaml"
+sed "0,/oid: ${sent#.}\$/s//oid: ${received#.}/" "$exporter" >"$tmp/planted/snmp.yml"
+if template_problems "$tmp/planted/zabbix.yaml" | grep -q vsVmStaet &&
+	template_problems "$tmp/planted/snmp.yml" |
+	grep -q "is vsVmNetBytesReceived, the file says vsVmNetBytesSent"; then
+	pass "template self-test: a misspelt descriptor and an OID given the wrong name are reported"
+else
+	fail "template self-test: a misspelt descriptor or an OID given the wrong name went unnoticed"
+fi
+
+if [[ -s $tmp/oids.sh ]] && problems=$(header_problems "$tmp/oids.sh") && [[ -z $problems ]]; then
+	pass "src/mib_oids.h and $module agree on all ${#OID_NAMES[@]} objects' OIDs, both ways (root $mib_root)"
+elif [[ -s $tmp/oids.sh ]]; then
+	fail "src/mib_oids.h and $module disagree:"
+	sed 's/^/      /' <<<"$problems"
+fi
+
+templates=("$zabbix" "$exporter" "$repo"/conf/nagios/*.cfg)
+problems=$(template_problems "${templates[@]}")
+if [[ -z $problems ]]; then
+	refs=$(template_refs "${templates[@]}")
+	pass "templates name only objects of $module ($(grep -c '^name' <<<"$refs") names, $(grep -c '^oid' <<<"$refs") OIDs, $(awk -F'\t' '$1 == "oid" && $4 != ""' <<<"$refs" | wc -l) paired with a name): ${templates[*]#"$repo/"}"
+else
+	fail "templates name what $module does not define:"
+	sed 's/^/      /' <<<"$problems"
 fi
 
 if ((failures > 0)); then

@@ -30,6 +30,7 @@
 #include "log.h"
 #include "mac.h"
 #include "source.h"
+#include "sources.h"
 
 #define MAX_FDS 64
 
@@ -179,10 +180,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: sourcedump [-v] KIND [ARG]\n");
 		return 2;
 	}
-	const struct source_ops *ops = source_find(argv[optind]);
+	const struct source_ops *ops = sources_find(argv[optind]);
 	if (!ops) {
 		fprintf(stderr, "sourcedump: no source '%s' (known: %s)\n", argv[optind],
-			source_kinds());
+			sources_kinds());
 		return 2;
 	}
 	const char *arg = optind + 1 < argc ? argv[optind + 1] : ops->default_arg;

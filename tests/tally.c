@@ -1,7 +1,7 @@
 /*
  * tally: the capture side of vsacctd alone, for the integration tests.
  *
- * Runs the daemon's engine and loop on a configuration and writes every
+ * Runs the daemon's counting side and loop on a configuration and writes every
  * counter to a file on SIGUSR1 (and on SIGTERM, before exiting), so a test
  * can compare what the capture counted with what the kernel counted. The
  * first dump, written once it runs, tells the test it may signal it.
@@ -20,7 +20,8 @@
 
 #include "conf.h"
 #include "daemon.h"
-#include "engine.h"
+#include "clock.h"
+#include "counting.h"
 #include "inventory.h"
 #include "log.h"
 #include "loop.h"
@@ -44,10 +45,10 @@ static void dump(struct inventory *inv, const char *out)
 		int64_t end;
 		acct_net_history(&net->acct, h, &end);
 		fprintf(fp, "net %s bytes=%llu packets=%llu malformed=%llu drops=%llu state=%d end=%lld hist=",
-			net->name, (unsigned long long)net->acct.carried.bytes,
-			(unsigned long long)net->acct.carried.packets,
-			(unsigned long long)net->acct.malformed,
-			(unsigned long long)net->acct.capture_drops, net->capture_state,
+			net->name, (unsigned long long)acct_net_carried(&net->acct).bytes,
+			(unsigned long long)acct_net_carried(&net->acct).packets,
+			(unsigned long long)acct_net_malformed(&net->acct),
+			(unsigned long long)acct_net_drops(&net->acct), net->capture_state,
 			(long long)end);
 		for (int k = 0; k < ACCT_HISTORY_SECONDS; k++)
 			fprintf(fp, "%s%llu", k ? "," : "", (unsigned long long)h[k]);
@@ -77,7 +78,7 @@ static void dump(struct inventory *inv, const char *out)
 }
 
 struct tally {
-	struct engine *eng;
+	struct counting *counting;
 	const char *out;
 };
 
@@ -86,14 +87,14 @@ static size_t tally_pollfds(void *ctx, struct pollfd *fds, size_t max, int *time
 	return 0;
 }
 
-static void tally_handle(void *ctx, const struct pollfd *fds, size_t n)
+static void tally_handle(void *ctx, const struct pollfd *fds, size_t n, const struct loop_now *now)
 {
 	struct tally *t = ctx;
 	if (!dump_requested)
 		return;
 	dump_requested = 0;
-	engine_drain(t->eng);
-	dump(engine_inventory(t->eng), t->out);
+	counting_drain(t->counting);
+	dump(counting_inventory(t->counting), t->out);
 }
 
 int main(int argc, char **argv)
@@ -125,17 +126,20 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	struct tally t = { .out = out };
-	t.eng = engine_new(conf, loop_mono_usec());
-	if (!t.eng)
+	t.counting = counting_new(conf, clock_mono_usec());
+	if (!t.counting)
 		return 1;
 
 	/* A first dump says "ready": signals may be sent from now on. */
-	dump(engine_inventory(t.eng), out);
-	struct loop_client client = { tally_pollfds, tally_handle, &t };
-	int rc = loop_run(t.eng, &client, &daemon_stop);
-	engine_drain(t.eng);
-	dump(engine_inventory(t.eng), out);
-	engine_save(t.eng);
-	engine_free(t.eng);
+	dump(counting_inventory(t.counting), out);
+	struct loop_client clients[] = {
+		counting_loop_client(t.counting),
+		{ tally_pollfds, tally_handle, &t, false },
+	};
+	int rc = loop_run(clients, sizeof clients / sizeof clients[0], &daemon_stop);
+	counting_drain(t.counting);
+	dump(counting_inventory(t.counting), out);
+	counting_save(t.counting);
+	counting_free(t.counting);
 	return rc < 0 ? 1 : 0;
 }

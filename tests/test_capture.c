@@ -164,7 +164,7 @@ static void test_capture_file_through_meter(void)
 	CU_ASSERT_EQUAL(n->carried.packets, 8);
 	CU_ASSERT_EQUAL(n->carried.bytes, 100 + 1514 + 60 + 42 + 80 + 90 + 10 + 1000);
 	CU_ASSERT_EQUAL(n->malformed, 2);
-	CU_ASSERT_EQUAL(inventory_net(inv, 0)->acct.carried.packets, 0);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net(inv, 0)->acct).packets, 0);
 	uint64_t h[ACCT_HISTORY_SECONDS];
 	int64_t end;
 	acct_net_history(n, h, &end);

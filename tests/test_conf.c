@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "sources.h"
 
 #define FILE_NAME "t.conf"
 #define UUID_LC "8a3c1d2e-0b4f-4c6d-9e8f-0123456789ab"
@@ -901,11 +902,22 @@ static void test_conf_capture_buffer_overflow(void)
 
 /* ---- stateDir and discover ------------------------------------------------ */
 
+/* The discovery sources of conf as "KIND=ARG KIND=ARG": "" for none. */
+static const char *sources_text(const struct conf *conf)
+{
+	static char text[CONF_MAX_SOURCES * (CONF_PATH_MAX + 20)];
+	text[0] = '\0';
+	for (size_t i = 0; i < conf->n_sources; i++)
+		snprintf(text + strlen(text), sizeof text - strlen(text), "%s%s=%s", i ? " " : "",
+			 conf->sources[i].kind, conf->sources[i].arg);
+	return text;
+}
+
 /* Parses text (whose bad line is line 3, after PRE) and asserts failure with
- * prefix and reason, the PRE counts, and the directories as they were before
- * the bad line: state_dir, libvirt_dir. */
+ * prefix and reason, the PRE counts, and what was given before the bad
+ * line: state_dir, the discovery sources (as sources_text says them). */
 static void expect_dir_error_at(const char *text, const char *prefix, const char *reason,
-				const char *state_dir, const char *libvirt_dir, unsigned line)
+				const char *state_dir, const char *sources, unsigned line)
 {
 	struct conf *conf = conf_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(conf);
@@ -920,10 +932,10 @@ static void expect_dir_error_at(const char *text, const char *prefix, const char
 	snprintf(what, sizeof what, "state_dir is \"%s\" (has \"%s\")", state_dir, conf->state_dir);
 	CU_assertImplementation(!strcmp(conf->state_dir, state_dir), line, what, __FILE__, "",
 				CU_FALSE);
-	snprintf(what, sizeof what, "libvirt_dir is \"%s\" (has \"%s\")", libvirt_dir,
-		 conf->libvirt_dir);
-	CU_assertImplementation(!strcmp(conf->libvirt_dir, libvirt_dir), line, what, __FILE__,
-				"", CU_FALSE);
+	snprintf(what, sizeof what, "sources are \"%s\" (has \"%s\")", sources,
+		 sources_text(conf));
+	CU_assertImplementation(!strcmp(sources_text(conf), sources), line, what, __FILE__, "",
+				CU_FALSE);
 	CU_assertImplementation(conf_find_vm(conf, "after_error") == NULL, line,
 				"the line after the error is not parsed", __FILE__, "", CU_FALSE);
 	conf_free(conf);
@@ -942,13 +954,13 @@ static void test_conf_state_dir_default(void)
 	CU_ASSERT_STRING_EQUAL(conf->state_dir, "/var/lib/vsacct");
 	CU_ASSERT_STRING_EQUAL(CONF_DEFAULT_STATE_DIR, "/var/lib/vsacct");
 	/* No discovery unless asked for. */
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "");
+	CU_ASSERT_EQUAL(conf->n_sources, 0);
 	conf_free(conf);
 
 	/* A file without the tokens keeps the defaults. */
 	conf = PARSE_OK(PRE "vnic web01 52:54:00:00:00:01 vnet0\n");
 	CU_ASSERT_STRING_EQUAL(conf->state_dir, CONF_DEFAULT_STATE_DIR);
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "");
+	CU_ASSERT_EQUAL(conf->n_sources, 0);
 	conf_free(conf);
 }
 
@@ -958,7 +970,7 @@ static void test_conf_state_dir(void)
 	CU_ASSERT_STRING_EQUAL(conf->state_dir, "/srv/vsacct/state");
 	check_counts(conf, PRE_COUNTS, __LINE__);
 	/* stateDir says nothing about discovery. */
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "");
+	CU_ASSERT_EQUAL(conf->n_sources, 0);
 	conf_free(conf);
 
 	/* The root, a trailing slash, a trailing comment, blanks, any case. */
@@ -1033,47 +1045,47 @@ static void test_conf_state_dir_too_many_args(void)
 static void test_conf_discover_libvirt_default(void)
 {
 	struct conf *conf = PARSE_OK(PRE "discover libvirt\n");
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "/run/libvirt/qemu");
-	CU_ASSERT_STRING_EQUAL(CONF_DEFAULT_LIBVIRT_DIR, "/run/libvirt/qemu");
+	CU_ASSERT_STRING_EQUAL(sources_text(conf), "libvirt=");
 	check_counts(conf, PRE_COUNTS, __LINE__);
 	/* discover says nothing about the state directory. */
 	CU_ASSERT_STRING_EQUAL(conf->state_dir, CONF_DEFAULT_STATE_DIR);
 	conf_free(conf);
 
 	conf = PARSE_OK("  Discover   libvirt   # the usual place\r\n");
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, CONF_DEFAULT_LIBVIRT_DIR);
+	CU_ASSERT_STRING_EQUAL(sources_text(conf), "libvirt=");
 	conf_free(conf);
 }
 
-static void test_conf_discover_libvirt_dir(void)
+static void test_conf_discover_libvirt_uri(void)
 {
-	struct conf *conf = PARSE_OK(PRE "discover libvirt /var/run/libvirt/qemu\n"
+	struct conf *conf = PARSE_OK(PRE "discover libvirt qemu:///system\n"
 					 "stateDir /var/lib/vs\n");
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "/var/run/libvirt/qemu");
+	CU_ASSERT_STRING_EQUAL(sources_text(conf), "libvirt=qemu:///system");
 	CU_ASSERT_STRING_EQUAL(conf->state_dir, "/var/lib/vs");
 	check_counts(conf, PRE_COUNTS, __LINE__);
 	conf_free(conf);
 
-	conf = PARSE_OK("DISCOVER libvirt /tmp/qemu-test/\n");
-	CU_ASSERT_STRING_EQUAL(conf->libvirt_dir, "/tmp/qemu-test/");
+	conf = PARSE_OK("DISCOVER libvirt test:///default\n");
+	CU_ASSERT_STRING_EQUAL(sources_text(conf), "libvirt=test:///default");
 	conf_free(conf);
 }
 
-static void test_conf_discover_libvirt_relative(void)
+static void test_conf_discover_twice(void)
 {
-	static const char *const bad[] = { "run/libvirt/qemu", "./qemu", "qemu", "~/qemu" };
-	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
-		char text[256], reason[128];
-		snprintf(text, sizeof text, PRE "discover libvirt %s\nvm after_error\n", bad[i]);
-		snprintf(reason, sizeof reason, "'%s' is not an absolute path", bad[i]);
-		expect_dir_error_at(text, FILE_NAME ":3: discover: ", reason,
-				    CONF_DEFAULT_STATE_DIR, "", __LINE__);
-	}
 	/* A bad line leaves the discovery given before in force. */
-	expect_dir_error_at("network lan0 br0\ndiscover libvirt /srv/qemu\n"
-			    "vm web01 uuid=" UUID_LC "\ndiscover libvirt qemu2\nvm after_error\n",
-			    FILE_NAME ":4: discover: ", "'qemu2' is not an absolute path",
-			    CONF_DEFAULT_STATE_DIR, "/srv/qemu", __LINE__);
+	expect_dir_error_at("network lan0 br0\ndiscover libvirt qemu:///system\n"
+			    "vm web01 uuid=" UUID_LC "\ndiscover libvirt qemu:///session\nvm after_error\n",
+			    FILE_NAME ":4: discover: ", "discovery source 'libvirt' given twice",
+			    CONF_DEFAULT_STATE_DIR, "libvirt=qemu:///system", __LINE__);
+	EXPECT_BAD_DIR_LINE("discover libvirt a b", FILE_NAME ":3: discover: ",
+			    "usage: discover KIND [ARG]");
+}
+
+static void test_conf_discover_kinds_have_sources(void)
+{
+	/* Each kind the configuration takes names a source vsacctd has. */
+	for (size_t i = 0; conf_source_kinds[i]; i++)
+		CU_ASSERT_PTR_NOT_NULL(sources_find(conf_source_kinds[i]));
 }
 
 static void test_conf_discover_unknown_source(void)
@@ -1093,7 +1105,7 @@ static void test_conf_discover_missing_args(void)
 {
 	EXPECT_BAD_DIR_LINE("discover", FILE_NAME ":3: discover: ", "missing arguments");
 	EXPECT_BAD_DIR_LINE("discover # libvirt", FILE_NAME ":3: discover: ",
-			    "usage: discover libvirt [DIR]");
+			    "usage: discover KIND [ARG]");
 }
 
 static void test_conf_discover_too_many_args(void)
@@ -1101,7 +1113,7 @@ static void test_conf_discover_too_many_args(void)
 	EXPECT_BAD_DIR_LINE("discover libvirt /run/libvirt/qemu /tmp", FILE_NAME ":3: discover: ",
 			    "too many arguments");
 	EXPECT_BAD_DIR_LINE("discover libvirt /run/libvirt/qemu /tmp", FILE_NAME ":3: discover: ",
-			    "usage: discover libvirt [DIR]");
+			    "usage: discover KIND [ARG]");
 }
 
 /* ---- foreign tokens ------------------------------------------------------ */
@@ -1449,8 +1461,9 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: stateDir missing argument", test_conf_state_dir_missing_args },
 	{ "error: stateDir too many arguments", test_conf_state_dir_too_many_args },
 	{ "discover libvirt: default directory", test_conf_discover_libvirt_default },
-	{ "discover libvirt DIR", test_conf_discover_libvirt_dir },
-	{ "error: discover libvirt relative directory", test_conf_discover_libvirt_relative },
+	{ "discover libvirt URI", test_conf_discover_libvirt_uri },
+	{ "discover: one line per source", test_conf_discover_twice },
+	{ "discover: every kind has a source", test_conf_discover_kinds_have_sources },
 	{ "error: discover unknown source", test_conf_discover_unknown_source },
 	{ "error: discover missing arguments", test_conf_discover_missing_args },
 	{ "error: discover too many arguments", test_conf_discover_too_many_args },

@@ -92,10 +92,10 @@ static void test_counters_round_trip(void)
 	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	const struct inv_net *lan0 = inventory_net_by_name(inv, "lan0");
-	CU_ASSERT_EQUAL(lan0->acct.carried.bytes, 100 * 1000 + 60 + 342 + 8);
-	CU_ASSERT_EQUAL(lan0->acct.carried.packets, 103);
-	CU_ASSERT_EQUAL(lan0->acct.malformed, 1);
-	CU_ASSERT_EQUAL(lan0->acct.capture_drops, 5);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).bytes, 100 * 1000 + 60 + 342 + 8);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).packets, 103);
+	CU_ASSERT_EQUAL(acct_net_malformed(&lan0->acct), 1);
+	CU_ASSERT_EQUAL(acct_net_drops(&lan0->acct), 5);
 	const struct inv_vnic *a = inventory_vnic_by_mac(inv, MAC_A), *b = inventory_vnic_by_mac(inv, MAC_B);
 	CU_ASSERT_EQUAL(acct_port_sent(&a->acct).bytes, 100000);
 	CU_ASSERT_EQUAL(acct_port_received(&a->acct).bytes, 60 + 342);
@@ -120,6 +120,29 @@ static void test_counters_vm_restarted_meanwhile(void)
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_A)->acct).bytes, 100000);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
 	CU_ASSERT_EQUAL(acct_port_received(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
+	inventory_free(old);
+	inventory_free(inv);
+}
+
+static void test_counters_vm_started_meanwhile(void)
+{
+	/* b was off at the save (its interface absent), a running. */
+	struct inventory *old = busy(CONF_TEXT);
+	inventory_vnic_by_mac(old, MAC_B)->host_ifindex = 0;
+	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	/* b started while vsacctd was away; a stopped. */
+	struct inventory *inv = fresh(CONF_TEXT, 0, 12);
+	char err[256] = "";
+	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_A)->acct).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
+	/* Still off, and still off at the next start: its counters stay. */
+	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	inventory_free(inv);
+	inv = fresh(CONF_TEXT, 10, 0);
+	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 60);
 	inventory_free(old);
 	inventory_free(inv);
 }
@@ -160,7 +183,7 @@ static void expect_refused(const char *text, size_t len, const char *why)
 		fprintf(stderr, "\nerror \"%s\" lacks \"%s\"\n", err, why);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, why));
 	/* Nothing restored from a file that does not parse whole. */
-	CU_ASSERT_EQUAL(inventory_net_by_name(inv, "lan0")->acct.carried.bytes, 0);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net_by_name(inv, "lan0")->acct).bytes, 0);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_A)->acct).bytes, 0);
 	inventory_free(inv);
 }
@@ -211,6 +234,7 @@ static void test_counters_unreadable(void)
 static CU_TestInfo counters_tests[] = {
 	{ "save then restore", test_counters_round_trip },
 	{ "a VM restarted meanwhile starts at 0", test_counters_vm_restarted_meanwhile },
+	{ "a VM started or stopped meanwhile starts at 0", test_counters_vm_started_meanwhile },
 	{ "a network gone keeps what it gave", test_counters_network_gone },
 	{ "a missing file restores nothing, no error", test_counters_missing_file },
 	{ "a corrupt file restores nothing", test_counters_corrupt },

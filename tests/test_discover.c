@@ -302,12 +302,18 @@ static int count_lines_with(const char *path, const char *needle)
 	return n;
 }
 
+/* Logs to a file in root, to count messages; its path in logfile. */
+static void log_to_file(char logfile[PATH_MAX])
+{
+	path_of(logfile, PATH_MAX, "log");
+	log_init("test_discover", LOG_TO_FILE, logfile);
+}
+
 static void test_discover_malformed(void)
 {
 	setup();
 	char logfile[PATH_MAX];
-	path_of(logfile, sizeof logfile, "log");
-	log_init("test_discover", LOG_TO_FILE, logfile);
+	log_to_file(logfile);
 	mkdir_sub("qemu");
 	put_fixture("qemu/web01.xml", "web01.xml");
 	open_at("qemu");
@@ -350,6 +356,61 @@ static void test_discover_malformed(void)
 	CU_ASSERT_FALSE(settle());
 	CU_ASSERT_EQUAL(count_lines_with(logfile, "big.xml: larger than"), 1);
 	CU_ASSERT_EQUAL(discover_count(d), 1);
+
+	log_init("test_discover", LOG_TO_STDERR, NULL);
+	teardown();
+}
+
+/* web01's status padded with a comment to size bytes. */
+static char *padded_web01(size_t size)
+{
+	char *text = fixture("web01.xml");
+	size_t n = strlen(text);
+	CU_ASSERT_FATAL(size > n + 7);
+	char *out = malloc(size + 1);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(out);
+	memcpy(out, text, n);
+	memcpy(out + n, "<!--", 4);
+	memset(out + n + 4, ' ', size - n - 7);
+	memcpy(out + size - 3, "-->", 4);
+	free(text);
+	return out;
+}
+
+static void test_discover_size_limit(void)
+{
+	setup();
+	char logfile[PATH_MAX];
+	log_to_file(logfile);
+	mkdir_sub("qemu");
+	open_at("qemu");
+
+	/* As big as a status file may be: read and parsed. */
+	char *text = padded_web01(LIBVIRT_MAX_STATUS);
+	CU_ASSERT_EQUAL(strlen(text), LIBVIRT_MAX_STATUS);
+	put_renamed("qemu/web01.xml", text);
+	free(text);
+	CU_ASSERT_TRUE(settle());
+	CU_ASSERT_PTR_NOT_NULL(domain("web01"));
+
+	/* One byte more: refused, said once, and the domain is gone. */
+	text = padded_web01(LIBVIRT_MAX_STATUS + 1);
+	put_renamed("qemu/web01.xml", text);
+	free(text);
+	CU_ASSERT_TRUE(settle());
+	CU_ASSERT_EQUAL(discover_count(d), 0);
+	CU_ASSERT_EQUAL(count_lines_with(logfile, "web01.xml: larger than 4194304 bytes"), 1);
+
+	/* Not regular files: said, not waited on. */
+	mkdir_sub("qemu/dir.xml");
+	char fifo[PATH_MAX];
+	path_of(fifo, sizeof fifo, "qemu/fifo.xml");
+	CU_ASSERT_EQUAL(mkfifo(fifo, 0600), 0);
+	discover_close(d);
+	open_at("qemu");
+	CU_ASSERT_EQUAL(discover_count(d), 0);
+	CU_ASSERT_EQUAL(count_lines_with(logfile, "dir.xml: not a regular file"), 1);
+	CU_ASSERT_EQUAL(count_lines_with(logfile, "fifo.xml: not a regular file"), 1);
 
 	log_init("test_discover", LOG_TO_STDERR, NULL);
 	teardown();
@@ -448,8 +509,7 @@ static void test_discover_queue_overflow(void)
 {
 	setup();
 	char logfile[PATH_MAX];
-	path_of(logfile, sizeof logfile, "log");
-	log_init("test_discover", LOG_TO_FILE, logfile);
+	log_to_file(logfile);
 	mkdir_sub("qemu");
 	put_fixture("qemu/db02.xml", "db02-restored.xml");
 	open_at("qemu");
@@ -507,6 +567,7 @@ static CU_TestInfo discover_tests[] = {
 	{ "rewrites", test_discover_rewrites },
 	{ "remove", test_discover_remove },
 	{ "malformed", test_discover_malformed },
+	{ "size_limit", test_discover_size_limit },
 	{ "ignores_other_names", test_discover_ignores_other_names },
 	{ "dir_created_later", test_discover_dir_created_later },
 	{ "dir_removed", test_discover_dir_removed },

@@ -160,8 +160,8 @@ static void test_inventory_net_indexes(void)
 		CU_ASSERT_STRING_EQUAL(net->name, names[i]);
 		CU_ASSERT_STRING_EQUAL(net->bridge, bridges[i]);
 		CU_ASSERT_EQUAL(net->discontinuity_usec, NOW_USEC);
-		CU_ASSERT_EQUAL(net->acct.carried.bytes, 0);
-		CU_ASSERT_EQUAL(net->acct.carried.packets, 0);
+		CU_ASSERT_EQUAL(acct_net_carried(&net->acct).bytes, 0);
+		CU_ASSERT_EQUAL(acct_net_carried(&net->acct).packets, 0);
 	}
 	inventory_free(inv);
 }
@@ -358,6 +358,37 @@ static void test_inventory_vnic_by_mac_small_tables(void)
 	}
 }
 
+static void test_inventory_vnic_by_mac_one_vendor(void)
+{
+	/* Every MAC starts 52:54: 52:55:00:00:00:00 and 00:00:00:00:52:55
+	 * share a's 32 low hash bits (the rest of the address folded with
+	 * the first two octets) but are nobody's. */
+	struct inventory *inv = INVENTORY_FROM("vm a\nvnic a 52:54:00:00:00:01\n"
+					       "vm b\nvnic b 52:54:00:00:00:02\n");
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:54:00:00:00:01"), &vm_named(inv, "a")->vnics[0]);
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:54:00:00:00:02"), &vm_named(inv, "b")->vnics[0]);
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "52:55:00:00:00:00"));
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "00:00:00:00:52:55"));
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "52:54:00:00:00:03"));
+	inventory_free(inv);
+}
+
+static void test_inventory_vnic_by_mac_vendors_mixed(void)
+{
+	/* Two vendors' prefixes, and two present MACs whose 32 low hash bits
+	 * are equal: each is found as itself, the lookalikes absent. */
+	struct inventory *inv = INVENTORY_FROM("vm a\nvnic a 52:54:00:00:00:01\n"
+					       "vm b\nvnic b 52:55:00:00:00:00\n"
+					       "vm c\nvnic c bc:24:11:00:00:07\n");
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:54:00:00:00:01"), &vm_named(inv, "a")->vnics[0]);
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "52:55:00:00:00:00"), &vm_named(inv, "b")->vnics[0]);
+	CU_ASSERT_PTR_EQUAL(by_mac_text(inv, "bc:24:11:00:00:07"), &vm_named(inv, "c")->vnics[0]);
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "00:00:00:00:52:55"));
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "00:00:11:00:bc:23")); /* c's lookalike */
+	CU_ASSERT_PTR_NULL(by_mac_text(inv, "52:54:11:00:00:07"));
+	inventory_free(inv);
+}
+
 static void test_inventory_net_by_bridge(void)
 {
 	struct inventory *inv = INVENTORY_FROM("network lan0 br0\n"
@@ -439,9 +470,9 @@ static void test_inventory_vm_sent_received(void)
 	ASSERT_COUNTS(inventory_vm_sent(vm3), 90, 1);
 	ASSERT_COUNTS(inventory_vm_received(vm3), 0, 0);
 	/* The networks carried every frame once. */
-	CU_ASSERT_EQUAL(lan0->acct.carried.bytes, 100 + 200 + 300 + 60 + 70 + 80 + 1000);
-	CU_ASSERT_EQUAL(lan0->acct.carried.packets, 7);
-	CU_ASSERT_EQUAL(lan1->acct.carried.bytes, 90);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).bytes, 100 + 200 + 300 + 60 + 70 + 80 + 1000);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).packets, 7);
+	CU_ASSERT_EQUAL(acct_net_carried(&lan1->acct).bytes, 90);
 	inventory_free(inv);
 }
 
@@ -517,29 +548,29 @@ static void test_inventory_vnic_attach_moves(void)
 #define UUID_C "cccccccc-cccc-cccc-cccc-cccccccccccc"
 
 /* A running domain with no interfaces; the caller frees it. */
-static struct libvirt_domain *domain_new(const char *name, const char *uuid)
+static struct domain_record *domain_new(const char *name, const char *uuid)
 {
-	struct libvirt_domain *d = calloc(1, sizeof *d);
+	struct domain_record *d = calloc(1, sizeof *d);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(d);
 	snprintf(d->name, sizeof d->name, "%s", name);
 	snprintf(d->uuid, sizeof d->uuid, "%s", uuid);
-	d->state = LIBVIRT_RUNNING;
+	d->state = DOMAIN_RUNNING;
 	return d;
 }
 
-static void domain_iface(struct libvirt_domain *d, const char *mac, const char *target,
+static void domain_iface(struct domain_record *d, const char *mac, const char *target,
 			 const char *bridge)
 {
-	CU_ASSERT_FATAL(d->nifaces < LIBVIRT_MAX_IFACES);
-	struct libvirt_iface *i = &d->ifaces[d->nifaces++];
+	CU_ASSERT_FATAL(d->nvnics < DOMAIN_MAX_VNICS);
+	struct domain_vnic *i = &d->vnics[d->nvnics++];
 	mac_of(mac, i->mac);
-	snprintf(i->target, sizeof i->target, "%s", target);
+	snprintf(i->ifname, sizeof i->ifname, "%s", target);
 	snprintf(i->bridge, sizeof i->bridge, "%s", bridge);
 }
 
 /* The inventory of a conf parsed from text ("" for none), domains and an
  * index map (or NULL), built at now. */
-static struct inventory *build_at(const char *text, const struct libvirt_domain *const *doms,
+static struct inventory *build_at(const char *text, const struct domain_record *const *doms,
 				  size_t ndoms, struct indexes *indexes, int64_t now,
 				  unsigned line)
 {
@@ -567,14 +598,14 @@ static struct inv_vnic *vnic_of(const struct inv_vm *vm, const char *text)
 
 static void test_inventory_build_domains_only(void)
 {
-	struct libvirt_domain *alpha = domain_new("alpha", UUID_A);
+	struct domain_record *alpha = domain_new("alpha", UUID_A);
 	domain_iface(alpha, "52:54:00:aa:00:01", "vnet0", "virbr0");
 	domain_iface(alpha, "52:54:00:aa:00:02", "vnet1", "br-ext");
-	struct libvirt_domain *beta = domain_new("beta", UUID_B);
+	struct domain_record *beta = domain_new("beta", UUID_B);
 	domain_iface(beta, "52:54:00:bb:00:01", "vnet2", "virbr0"); /* shared bridge */
 	domain_iface(beta, "52:54:00:bb:00:02", "macvtap0", "");    /* type='direct' */
 	domain_iface(beta, "52:54:00:bb:00:03", "", "br-ext");      /* no target yet */
-	const struct libvirt_domain *doms[] = { alpha, beta };
+	const struct domain_record *doms[] = { alpha, beta };
 	struct inventory *inv = BUILD("", doms, 2, NULL, NOW_USEC);
 
 	/* One network per distinct bridge, named after it, in order. */
@@ -649,8 +680,8 @@ static void test_inventory_build_domains_only(void)
 static void test_inventory_build_domains_shared_bridges(void)
 {
 	/* Five domains over two bridges, one with no bridge at all. */
-	struct libvirt_domain *d[5];
-	const struct libvirt_domain *doms[5];
+	struct domain_record *d[5];
+	const struct domain_record *doms[5];
 	for (size_t i = 0; i < 5; i++) {
 		char name[16], mac[MAC_STRLEN], target[16];
 		snprintf(name, sizeof name, "d%zu", i);
@@ -679,11 +710,11 @@ static void test_inventory_build_domain_without_interfaces(void)
 {
 	/* A discovered VM is off until libvirt's state is applied, whether
 	 * or not it has interfaces. */
-	struct libvirt_domain *bare = domain_new("bare", UUID_C);
-	struct libvirt_domain *one = domain_new("one", "");
+	struct domain_record *bare = domain_new("bare", UUID_C);
+	struct domain_record *one = domain_new("one", "");
 	domain_iface(one, "52:54:00:00:01:01", "vnet0", "br0");
-	struct libvirt_domain *confdom = domain_new("confdom", "");
-	const struct libvirt_domain *doms[] = { bare, one, confdom };
+	struct domain_record *confdom = domain_new("confdom", "");
+	const struct domain_record *doms[] = { bare, one, confdom };
 	struct inventory *inv = BUILD("vm confbare\nvm confdom\n", doms, 3, NULL, NOW_USEC);
 	CU_ASSERT_EQUAL_FATAL(inventory_vm_count(inv), 4);
 	struct inv_vm *vm = inventory_vm_by_name(inv, "bare");
@@ -710,14 +741,14 @@ static void test_inventory_build_domain_without_interfaces(void)
 
 static void test_inventory_build_conf_and_domains_merged(void)
 {
-	struct libvirt_domain *web = domain_new("web01", UUID_A);
+	struct domain_record *web = domain_new("web01", UUID_A);
 	domain_iface(web, "52:54:00:12:34:56", "vnet0", "br0");
 	domain_iface(web, "52:54:00:12:34:57", "vnet1", "virbr1"); /* not in the conf */
-	struct libvirt_domain *db = domain_new("db01", UUID_B);
+	struct domain_record *db = domain_new("db01", UUID_B);
 	domain_iface(db, "52:54:00:00:db:01", "vnet5", "br0");
-	struct libvirt_domain *other = domain_new("other", UUID_C);
+	struct domain_record *other = domain_new("other", UUID_C);
 	domain_iface(other, "52:54:00:00:0e:01", "vnet7", "br0");
-	const struct libvirt_domain *doms[] = { other, db, web };
+	const struct domain_record *doms[] = { other, db, web };
 	struct inventory *inv = BUILD("network lan0 br0\n"
 				      "vm web01\n"
 				      "vnic web01 52:54:00:12:34:56\n"
@@ -793,16 +824,16 @@ static void test_inventory_build_conf_and_domains_merged(void)
 static void test_inventory_build_mac_claimed_twice(void)
 {
 	/* Configured a has the MAC; domain b claims it too: b goes without. */
-	struct libvirt_domain *b = domain_new("b", UUID_B);
+	struct domain_record *b = domain_new("b", UUID_B);
 	domain_iface(b, "52:54:00:00:00:01", "vnet-b1", "br0");
 	domain_iface(b, "52:54:00:00:00:02", "vnet-b2", "br0");
 	/* Domain c claims b's second MAC; domain d only the taken one. */
-	struct libvirt_domain *c = domain_new("c", "");
+	struct domain_record *c = domain_new("c", "");
 	domain_iface(c, "52:54:00:00:00:02", "vnet-c", "br0");
 	domain_iface(c, "52:54:00:00:00:03", "vnet-c3", "br0");
-	struct libvirt_domain *d = domain_new("d", "");
+	struct domain_record *d = domain_new("d", "");
 	domain_iface(d, "52:54:00:00:00:01", "vnet-d", "br0");
-	const struct libvirt_domain *doms[] = { b, c, d };
+	const struct domain_record *doms[] = { b, c, d };
 	struct inventory *inv = BUILD("vm a\nvnic a 52:54:00:00:00:01 tap-a\n", doms, 3, NULL,
 				      NOW_USEC);
 	CU_ASSERT_EQUAL_FATAL(inventory_vm_count(inv), 4);
@@ -838,16 +869,16 @@ static void test_inventory_build_mac_claimed_twice(void)
 
 static void test_inventory_build_ifname_claimed_twice(void)
 {
-	struct libvirt_domain *b = domain_new("b", "");
+	struct domain_record *b = domain_new("b", "");
 	domain_iface(b, "52:54:00:00:0b:01", "vnet0", "br0"); /* a's */
 	domain_iface(b, "52:54:00:00:0b:02", "vnet9", "br0");
-	struct libvirt_domain *c = domain_new("c", "");
+	struct domain_record *c = domain_new("c", "");
 	domain_iface(c, "52:54:00:00:0c:01", "vnet9", "br0"); /* b's */
 	/* The conf leaves e's interface to discovery, which names one
 	 * that a has. */
-	struct libvirt_domain *e = domain_new("e", "");
+	struct domain_record *e = domain_new("e", "");
 	domain_iface(e, "52:54:00:00:0e:01", "vnet0", "br0");
-	const struct libvirt_domain *doms[] = { b, c, e };
+	const struct domain_record *doms[] = { b, c, e };
 	struct inventory *inv = BUILD("vm a\nvnic a 52:54:00:00:0a:01 vnet0\n"
 				      "vm e\nvnic e 52:54:00:00:0e:01\n",
 				      doms, 3, NULL, NOW_USEC);
@@ -879,16 +910,16 @@ static void test_inventory_build_ifname_claimed_twice(void)
  * row for the name. */
 static int same_name_child(bool configured)
 {
-	struct libvirt_domain *d1 = domain_new("dup", UUID_A);
+	struct domain_record *d1 = domain_new("dup", UUID_A);
 	domain_iface(d1, "52:54:00:00:d1:01", "vnet1", "br0");
-	struct libvirt_domain *d2 = domain_new("dup", UUID_A);
+	struct domain_record *d2 = domain_new("dup", UUID_A);
 	for (unsigned k = 0; k < 8; k++) {
 		char mac[MAC_STRLEN], target[16];
 		snprintf(mac, sizeof mac, "52:54:00:00:d2:%02x", k);
 		snprintf(target, sizeof target, "vnet2%u", k);
 		domain_iface(d2, mac, target, "br0");
 	}
-	const struct libvirt_domain *doms[] = { d1, d2 };
+	const struct domain_record *doms[] = { d1, d2 };
 	struct conf *conf = conf_new();
 	struct conf_error err;
 	const char *text = configured ? "vm dup\n" : "";
@@ -960,9 +991,9 @@ static void test_inventory_indexes_from_map(void)
 {
 	struct indexes *map = indexes_new();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(map);
-	struct libvirt_domain *dom = domain_new("dom", "");
+	struct domain_record *dom = domain_new("dom", "");
 	domain_iface(dom, "52:54:00:00:0d:01", "vnet5", "virbr0");
-	const struct libvirt_domain *doms[] = { dom };
+	const struct domain_record *doms[] = { dom };
 
 	struct inventory *one = BUILD("network lan0 br0\nnetwork dmz br1\n"
 				      "vm x\nvm y\nvm z\n"
@@ -1054,9 +1085,9 @@ static void test_inventory_indexes_new_and_returning(void)
 
 	/* A domain of a returning name, discovered rather than configured,
 	 * keeps the index too; a new bridge takes the next one. */
-	struct libvirt_domain *dom = domain_new("a", "");
+	struct domain_record *dom = domain_new("a", "");
 	domain_iface(dom, "52:54:00:00:0a:01", "vnet0", "virbr7");
-	const struct libvirt_domain *doms[] = { dom };
+	const struct domain_record *doms[] = { dom };
 	inv = BUILD("", doms, 1, map, NOW_USEC);
 	CU_ASSERT_EQUAL(vm_index(inv, "a"), 1);
 	CU_ASSERT_EQUAL(net_index(inv, "virbr7"), 5);
@@ -1083,9 +1114,9 @@ static const char ADOPT_CONF_REORDERED[] = "network lan1 br1\nnetwork lan0 br0\n
 
 static void test_inventory_adopt_carries_counters(void)
 {
-	struct libvirt_domain *dom = domain_new("dom", UUID_A);
+	struct domain_record *dom = domain_new("dom", UUID_A);
 	domain_iface(dom, "52:54:00:00:0d:01", "vnet5", "virbr0");
-	const struct libvirt_domain *doms[] = { dom };
+	const struct domain_record *doms[] = { dom };
 	struct inventory *old = BUILD(ADOPT_CONF, doms, 1, NULL, T_OLD);
 	struct inv_net *lan0 = inventory_net_by_name(old, "lan0");
 	struct inv_net *virbr0 = inventory_net_by_name(old, "virbr0");
@@ -1149,10 +1180,10 @@ static void test_inventory_adopt_carries_counters(void)
 	CU_ASSERT_PTR_NOT_EQUAL(nlan0, lan0);
 
 	/* Networks: totals, history, drops, capture state, discontinuity. */
-	CU_ASSERT_EQUAL(nlan0->acct.carried.bytes, 100 + 200 + 60 + 80 + 300);
-	CU_ASSERT_EQUAL(nlan0->acct.carried.packets, 5);
-	CU_ASSERT_EQUAL(nlan0->acct.capture_drops, 5);
-	CU_ASSERT_EQUAL(nvirbr0->acct.carried.bytes, 160);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).bytes, 100 + 200 + 60 + 80 + 300);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).packets, 5);
+	CU_ASSERT_EQUAL(acct_net_drops(&nlan0->acct), 5);
+	CU_ASSERT_EQUAL(acct_net_carried(&nvirbr0->acct).bytes, 160);
 	CU_ASSERT_EQUAL(nlan0->capture_state, NET_CAPTURING);
 	CU_ASSERT_EQUAL(nvirbr0->capture_state, NET_DOWN);
 	CU_ASSERT_EQUAL(nlan0->discontinuity_usec, T_OLD);
@@ -1202,9 +1233,9 @@ static void test_inventory_adopt_carries_counters(void)
 	CU_ASSERT_PTR_EQUAL(nb1->net, nlan0);
 	CU_ASSERT_PTR_EQUAL(nd1->net, nvirbr0);
 	CU_ASSERT_PTR_NULL(nc1->net);
-	CU_ASSERT_PTR_EQUAL(na1->acct.net, &nlan0->acct);
-	CU_ASSERT_PTR_EQUAL(nd1->acct.net, &nvirbr0->acct);
-	CU_ASSERT_PTR_NULL(nc1->acct.net);
+	CU_ASSERT_PTR_EQUAL(acct_port_network(&na1->acct), &nlan0->acct);
+	CU_ASSERT_PTR_EQUAL(acct_port_network(&nd1->acct), &nvirbr0->acct);
+	CU_ASSERT_PTR_NULL(acct_port_network(&nc1->acct));
 
 	/* A broadcast on the old network object no longer reaches them; one
 	 * on the new network does, and its sender's own is not received. */
@@ -1263,7 +1294,7 @@ static void test_inventory_adopt_network_removed(void)
 	CU_ASSERT_FATAL(v0 && v1);
 	/* Detached, keeping everything lan1 gave it. */
 	CU_ASSERT_PTR_NULL(v0->net);
-	CU_ASSERT_PTR_NULL(v0->acct.net);
+	CU_ASSERT_PTR_NULL(acct_port_network(&v0->acct));
 	ASSERT_COUNTS(acct_port_received(&v0->acct), 630, 3);
 	ASSERT_COUNTS(acct_port_sent(&v0->acct), 40, 1);
 	/* Neither network's broadcasts reach it now. */
@@ -1386,9 +1417,11 @@ static void test_inventory_adopt_bridge_changed(void)
 	struct inv_net *nlan0 = inventory_net_by_name(inv, "lan0");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(nlan0);
 	CU_ASSERT_STRING_EQUAL(nlan0->bridge, "br9");
-	CU_ASSERT_EQUAL(nlan0->acct.carried.bytes, 0);
-	CU_ASSERT_EQUAL(nlan0->acct.carried.packets, 0);
-	CU_ASSERT_EQUAL(nlan0->acct.group.packets, 0);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).bytes, 0);
+	CU_ASSERT_EQUAL(acct_net_carried(&nlan0->acct).packets, 0);
+	struct acct_net_saved totals;
+	acct_net_save(&nlan0->acct, &totals);
+	CU_ASSERT_EQUAL(totals.group.packets, 0);
 	CU_ASSERT_EQUAL(acct_net_rate(&nlan0->acct), 0);
 	uint64_t hist[ACCT_HISTORY_SECONDS], zero[ACCT_HISTORY_SECONDS] = { 0 };
 	int64_t end = -1;
@@ -1398,7 +1431,7 @@ static void test_inventory_adopt_bridge_changed(void)
 	CU_ASSERT_EQUAL(nlan0->capture_state, NET_DOWN);
 	CU_ASSERT_EQUAL(nlan0->discontinuity_usec, T_NEW);
 	/* The unchanged one is adopted. */
-	CU_ASSERT_EQUAL(inventory_net_by_name(inv, "keep")->acct.carried.bytes, 77);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net_by_name(inv, "keep")->acct).bytes, 77);
 	/* The vNIC is no longer on it: detached, keeping what it received. */
 	struct inv_vnic *v = vnic_of(inventory_vm(inv, 0), "52:54:00:00:0a:01");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(v);
@@ -1432,7 +1465,7 @@ static void test_inventory_adopt_vm_removed_and_added(void)
 	ASSERT_COUNTS(inventory_vm_sent(fresh), 0, 0);
 	CU_ASSERT_EQUAL(fresh->state, VM_UNKNOWN);
 	CU_ASSERT_EQUAL(fresh->discontinuity_usec, T_NEW);
-	CU_ASSERT_EQUAL(inventory_net(inv, 0)->acct.carried.bytes, 10);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net(inv, 0)->acct).bytes, 10);
 	inventory_free(old);
 	inventory_free(inv);
 }
@@ -1503,7 +1536,7 @@ static void test_inventory_10000_vms_lookups_and_adopt(void)
 	CU_ASSERT_PTR_EQUAL(nv->net, inventory_net(inv, 0));
 	CU_ASSERT_EQUAL(nv->vm->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(nv->vm->discontinuity_usec, T_OLD);
-	CU_ASSERT_EQUAL(inventory_net(inv, 0)->acct.carried.bytes, 1234);
+	CU_ASSERT_EQUAL(acct_net_carried(&inventory_net(inv, 0)->acct).bytes, 1234);
 	/* Nothing else counted anything, nothing else changed state. */
 	uint64_t bytes = 0;
 	size_t running = 0, off = 0;
@@ -1539,6 +1572,8 @@ static CU_TestInfo inventory_tests[] = {
 	{ "vnic_by_mac finds every vNIC of 10,000 VMs", test_inventory_vnic_by_mac_10000_vms },
 	{ "vnic_by_mac: absent MACs give NULL", test_inventory_vnic_by_mac_absent },
 	{ "vnic_by_mac: small and half-full tables", test_inventory_vnic_by_mac_small_tables },
+	{ "vnic_by_mac: one vendor's prefix", test_inventory_vnic_by_mac_one_vendor },
+	{ "vnic_by_mac: vendors mixed", test_inventory_vnic_by_mac_vendors_mixed },
 	{ "net_by_bridge", test_inventory_net_by_bridge },
 	{ "initial states: unknown without ifname, off with", test_inventory_initial_states },
 	{ "vm_sent/vm_received sum the vNICs", test_inventory_vm_sent_received },

@@ -2,8 +2,8 @@
  * Unit tests of src/lifecycle.c: a VM's state from hand-made observations
  * of its vNICs' host interfaces, power-ups (counters back to 0, the
  * discontinuity moved), and placing vNICs on the network of their bridge;
- * then discovered VMs, whose state comes from libvirt (hand-filled
- * struct libvirt_domain) and never from their interfaces.
+ * then discovered VMs, whose state comes from their source (hand-filled
+ * domain records) and never from their interfaces.
  */
 #include "runner.h"
 
@@ -451,31 +451,31 @@ struct dfixture {
 	struct inv_vm *dom;
 };
 
-static void add_iface(struct libvirt_domain *d, const char *mac, const char *target,
+static void add_iface(struct domain_record *d, const char *mac, const char *target,
 		      const char *bridge)
 {
-	CU_ASSERT_FATAL(d->nifaces < LIBVIRT_MAX_IFACES);
-	struct libvirt_iface *i = &d->ifaces[d->nifaces++];
+	CU_ASSERT_FATAL(d->nvnics < DOMAIN_MAX_VNICS);
+	struct domain_vnic *i = &d->vnics[d->nvnics++];
 	CU_ASSERT_EQUAL_FATAL(mac_parse(mac, i->mac), 0);
-	snprintf(i->target, sizeof i->target, "%s", target);
+	snprintf(i->ifname, sizeof i->ifname, "%s", target);
 	snprintf(i->bridge, sizeof i->bridge, "%s", bridge);
 }
 
 static struct dfixture setup_discovered(void)
 {
-	static struct libvirt_domain dom, named;
+	static struct domain_record dom, named;
 	memset(&dom, 0, sizeof dom);
 	memset(&named, 0, sizeof named);
 	snprintf(dom.name, sizeof dom.name, "dom");
 	snprintf(dom.uuid, sizeof dom.uuid, "11111111-2222-3333-4444-555555555555");
-	dom.state = LIBVIRT_RUNNING;
+	dom.state = DOMAIN_RUNNING;
 	add_iface(&dom, "52:54:00:00:05:01", "vnet8", "br0");
 	add_iface(&dom, "52:54:00:00:05:02", "vnet9", "br1");
 	snprintf(named.name, sizeof named.name, "named");
-	named.state = LIBVIRT_RUNNING;
+	named.state = DOMAIN_RUNNING;
 	add_iface(&named, "52:54:00:00:01:01", "vnet0", "br0");
 	add_iface(&named, "52:54:00:00:01:02", "vnet1", "br0");
-	const struct libvirt_domain *doms[] = { &dom, &named };
+	const struct domain_record *doms[] = { &dom, &named };
 
 	struct dfixture d;
 	struct conf *conf = conf_new();
@@ -503,12 +503,16 @@ static struct dfixture setup_discovered(void)
 	return d;
 }
 
-static struct libvirt_domain *domain_in(enum libvirt_state state)
+/* Its record in state; restarted: its source saw a power-up since the
+ * last record (its power-up count moves). */
+static struct domain_record *domain_in(enum domain_state state, bool restarted)
 {
-	static struct libvirt_domain dom;
+	static struct domain_record dom;
+	static uint32_t runs;
 	memset(&dom, 0, sizeof dom);
 	snprintf(dom.name, sizeof dom.name, "dom");
 	dom.state = state;
+	dom.runs = restarted ? ++runs : runs;
 	add_iface(&dom, "52:54:00:00:05:01", "vnet8", "br0");
 	add_iface(&dom, "52:54:00:00:05:02", "vnet9", "br1");
 	return &dom;
@@ -518,7 +522,7 @@ static struct libvirt_domain *domain_in(enum libvirt_state state)
  * 100/1 sent and 300/3 received. */
 static void dom_running_with_traffic(struct dfixture *d)
 {
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d->dom, domain_in(LIBVIRT_RUNNING), false, T1));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d->dom, domain_in(DOMAIN_RUNNING, false), T1));
 	CU_ASSERT_EQUAL_FATAL(d->dom->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(d->dom->discontinuity_usec, T1);
 	inventory_vnic_attach(&d->dom->vnics[0], d->f.lan0);
@@ -534,38 +538,38 @@ static void test_lifecycle_domain_states(void)
 	struct dfixture d = setup_discovered();
 	struct inv_vm *vm = d.dom;
 	/* Gone while off: no change. */
-	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, false, T1));
+	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, T1));
 	CU_ASSERT_EQUAL(vm->state, VM_OFF);
 
 	static const struct {
-		enum libvirt_state in;
+		enum domain_state in;
 		enum vm_state out;
 	} cases[] = {
-		{ LIBVIRT_RUNNING, VM_RUNNING },
-		{ LIBVIRT_PAUSED, VM_PAUSED },
-		{ LIBVIRT_OTHER, VM_UNKNOWN },
-		{ LIBVIRT_RUNNING, VM_RUNNING },
-		{ LIBVIRT_OTHER, VM_UNKNOWN },
-		{ LIBVIRT_PAUSED, VM_PAUSED },
+		{ DOMAIN_RUNNING, VM_RUNNING },
+		{ DOMAIN_PAUSED, VM_PAUSED },
+		{ DOMAIN_UNKNOWN, VM_UNKNOWN },
+		{ DOMAIN_RUNNING, VM_RUNNING },
+		{ DOMAIN_UNKNOWN, VM_UNKNOWN },
+		{ DOMAIN_PAUSED, VM_PAUSED },
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		/* A change the first time, none the second. */
-		CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(cases[i].in), false, T1));
+		CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(cases[i].in, false), T1));
 		CU_ASSERT_EQUAL(vm->state, cases[i].out);
-		CU_ASSERT_FALSE(lifecycle_apply_domain(vm, domain_in(cases[i].in), false, T2));
+		CU_ASSERT_FALSE(lifecycle_apply_domain(vm, domain_in(cases[i].in, false), T2));
 		CU_ASSERT_EQUAL(vm->state, cases[i].out);
 	}
 	/* Status file gone: off, once. */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, T3));
 	CU_ASSERT_EQUAL(vm->state, VM_OFF);
-	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, false, T3));
+	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, T3));
 	CU_ASSERT_EQUAL(vm->state, VM_OFF);
 	CU_ASSERT_FALSE(lifecycle_counts_visible(vm));
 	/* Each state from off. */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_PAUSED), false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(DOMAIN_PAUSED, false), T3));
 	CU_ASSERT_EQUAL(vm->state, VM_PAUSED);
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, false, T3));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_OTHER), false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(DOMAIN_UNKNOWN, false), T3));
 	CU_ASSERT_EQUAL(vm->state, VM_UNKNOWN);
 	/* The other VMs are untouched. */
 	CU_ASSERT_EQUAL(d.f.named->state, VM_OFF);
@@ -577,7 +581,7 @@ static void test_lifecycle_domain_null_is_off(void)
 {
 	struct dfixture d = setup_discovered();
 	dom_running_with_traffic(&d);
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T2));
 	CU_ASSERT_EQUAL(d.dom->state, VM_OFF);
 	CU_ASSERT_FALSE(lifecycle_counts_visible(d.dom));
 	/* Shut down: counters kept (hidden), discontinuity unmoved. */
@@ -585,7 +589,7 @@ static void test_lifecycle_domain_null_is_off(void)
 	ASSERT_COUNTS(inventory_vm_received(d.dom), 600, 6);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
 	/* "restarted" while gone changes nothing. */
-	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, NULL, true, T3));
+	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, NULL, T3));
 	CU_ASSERT_EQUAL(d.dom->state, VM_OFF);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
@@ -596,8 +600,8 @@ static void test_lifecycle_domain_off_to_running_powers_up(void)
 {
 	struct dfixture d = setup_discovered();
 	dom_running_with_traffic(&d);
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T2));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), T3));
 	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
 	for (size_t i = 0; i < 2; i++) {
@@ -612,8 +616,8 @@ static void test_lifecycle_domain_off_to_running_powers_up(void)
 	ASSERT_COUNTS(acct_port_received(&d.dom->vnics[1].acct), 50, 1);
 
 	/* Off → paused is a power-up too (restored paused). */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T3 + 1));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), false, T3 + 2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T3 + 1));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_PAUSED, false), T3 + 2));
 	CU_ASSERT_EQUAL(d.dom->state, VM_PAUSED);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3 + 2);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
@@ -625,18 +629,18 @@ static void test_lifecycle_domain_paused_to_running_keeps(void)
 {
 	struct dfixture d = setup_discovered();
 	dom_running_with_traffic(&d);
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), false, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_PAUSED, false), T2));
 	CU_ASSERT_EQUAL(d.dom->state, VM_PAUSED);
 	CU_ASSERT_TRUE(lifecycle_counts_visible(d.dom));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), T3));
 	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
 	/* Resumed, not powered up. */
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
 	ASSERT_COUNTS(inventory_vm_received(d.dom), 600, 6);
 	/* Nor through unknown and back. */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_OTHER), false, T3));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), false, T3 + 1));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_UNKNOWN, false), T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), T3 + 1));
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T1);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 200, 2);
 	inventory_free(d.f.inv);
@@ -648,7 +652,7 @@ static void test_lifecycle_domain_restarted_powers_up(void)
 	dom_running_with_traffic(&d);
 	/* Running on, but started afresh (a snapshot reverted): a power-up,
 	 * and no state change. */
-	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), true, T2));
+	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, true), T2));
 	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T2);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
@@ -660,7 +664,7 @@ static void test_lifecycle_domain_restarted_powers_up(void)
 	ASSERT_COUNTS(inventory_vm_received(d.dom), 250 + 50, 3);
 
 	/* Reverted to a snapshot taken paused: a power-up and a change. */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), true, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_PAUSED, true), T3));
 	CU_ASSERT_EQUAL(d.dom->state, VM_PAUSED);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
@@ -668,7 +672,7 @@ static void test_lifecycle_domain_restarted_powers_up(void)
 
 	/* Without "restarted" the same observation is nothing. */
 	exchange(&d.f, &d.dom->vnics[0]);
-	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_PAUSED), false, T3 + 1));
+	CU_ASSERT_FALSE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_PAUSED, false), T3 + 1));
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 100, 1);
 	inventory_free(d.f.inv);
@@ -679,8 +683,8 @@ static void test_lifecycle_domain_off_restarted_powers_up_once(void)
 	/* Off → running with "restarted" as well: one power-up, a change. */
 	struct dfixture d = setup_discovered();
 	dom_running_with_traffic(&d);
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, false, T2));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(LIBVIRT_RUNNING), true, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, true), T3));
 	CU_ASSERT_EQUAL(d.dom->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
@@ -706,7 +710,7 @@ static void test_lifecycle_discovered_vm_follows_networks_not_state(void)
 	CU_ASSERT_EQUAL(v0->host_ifindex, 10);
 	CU_ASSERT_EQUAL(vm->discontinuity_usec, T0);
 
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_RUNNING), false, T1));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(DOMAIN_RUNNING, false), T1));
 	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(vm->discontinuity_usec, T1);
 	exchange(&d.f, v0);
@@ -743,7 +747,7 @@ static void test_lifecycle_discovered_vm_follows_networks_not_state(void)
 	CU_ASSERT_EQUAL(v1->host_ifindex, 21);
 
 	/* Paused by libvirt: interfaces up do not make it running. */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(LIBVIRT_PAUSED), false, T3));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, domain_in(DOMAIN_PAUSED, false), T3));
 	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, vm, obs, T3 + 1));
 	CU_ASSERT_EQUAL(vm->state, VM_PAUSED);
 	inventory_free(d.f.inv);
@@ -761,9 +765,9 @@ static void test_lifecycle_discovered_conf_vm_state_from_libvirt(void)
 	CU_ASSERT_EQUAL(vm->state, VM_OFF);
 	CU_ASSERT_PTR_EQUAL(vm->vnics[0].net, d.f.lan0);
 
-	struct libvirt_domain *dom = domain_in(LIBVIRT_RUNNING);
+	struct domain_record *dom = domain_in(DOMAIN_RUNNING, false);
 	snprintf(dom->name, sizeof dom->name, "named");
-	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, dom, false, T2));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, dom, T2));
 	CU_ASSERT_EQUAL(vm->state, VM_RUNNING);
 	CU_ASSERT_EQUAL(vm->discontinuity_usec, T2);
 	obs[0] = absent();

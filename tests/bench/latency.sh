@@ -19,6 +19,7 @@
 #
 # Smoke mode: 50 GETs and 10 snmpget processes; checks that every GET is
 # answered and the counts stay exact under the flood.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -31,8 +32,7 @@ else
     GETS=${BENCH_GETS:-2000} SNMPGETS=${BENCH_SNMPGETS:-200}
 fi
 INTERVAL_MS=5
-VM=$BENCH_ROOT.1.2.1 NET=$BENCH_ROOT.1.4.1
-OIDS=("$VM.5.1" "$VM.7.1" "$NET.6.1" "$NET.7.1")
+OIDS=("$OID_vsVmNetBytesSent.1" "$OID_vsVmNetPacketsSent.1" "$OID_vsNetPacketsSent.1" "$OID_vsNetBytesSentRate.1")
 LAT=$BENCH_TOOLS/snmpget_lat
 [[ -x $LAT ]] || { echo "latency: no $LAT (scripts/bench.sh builds it)" >&2; exit 2; }
 
@@ -48,7 +48,7 @@ vm vm2
 vnic vm2 52:54:00:00:00:02 $(lab_hostif vm2)
 EOF
 pid=$(VSACCTD_WRAPPER="${BENCH_PIN[*]}" lab_vsacctd "$VSACCT_BUILDDIR" -f -Le -c "$conf")
-capturing() { [[ $(lab_snmp snmpget -t 0.5 -r 0 -Oqv "$NET.4.1" 2>/dev/null) == 1 ]]; }
+capturing() { [[ $(lab_snmp snmpget -t 0.5 -r 0 -Oqv "$OID_vsNetCaptureState.1" 2>/dev/null) == 1 ]]; }
 lab_wait_for 15 capturing || { echo "latency: vsacctd did not start capturing" >&2; exit 1; }
 
 # snmpget_lat → "gets=… answered=… timeouts=… errors=… p50=… p90=… p99=… max=… ms"
@@ -98,7 +98,7 @@ poll idle
 snmpget_processes idle
 
 # --- under the flood
-read -r c0 d0 <<<"$(snmp_get "$NET.6.1" "$NET.8.1" | tr "\n" " ")"
+read -r c0 d0 <<<"$(snmp_get "$OID_vsNetPacketsSent.1" "$OID_vsNetCaptureDrops.1" | tr "\n" " ")"
 rx0=$(lab_counter hv "$SENDER_IF" rx_packets)
 t0=$EPOCHREALTIME
 flood=$(lab_bg flood ip netns exec "$(lab_vm_ns vm1)" "${BENCH_SEND_PIN[@]}" trafgen -o eth0 -n 4000000000 \
@@ -112,7 +112,7 @@ t1=$EPOCHREALTIME
 rx1=$(lab_counter hv "$SENDER_IF" rx_packets)
 sent=$((rx1 - rx0))
 for _ in $(seq 1 50); do
-    read -r c1 d1 <<<"$(snmp_get "$NET.6.1" "$NET.8.1" | tr "\n" " ")"
+    read -r c1 d1 <<<"$(snmp_get "$OID_vsNetPacketsSent.1" "$OID_vsNetCaptureDrops.1" | tr "\n" " ")"
     (((c1 - c0) + (d1 - d0) >= sent)) && break
     sleep 0.1
 done

@@ -39,8 +39,6 @@ for _bench_lib in lab check traffic; do
     . "$bench_here/../lib/$_bench_lib.sh"
 done
 
-BENCH_ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-
 bench_init() {
     local name=${1:?usage: bench_init NAME}
     BENCH_SMOKE=${BENCH_SMOKE:-0}
@@ -48,6 +46,7 @@ bench_init() {
     BENCH_TOOLS=${BENCH_TOOLS:-$VSACCT_BUILDDIR/bench}
     [[ -x $VSACCT_BUILDDIR/vsacctd ]] ||
         { echo "$name: no vsacctd in $VSACCT_BUILDDIR (run scripts/bench.sh)" >&2; exit 2; }
+    lab_oids "$VSACCT_BUILDDIR" || exit 2
     local ncpu
     ncpu=$(nproc)
     BENCH_SEND_CPU=${BENCH_SEND_CPU:-0}
@@ -188,7 +187,8 @@ bench_vsacctd_conf() {
 bench_vsacctd_ready() {
     local pid=$1 vms=$2 secs=$3 deadline
     deadline=$(($(_lab_now_us) + $(_lab_secs_to_us "$secs")))
-    until [[ $(lab_snmp snmpget -t 0.5 -r 0 -Oqv "$BENCH_ROOT.1.1.1.0" 2>/dev/null) == "$vms" ]]; do
+    # shellcheck disable=SC2154 # OID_<name>: lab_oids, in bench_init
+    until [[ $(lab_snmp snmpget -t 0.5 -r 0 -Oqv "$OID_vsAcctVmCount.0" 2>/dev/null) == "$vms" ]]; do
         kill -0 "$pid" 2>/dev/null || return 1
         (($(_lab_now_us) < deadline)) || return 1
         sleep 0.05

@@ -13,6 +13,7 @@
 #
 # Smoke mode: 0 and 100 VMs; checks that each configuration is served
 # whole (vsAcctVmCount and the vsVmName walk).
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -25,7 +26,7 @@ if ((BENCH_SMOKE)); then
 else
     read -r -a SIZES <<<"${BENCH_MEMORY_SIZES:-0 1000 10000}"
 fi
-VMNAME=$BENCH_ROOT.1.2.1.2
+VMNAME=$OID_vsVmName
 
 lab_hypervisor
 for ((n = 0; n < NETS; n++)); do lab_bridge "${LAB_PREFIX}b$n"; done

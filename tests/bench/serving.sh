@@ -28,6 +28,7 @@
 # round trip to the subagent: that round trip is the floor of both walks.
 #
 # Smoke mode: 100 VMs; checks that every walk returns every row.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -43,7 +44,7 @@ fi
 PEER_WAIT=${BENCH_PEER_WAIT:-600} # seconds for snmpd -X to serve N interfaces
 WALK_ROUNDS=${BENCH_WALK_ROUNDS:-3}
 ((BENCH_SMOKE == 0)) || WALK_ROUNDS=1
-VMTABLE=$BENCH_ROOT.1.2.1 VNICTABLE=$BENCH_ROOT.1.3.1
+VMTABLE=$OID_vsVmEntry VNICTABLE=$OID_vsVnicEntry
 IFXTABLE=.1.3.6.1.2.1.31.1.1 IFNAME=.1.3.6.1.2.1.31.1.1.1.1
 REF_PORT=$((17100 + RANDOM % 800))
 

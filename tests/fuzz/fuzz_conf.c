@@ -98,7 +98,7 @@ static void check_conf(const struct conf *conf)
 	CHECK(conf->capture_buffer >= CONF_MIN_CAPTURE_BUFFER &&
 	      conf->capture_buffer <= CONF_MAX_CAPTURE_BUFFER);
 	CHECK(conf->state_dir[0] == '/');
-	CHECK(!conf->libvirt_dir[0] || conf->libvirt_dir[0] == '/');
+	CHECK(conf->n_sources <= CONF_MAX_SOURCES);
 }
 
 static void check_inventory(const struct conf *conf, const struct inventory *inv)

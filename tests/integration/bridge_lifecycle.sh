@@ -53,6 +53,37 @@ lab_vm_exec vm1 ping -q -c 7 -i 0.01 -s 300 10.77.0.2 >/dev/null
 second=$(lab_counter hv "$(lab_hostif vm1)" rx_bytes)
 sleep 0.5
 check_eq "vm1's bytes over both lives = the two veths' rx_bytes" "$((first + second))" "$(sent_by_vm1)"
+total=$((first + second))
+
+# As libvirt restarts a network: the bridge set down (nothing is carried
+# then), deleted and created again under the same name, its ports joined
+# again, in one go; then the same without the down first.
+ip -n "$LAB_HV" link set "$br" down
+check_true "a bridge that is only down is down" lab_wait_for 5 state_is 2
+ip -n "$LAB_HV" link set "$br" up
+check_true "capture resumes when the bridge is up again" lab_wait_for 5 state_is 1
+ports=("$(lab_hostif vm1)" "$(lab_hostif vm2)")
+recreate() { # [down]
+    {
+        [[ -z ${1:-} ]] || echo "link set $br down"
+        echo "link del $br"
+        echo "link add $br type bridge"
+        echo "link set $br up"
+        for p in "${ports[@]}"; do echo "link set $p master $br"; done
+    } | ip -n "$LAB_HV" -batch -
+}
+for how in down ""; do
+    label=${how:+after a down}
+    label=${label:-at once}
+    before=$(lab_counter hv "${ports[0]}" rx_bytes)
+    recreate $how
+    check_true "capture follows the bridge re-created $label" lab_wait_for 5 state_is 1
+    sleep 0.3 # the ports forward again
+    lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 400 10.77.0.2 >/dev/null
+    total=$((total + $(lab_counter hv "${ports[0]}" rx_bytes) - before))
+    sleep 0.5
+    check_eq "vm1's bytes include what crossed the bridge re-created $label" "$total" "$(sent_by_vm1)"
+done
 check_true "the capture side never exited" kill -0 "$tally_pid"
 grep -h "capture on\|capturing on" "$LAB_DIR/tally.log" || true
 

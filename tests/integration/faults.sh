@@ -6,6 +6,7 @@
 # directory read-only, the bridge deleted and re-created under traffic, a
 # capture ring too small for the traffic (drops counted, vsNetCaptureLoss
 # sent once). vsacctd must keep serving through all of it.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
@@ -14,8 +15,7 @@ for lib in lab check vmlab traffic; do
     . "$here/../lib/$lib.sh"
 done
 
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-VM=$ROOT.1.2.1 NET=$ROOT.1.4.1
+lab_oids "$builddir"
 PING=1
 
 lab_init faults
@@ -27,7 +27,7 @@ conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval $PING" "saveInterval 1" \
     "captureBuffer 1m"
 get() { lab_snmp snmpget -Oqvt "$@"; }
-answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+answers() { [[ $(get "$OID_vsVmNetBytesSent.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 start_vsacctd() {
     vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
     lab_wait_for 20 answers
@@ -35,40 +35,40 @@ start_vsacctd() {
 rx() { lab_counter hv "$(lab_hostif "$1")" rx_bytes; }
 ping_vm1() { lab_vm_exec vm1 ping -q -c "$1" -i 0.01 -s 200 10.77.0.2 >/dev/null; }
 start_vsacctd
-base=$(($(rx vm1) - $(get "$VM.5.1")))
-exact() { [[ $(get "$VM.5.1") == $(($(rx vm1) - base)) ]]; }
+base=$(($(rx vm1) - $(get "$OID_vsVmNetBytesSent.1")))
+exact() { [[ $(get "$OID_vsVmNetBytesSent.1") == $(($(rx vm1) - base)) ]]; }
 
 # --- vsacctd SIGKILLed: counters resume from the last save
 ping_vm1 10
 sleep 2.2 # past a save
-before=$(get "$VM.5.1") disc_before=$(get "$VM.9.1")
+before=$(get "$OID_vsVmNetBytesSent.1") disc_before=$(get "$OID_vsVmDiscontinuityTime.1")
 kill -KILL "$vsacctd_pid"
 start_vsacctd
-check_eq "after SIGKILL, vm1's bytes go on from the last save" "$before" "$(get "$VM.5.1")"
-check_true "and vsVmDiscontinuityTime marks the restart ($disc_before → $(get "$VM.9.1"))" \
-    test "$(get "$VM.9.1")" -gt "$disc_before"
+check_eq "after SIGKILL, vm1's bytes go on from the last save" "$before" "$(get "$OID_vsVmNetBytesSent.1")"
+check_true "and vsVmDiscontinuityTime marks the restart ($disc_before → $(get "$OID_vsVmDiscontinuityTime.1"))" \
+    test "$(get "$OID_vsVmDiscontinuityTime.1")" -gt "$disc_before"
 ping_vm1 5
 check_true "and count on, equal to the kernel's since the start" lab_wait_for 2 exact
 
 # --- SIGTERM: saved on the way out, nothing lost
 ping_vm1 3
 sleep 0.3
-before=$(get "$VM.5.1")
+before=$(get "$OID_vsVmNetBytesSent.1")
 lab_stop "$vsacctd_pid"
 start_vsacctd
-check_eq "after SIGTERM, not a byte lost" "$before" "$(get "$VM.5.1")"
+check_eq "after SIGTERM, not a byte lost" "$before" "$(get "$OID_vsVmNetBytesSent.1")"
 
 # --- the master SIGKILLed, twice, under traffic
 stream=$(lab_bg stream ip netns exec "$(lab_vm_ns vm1)" trafgen -o eth0 -n 8000 -b 1000pps -P 1 \
     --no-sock-mem --notouch-irq -C "{ $(_traffic_mac_bytes 2), $(_traffic_mac_bytes 1), c16(0x88b5), fill(0xab, 100) }")
 for round in 1 2; do
     sleep 1
-    before=$(get "$VM.5.1")
+    before=$(get "$OID_vsVmNetBytesSent.1")
     lab_snmpd_kill
     sleep 0.5
     lab_snmpd_start
     check_true "master SIGKILLed ($round): answers within two ping intervals" lab_wait_for $((2 * PING)) answers
-    check_true "… vm1's bytes not gone back ($before → $(get "$VM.5.1"))" test "$(get "$VM.5.1")" -ge "$before"
+    check_true "… vm1's bytes not gone back ($before → $(get "$OID_vsVmNetBytesSent.1"))" test "$(get "$OID_vsVmNetBytesSent.1")" -ge "$before"
 done
 lab_wait_for 15 bash -c "! kill -0 $stream 2>/dev/null" || true
 sleep 0.3
@@ -91,27 +91,27 @@ stream=$(lab_bg stream ip netns exec "$(lab_vm_ns vm1)" trafgen -o eth0 -n 6000 
     --no-sock-mem --notouch-irq -C "{ $(_traffic_mac_bytes 2), $(_traffic_mac_bytes 1), c16(0x88b5), fill(0xab, 100) }")
 sleep 1
 lab_bridge_del "$VMLAB_BRIDGE"
-capture_is() { [[ $(get "$NET.4.1") == "$1" ]]; }
+capture_is() { [[ $(get "$OID_vsNetCaptureState.1") == "$1" ]]; }
 check_true "the bridge deleted under traffic: vsNetCaptureState down(2)" lab_wait_for 3 capture_is 2
 lab_bridge "$VMLAB_BRIDGE"
 for vm in vm1 vm2 vm3; do lab_hv_exec ip link set "$(lab_hostif $vm)" master "$VMLAB_BRIDGE"; done
 check_true "re-created: capturing(1) again, by itself" lab_wait_for 3 capture_is 1
-during=$(get "$VM.5.1")
+during=$(get "$OID_vsVmNetBytesSent.1")
 sleep 1
-check_true "and counting the traffic again ($during → $(get "$VM.5.1"))" test "$(get "$VM.5.1")" -gt "$during"
+check_true "and counting the traffic again ($during → $(get "$OID_vsVmNetBytesSent.1"))" test "$(get "$OID_vsVmNetBytesSent.1")" -gt "$during"
 lab_wait_for 10 bash -c "! kill -0 $stream 2>/dev/null" || true
 
 # --- a capture ring too small for the traffic (1 MiB, the smallest)
-loss_traps() { grep -F "OID: $ROOT.0.2" "$LAB_TRAPS_LOG" | grep -cF "$NET.8.1 = Counter64:" || true; }
+loss_traps() { grep -F "OID: $OID_vsNetCaptureLoss" "$LAB_TRAPS_LOG" | grep -cF "$OID_vsNetCaptureDrops.1 = Counter64:" || true; }
 traps0=$(loss_traps)
-sent0=$(lab_counter hv "$(lab_hostif vm3)" rx_packets) counted0=$(get "$VM.7.3")
-drops0=$(get "$NET.8.1")
+sent0=$(lab_counter hv "$(lab_hostif vm3)" rx_packets) counted0=$(get "$OID_vsVmNetPacketsSent.3")
+drops0=$(get "$OID_vsNetCaptureDrops.1")
 kill -STOP "$vsacctd_pid" # a stall: the 1 MiB ring fills
 traffic_trafgen vm3 30000 "{ $(_traffic_mac_bytes 1), $(_traffic_mac_bytes 3), c16(0x88b5), fill(0x00, 46) }"
 kill -CONT "$vsacctd_pid"
 sleep 1.5
 sent=$(($(lab_counter hv "$(lab_hostif vm3)" rx_packets) - sent0))
-counted=$(($(get "$VM.7.3") - counted0)) drops=$(($(get "$NET.8.1") - drops0))
+counted=$(($(get "$OID_vsVmNetPacketsSent.3") - counted0)) drops=$(($(get "$OID_vsNetCaptureDrops.1") - drops0))
 echo "vm3 sent $sent frames: $counted counted, $drops dropped by the capture"
 check_true "the capture lost frames and says so in vsNetCaptureDrops" test "$drops" -gt 0
 check_eq "counted + dropped = what vm3 sent" "$sent" "$((counted + drops))"
@@ -121,7 +121,7 @@ kill -STOP "$vsacctd_pid"
 traffic_trafgen vm3 30000 "{ $(_traffic_mac_bytes 1), $(_traffic_mac_bytes 3), c16(0x88b5), fill(0x00, 46) }"
 kill -CONT "$vsacctd_pid"
 sleep 1.5
-check_true "more drops ($(get "$NET.8.1"))" test "$(get "$NET.8.1")" -gt "$((drops0 + drops))"
+check_true "more drops ($(get "$OID_vsNetCaptureDrops.1"))" test "$(get "$OID_vsNetCaptureDrops.1")" -gt "$((drops0 + drops))"
 check_eq "but only one vsNetCaptureLoss within a minute" 1 "$(($(loss_traps) - traps0))"
 check_true "vsacctd is still running" kill -0 "$vsacctd_pid"
 

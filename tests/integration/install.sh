@@ -16,6 +16,7 @@
 #     only, reads a libvirt status file written after the switch; and
 #     without any one of the six capabilities it fails;
 #   - make uninstall leaves no file behind (empty directories may stay).
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 top=$(cd "$here/../.." && pwd)
@@ -29,8 +30,7 @@ done
 # shellcheck source=../../scripts/deps.sh
 . "$top/scripts/deps.sh"
 
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-VM=$ROOT.1.2.1 NET=$ROOT.1.4.1
+lab_oids "$builddir"
 USER_NAME=vsacct-test
 UNIT_CAPS="CAP_CHOWN CAP_DAC_READ_SEARCH CAP_NET_RAW CAP_SETGID CAP_SETPCAP CAP_SETUID"
 
@@ -238,7 +238,7 @@ else
     confined "$all_caps" "$good"
     lab_bg vsacctd "${CONFINED[@]}" >/dev/null
     pid=$LAB_BG_PID
-    answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+    answers() { [[ $(get "$OID_vsVmNetBytesSent.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
     check_true "confined: vsacctd answers through the master (AgentX socket on a read-only mount)" \
         lab_wait_for 10 answers
     status() { awk -v k="$1:" '$1 == k { print $2 }' "/proc/$pid/status"; }
@@ -249,12 +249,12 @@ else
 
     base=$(lab_counter hv "$(lab_hostif vm1)" rx_bytes)
     lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 300 10.77.0.2 >/dev/null
-    exact() { [[ $(get "$VM.5.1") == $(($(lab_counter hv "$(lab_hostif vm1)" rx_bytes) - base)) ]]; }
+    exact() { [[ $(get "$OID_vsVmNetBytesSent.1") == $(($(lab_counter hv "$(lab_hostif vm1)" rx_bytes) - base)) ]]; }
     check_true "confined: counts vm1's traffic exactly" lab_wait_for 3 exact
     # A domain that starts after the switch: its status file is root's, 0600.
     (umask 077 && libvirt_status "$rundir" vm3 8a3c2f4e-1b2d-4c5e-9f60-7a8b9c0d1e03 running booted \
         "bridge,52:54:00:00:00:03,$VMLAB_BRIDGE,$(lab_hostif vm3)")
-    vm3_running() { [[ $(get "$ROOT.1.1.1.0") == 3 && $(get "$VM.4.3" 2>/dev/null) == 2 ]]; }
+    vm3_running() { [[ $(get "$OID_vsAcctVmCount.0") == 3 && $(get "$OID_vsVmState.3" 2>/dev/null) == 2 ]]; }
     check_true "confined: reads a root-only libvirt status file written after the switch" \
         lab_wait_for 5 vm3_running
     saved() { [[ $(stat -c %U "$LAB_DIR/good/state/counters" 2>/dev/null) == "$USER_NAME" ]]; }
@@ -283,7 +283,7 @@ else
     confined "$without" "$cf"
     lab_bg vsacctd-noraw "${CONFINED[@]}" >/dev/null
     pid=$LAB_BG_PID
-    failed() { [[ $(get "$NET.4.1" 2>/dev/null) == 3 ]]; }
+    failed() { [[ $(get "$OID_vsNetCaptureState.1" 2>/dev/null) == 3 ]]; }
     check_true "without CAP_NET_RAW: the capture failed(3)" lab_wait_for 10 failed
     lab_stop "$pid"
 fi

@@ -10,6 +10,7 @@
 # it. Indexes survive a vsacctd restart with the config in another order
 # and a SIGHUP that adds and removes VMs; a SIGHUP with a broken config is
 # refused with file:line:token while everything keeps counting.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
@@ -18,9 +19,7 @@ for lib in lab check vmlab traffic; do
     . "$here/../lib/$lib.sh"
 done
 
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-VM=$ROOT.1.2.1 VNIC=$ROOT.1.3.1 NET=$ROOT.1.4.1
-STATE_CHANGE=$ROOT.0.1
+lab_oids "$builddir"
 
 lab_init lifecycle
 vmlab_build
@@ -36,31 +35,31 @@ start_vsacctd() {
     lab_wait_for 10 answers
 }
 get() { lab_snmp snmpget -Oqvt "$@"; }
-answers() { [[ $(get "$ROOT.1.1.1.0" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+answers() { [[ $(get "$OID_vsAcctVmCount.0" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 # vsVmIndex of every VM by name, as "name=index ...", from a walk of vsVmName.
 indexes() {
-    lab_snmp snmpwalk -On "$VM.2" | sed -E 's/^.*\.([0-9]+) = STRING: "(.*)"$/\2=\1/' | sort | tr '\n' ' '
+    lab_snmp snmpwalk -On "$OID_vsVmName" | sed -E 's/^.*\.([0-9]+) = STRING: "(.*)"$/\2=\1/' | sort | tr '\n' ' '
 }
 traps_for() { # VMINDEX STATE: the number of vsVmStateChange traps saying so
-    grep -F "OID: $STATE_CHANGE" "$LAB_TRAPS_LOG" | grep -cF "$VM.4.$1 = INTEGER: $2" || true
+    grep -F "OID: $OID_vsVmStateChange" "$LAB_TRAPS_LOG" | grep -cF "$OID_vsVmState.$1 = INTEGER: $2" || true
 }
 trap_seen() { [[ $(traps_for "$1" "$2") -ge 1 ]]; }
 
 start_vsacctd
-check_eq "vm2 runs" 2 "$(get "$VM.4.2")"
+check_eq "vm2 runs" 2 "$(get "$OID_vsVmState.2")"
 traffic_prime vm1 vm2 vm3
 
 # --- power off: the veth goes away
 lab_vm_del vm2
-state_is() { [[ $(get "$VM.4.$1") == "$2" ]]; }
+state_is() { [[ $(get "$OID_vsVmState.$1") == "$2" ]]; }
 check_true "vm2 is off(3) once its veth is gone" lab_wait_for 3 state_is 2 3
 check_true "its counters have no instance" \
-    grep -q "No Such Instance" <<<"$(lab_snmp snmpget "$VM.5.2" "$VNIC.5.2.1" 2>&1)"
-check_eq "its row stays, name and state" '"vm2" 3' "$(get "$VM.2.2" "$VM.4.2" | tr '\n' ' ' | sed 's/ $//')"
+    grep -q "No Such Instance" <<<"$(lab_snmp snmpget "$OID_vsVmNetBytesSent.2" "$OID_vsVnicBytesSent.2.1" 2>&1)"
+check_eq "its row stays, name and state" '"vm2" 3' "$(get "$OID_vsVmName.2" "$OID_vsVmState.2" | tr '\n' ' ' | sed 's/ $//')"
 check_eq "a walk of vsVmNetBytesSent skips it" "1 3" \
-    "$(lab_snmp snmpwalk -On "$VM.5" | sed -E 's/^.*\.([0-9]+) = .*$/\1/' | tr '\n' ' ' | sed 's/ $//')"
+    "$(lab_snmp snmpwalk -On "$OID_vsVmNetBytesSent" | sed -E 's/^.*\.([0-9]+) = .*$/\1/' | tr '\n' ' ' | sed 's/ $//')"
 check_true "a vsVmStateChange for vm2 off reached snmptrapd" lab_wait_for 5 trap_seen 2 3
-disc_before=$(get "$VM.9.2")
+disc_before=$(get "$OID_vsVmDiscontinuityTime.2")
 
 # --- power on: a new veth, counting from 0
 sleep 1.1 # so the discontinuity time visibly moves
@@ -68,24 +67,24 @@ lab_vm vm2 "$VMLAB_BRIDGE" 52:54:00:00:00:02 10.77.0.2/24
 lab_arp_static
 check_true "vm2 runs again" lab_wait_for 3 state_is 2 2
 check_true "a vsVmStateChange for vm2 running reached snmptrapd" lab_wait_for 5 trap_seen 2 2
-disc_after=$(get "$VM.9.2")
+disc_after=$(get "$OID_vsVmDiscontinuityTime.2")
 check_true "vsVmDiscontinuityTime moved forward ($disc_before → $disc_after)" test "$disc_after" -gt "$disc_before"
-check_eq "and reads the same a moment later" "$disc_after" "$(sleep 0.4; get "$VM.9.2")"
+check_eq "and reads the same a moment later" "$disc_after" "$(sleep 0.4; get "$OID_vsVmDiscontinuityTime.2")"
 lab_vm_exec vm2 ping -q -c 4 -i 0.01 -s 300 10.77.0.1 >/dev/null
 sleep 0.3
 check_eq "vm2 counts from 0 what its new veth counts" \
-    "$(lab_counter hv "$(lab_hostif vm2)" rx_bytes)" "$(get "$VM.5.2")"
+    "$(lab_counter hv "$(lab_hostif vm2)" rx_bytes)" "$(get "$OID_vsVmNetBytesSent.2")"
 check_eq "one off and one running trap for vm2" "1 1" "$(traps_for 2 3) $(traps_for 2 2)"
 
 # --- a vNIC moved to another bridge
-check_eq "vm3's vNIC sits on lan0" "$(get "$NET.2.1" | tr -d '"') 1" "lan0 $(get "$VNIC.3.3.1")"
+check_eq "vm3's vNIC sits on lan0" "$(get "$OID_vsNetName.1" | tr -d '"') 1" "lan0 $(get "$OID_vsVnicNetIndex.3.1")"
 lab_vm_move vm3 "$br1"
-on_lan1() { [[ $(get "$VNIC.3.3.1") == 2 ]]; }
+on_lan1() { [[ $(get "$OID_vsVnicNetIndex.3.1") == 2 ]]; }
 check_true "moved to $br1, its vsVnicNetIndex follows (2 = lan1)" lab_wait_for 3 on_lan1
 
 # --- indexes across a restart with the VMs in another order
 before=$(indexes)
-vm3_sent=$(get "$VM.5.3")
+vm3_sent=$(get "$OID_vsVmNetBytesSent.3")
 lab_stop "$vsacctd_pid"
 { grep -v '^vm \|^vnic ' "$conf"; grep '^vm vm3\|^vnic vm3' "$conf"; grep '^vm vm1\|^vnic vm1' "$conf"
   grep '^vm vm2\|^vnic vm2' "$conf"; } >"$conf.new"
@@ -96,7 +95,7 @@ check_eq "indexes survive a restart with the config in another order" "$before" 
 # --- SIGHUP: vm4 added, vm1 removed; the others keep indexes and counters
 lab_vm vm4 "$VMLAB_BRIDGE" 52:54:00:00:00:04 10.77.0.4/24
 traffic_prime vm3
-vm3_before=$(get "$VM.5.3")
+vm3_before=$(get "$OID_vsVmNetBytesSent.3")
 sed -i '/^vm vm1$/d; /^vnic vm1 /d' "$conf"
 printf '%s\n' "vm vm4" "vnic vm4 52:54:00:00:00:04 $(lab_hostif vm4)" >>"$conf"
 kill -HUP "$vsacctd_pid"
@@ -104,21 +103,21 @@ has_vm4() { [[ $(indexes) == *vm4=* ]]; }
 check_true "a SIGHUP adds vm4" lab_wait_for 3 has_vm4
 check_eq "… with a new index, vm1 gone, vm2 and vm3 as before" \
     "vm2=2 vm3=3 vm4=4 " "$(indexes)"
-check_true "vm3's counter went on over the reload ($vm3_before → $(get "$VM.5.3"))" \
-    test "$(get "$VM.5.3")" -ge "$vm3_before"
+check_true "vm3's counter went on over the reload ($vm3_before → $(get "$OID_vsVmNetBytesSent.3"))" \
+    test "$(get "$OID_vsVmNetBytesSent.3")" -ge "$vm3_before"
 
 # --- SIGHUP with a broken config: refused, nothing lost
 cp "$conf" "$conf.good"
 echo "vnic vm4 zz:54:00:00:00:09" >>"$conf"
 bad_line=$(wc -l <"$conf")
-vm4_before=$(get "$VM.5.4")
+vm4_before=$(get "$OID_vsVmNetBytesSent.4")
 kill -HUP "$vsacctd_pid"
 said_why() { grep -q "$conf:$bad_line: vnic: 'zz:54:00:00:00:09' is not a MAC address" "$LAB_DIR/vsacctd.log"; }
 check_true "a broken config on SIGHUP is reported with file:line:token" lab_wait_for 3 said_why
 check_eq "the configuration in force stays" "vm2=2 vm3=3 vm4=4 " "$(indexes)"
 traffic_trafgen vm4 3 "{ fill(0xff, 6), $(_traffic_mac_bytes 4), c16(0x88b5), fill(0x00, 46) }"
 sleep 0.3
-check_true "and keeps counting ($vm4_before → $(get "$VM.5.4"))" test "$(get "$VM.5.4")" -gt "$vm4_before"
+check_true "and keeps counting ($vm4_before → $(get "$OID_vsVmNetBytesSent.4"))" test "$(get "$OID_vsVmNetBytesSent.4")" -gt "$vm4_before"
 check_true "vsacctd never exited" kill -0 "$vsacctd_pid"
 
 check_summary lifecycle

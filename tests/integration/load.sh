@@ -4,6 +4,7 @@
 # trafgen floods the bridge. No poller may see an error or a timeout, the
 # counts must still equal the kernel's, and vsacctd's memory must stay flat
 # (RSS at the end within 10% of RSS after warm-up).
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
@@ -12,8 +13,7 @@ for lib in lab check vmlab traffic; do
     . "$here/../lib/$lib.sh"
 done
 
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-VM=$ROOT.1.2.1
+lab_oids "$builddir"
 SECONDS_TOTAL=${LOAD_SECONDS:-60}
 POLLERS=16
 RATE=50000 # frames a second: a flood that leaves the pollers some CPU
@@ -28,7 +28,7 @@ vmlab_counters
 rx0=${KRX[vm1]} rxp0=${KRXP[vm1]}
 pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
 get() { lab_snmp snmpget -Oqvt "$@"; }
-answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+answers() { [[ $(get "$OID_vsVmNetBytesSent.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 lab_wait_for 10 answers
 
 rss() { awk '$1 == "VmRSS:" { print $2 }' "/proc/$pid/status"; }
@@ -49,7 +49,7 @@ chmod +x "$LAB_DIR/poller.sh"
 pollers=()
 for p in $(seq 1 $POLLERS); do
     pollers+=("$(lab_bg "poller$p" ip netns exec "$LAB_HV" env MIBS= "$LAB_DIR/poller.sh" "$SECONDS_TOTAL" \
-        snmpbulkwalk -v2c -c public -On "udp:127.0.0.1:$LAB_SNMP_PORT" "$ROOT")")
+        snmpbulkwalk -v2c -c public -On "udp:127.0.0.1:$LAB_SNMP_PORT" "$OID_vsAccountingMIB")")
 done
 sleep 10
 rss_warm=$(rss)
@@ -67,8 +67,8 @@ check_true "the pollers walked the MIB ($walks walks)" test "$walks" -gt "$POLLE
 check_eq "no poller saw an error or timeout" 0 "$errors"
 check_eq "every walk returned all 121 instances" 0 "$short"
 vmlab_counters
-check_eq "vm1's bytes sent still equal the kernel's" "$((KRX[vm1] - rx0))" "$(get "$VM.5.1")"
-check_eq "vm1's frames sent still equal the kernel's" "$((KRXP[vm1] - rxp0))" "$(get "$VM.7.1")"
+check_eq "vm1's bytes sent still equal the kernel's" "$((KRX[vm1] - rx0))" "$(get "$OID_vsVmNetBytesSent.1")"
+check_eq "vm1's frames sent still equal the kernel's" "$((KRXP[vm1] - rxp0))" "$(get "$OID_vsVmNetPacketsSent.1")"
 echo "RSS after warm-up ${rss_warm} kB, at the end ${rss_end} kB"
 check_true "RSS flat: at the end within 10% of after warm-up" \
     test "$((rss_end * 10))" -le "$((rss_warm * 11))"

@@ -10,6 +10,7 @@
 # OK again once running; a bridge deleted is CRITICAL for its capture.
 # The example services must name defined commands with the right number
 # of arguments.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
@@ -18,8 +19,7 @@ for lib in lab check vmlab traffic; do
     . "$here/../lib/$lib.sh"
 done
 
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-VM=$ROOT.1.2.1 NET=$ROOT.1.4.1
+lab_oids "$builddir"
 COMMANDS=$here/../../conf/nagios/vsacct-commands.cfg
 SERVICES=$here/../../conf/nagios/vsacct-services.cfg
 PLUGINS=/usr/lib/nagios/plugins # $USER1$ in Debian's resource.cfg
@@ -105,7 +105,7 @@ vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1"
 vsacctd_pid=$(lab_vsacctd "$builddir" -f -Le -c "$conf")
 mkdir -p "$LAB_DIR/plugin-state"
 get() { lab_snmp snmpget -Oqvt "$@"; }
-answers() { [[ $(get "$ROOT.1.1.1.0" 2>/dev/null) == 3 ]]; }
+answers() { [[ $(get "$OID_vsAcctVmCount.0" 2>/dev/null) == 3 ]]; }
 check_true "vsacctd answers through the master on udp:127.0.0.1:161" lab_wait_for 10 answers
 
 # Traffic vm2 -> vm1 at PPS frames of 1514 bytes a second, for long enough.
@@ -154,7 +154,7 @@ lab_stop "$pid"
 
 check_eq "vm1 running: state OK" "$OK" "$(nagios_run check_vsacct_vm_state public 1)"
 lab_vm_del vm1
-state_is() { [[ $(get "$VM.4.$1" 2>/dev/null) == "$2" ]]; }
+state_is() { [[ $(get "$OID_vsVmState.$1" 2>/dev/null) == "$2" ]]; }
 check_true "vm1 powered off: vsVmState off(3)" lab_wait_for 3 state_is 1 3
 check_eq "vm1 off: state CRITICAL" "$CRITICAL" "$(nagios_run check_vsacct_vm_state public 1)"
 check_eq "vm1 off: its rate has no instance, UNKNOWN" "$UNKNOWN" \
@@ -167,7 +167,7 @@ check_eq "vm1 running again: state OK" "$OK" "$(nagios_run check_vsacct_vm_state
 
 check_eq "lan0 captured: capture OK" "$OK" "$(nagios_run check_vsacct_net_capture public 1)"
 lab_bridge_del "$VMLAB_BRIDGE"
-capture_is() { [[ $(get "$NET.4.1" 2>/dev/null) == "$1" ]]; }
+capture_is() { [[ $(get "$OID_vsNetCaptureState.1" 2>/dev/null) == "$1" ]]; }
 check_true "bridge deleted: vsNetCaptureState down(2)" lab_wait_for 3 capture_is 2
 check_eq "bridge deleted: capture CRITICAL" "$CRITICAL" "$(nagios_run check_vsacct_net_capture public 1)"
 lab_bridge "$VMLAB_BRIDGE"

@@ -5,6 +5,7 @@
 # no_new_privs), and still does its job: counts traffic exactly, opens the
 # capture again when the bridge is re-created, saves its counters, talks to
 # the master through an AgentX socket its permissions let it use.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
@@ -13,8 +14,7 @@ for lib in lab check vmlab traffic; do
     . "$here/../lib/$lib.sh"
 done
 
-ROOT=.1.3.6.1.4.1.8072.9999.9999.5005
-VM=$ROOT.1.2.1 NET=$ROOT.1.4.1
+lab_oids "$builddir"
 USER_NAME=vsacct-test
 CAP_NET_RAW_MASK=0000000000002000 # bit 13
 
@@ -34,7 +34,7 @@ chmod 644 "$conf"
 base=$(lab_counter hv "$(lab_hostif vm1)" rx_bytes)
 pid=$(lab_vsacctd "$builddir" -f -Le -u "$USER_NAME" -c "$conf")
 get() { lab_snmp snmpget -Oqvt "$@"; }
-answers() { [[ $(get "$VM.5.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+answers() { [[ $(get "$OID_vsVmNetBytesSent.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 check_true "vsacctd -u $USER_NAME answers through the master" lab_wait_for 10 answers
 
 status() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$pid/status"; }
@@ -49,12 +49,12 @@ check_eq "CapAmb: none" 0000000000000000 "$(status CapAmb)"
 check_eq "NoNewPrivs" 1 "$(status NoNewPrivs)"
 check_eq "no supplementary group but its own" "$gid" "$(status Groups | tr -d ' ')"
 
-exact() { [[ $(get "$VM.5.1") == $(($(lab_counter hv "$(lab_hostif vm1)" rx_bytes) - base)) ]]; }
+exact() { [[ $(get "$OID_vsVmNetBytesSent.1") == $(($(lab_counter hv "$(lab_hostif vm1)" rx_bytes) - base)) ]]; }
 lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 500 10.77.0.2 >/dev/null
 check_true "it counts vm1's traffic exactly" lab_wait_for 2 exact
 
 lab_bridge_del "$VMLAB_BRIDGE"
-capture_is() { [[ $(get "$NET.4.1") == "$1" ]]; }
+capture_is() { [[ $(get "$OID_vsNetCaptureState.1") == "$1" ]]; }
 check_true "the bridge deleted: down(2)" lab_wait_for 3 capture_is 2
 lab_bridge "$VMLAB_BRIDGE"
 for vm in vm1 vm2 vm3; do lab_hv_exec ip link set "$(lab_hostif $vm)" master "$VMLAB_BRIDGE"; done

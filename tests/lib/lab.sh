@@ -23,7 +23,8 @@
 # the machine's own network, and parallel labs cannot clash.
 #
 # Determinism: IPv6 is disabled in every lab namespace before any interface
-# exists (no DAD, router or MLD solicitations), bridges run without STP and
+# exists (no DAD, router or MLD solicitations), IPv4 forwarding is off
+# whatever the host's, bridges run without STP and
 # without multicast snooping (no BPDUs, no queries), and lab_arp_static
 # removes ARP.  After set-up the only frames on a lab bridge are the ones a
 # test sends.  One thing remains that a test must allow for: a bridge floods a
@@ -44,7 +45,7 @@
 #   lab_snmpd_start                 lab_snmpd_stop         lab_snmpd_kill
 #   lab_snmpd_restart               lab_snmpd_conf LINE... lab_snmp CMD ARGS...
 #   lab_snmp3 CMD ARGS...           lab_snmptrapd_start    lab_wait_trap SECS OID
-#   lab_vsacctd BUILDDIR ARGS...
+#   lab_vsacctd BUILDDIR ARGS...    lab_oids BUILDDIR
 #
 # Variables set (and exported) by the library:
 #   LAB_NAME LAB_PREFIX LAB_DIR LAB_HV          by lab_init
@@ -52,6 +53,7 @@
 #   LAB_SNMP_PORT LAB_AGENTX LAB_SNMPD_PID      by lab_snmpd_start
 #   LAB_SNMP_COMMUNITY LAB_SNMP_USER LAB_SNMP_AUTHPASS LAB_SNMP_PRIVPASS
 #   LAB_TRAP_PORT LAB_TRAPS_LOG LAB_SNMPTRAPD_PID   by lab_snmptrapd_start
+#   OID_<name> OID_NAMES                        by lab_oids
 # Variables read:
 #   LAB_KEEP=1     keep $LAB_DIR (logs, captures, configs) after the run
 #   LAB_MIBS, LAB_MIBDIRS  MIBS / MIBDIRS for the snmp clients (default: no
@@ -156,6 +158,10 @@ _lab_netns_add() {
     _lab_run ip netns add "$ns" || return 1
     _lab_run ip -n "$ns" link set lo up || return 1
     _lab_no_ipv6 "$ns" || return 1
+    # A new namespace takes IPv4 forwarding from the host's: on a host
+    # where libvirt runs a NAT network it is on, and a VM would forward
+    # (and ARP for) frames addressed to its MAC but not to its address.
+    _lab_sysctl "$ns" net/ipv4/ip_forward 0
 }
 
 # The namespace a VM name, "hv" or a literal namespace name refers to.
@@ -777,7 +783,7 @@ agentXSocket $LAB_AGENTX
 agentXPerms 0660 0700
 agentaddress udp:127.0.0.1:$LAB_SNMP_PORT
 
-# Read access to the whole tree (incl. .1.3.6.1.4.1.8072.9999.9999.5005)
+# Read access to the whole tree (incl. VS-ACCOUNTING-MIB)
 view all included .1
 rocommunity $LAB_SNMP_COMMUNITY 127.0.0.1 -V all
 createUser $LAB_SNMP_USER SHA $LAB_SNMP_AUTHPASS AES $LAB_SNMP_PRIVPASS
@@ -995,4 +1001,17 @@ lab_vsacctd() {
     shift
     # shellcheck disable=SC2086 # the wrapper is a command line
     lab_bg vsacctd ip netns exec "$LAB_HV" ${VSACCTD_WRAPPER:-} "$builddir/vsacctd" "$@"
+}
+
+# lab_oids BUILDDIR
+# Load BUILDDIR/tests/lib/oids.sh, which the build writes from src/mib_oids.h:
+# OID_<name> for every object of VS-ACCOUNTING-MIB, numeric with a leading
+# dot as snmpwalk -On prints it (OID_vsVmNetBytesSent, OID_vsAccountingMIB
+# for the root), and OID_NAMES, every name in OID order.  Tests name objects
+# through these and write no OID by hand.
+lab_oids() {
+    local file=${1:?usage: lab_oids BUILDDIR}/tests/lib/oids.sh
+    [[ -f $file ]] || { echo "lab_oids: no $file: build first (scripts/build.sh)" >&2; return 1; }
+    # shellcheck source=/dev/null
+    . "$file"
 }

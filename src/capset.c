@@ -1,0 +1,241 @@
+/*
+ * The set is rebuilt whole by capset_bind; each capture belongs to one
+ * member (its sink's context), and the epoll set is brought in line with
+ * the open captures' descriptors each time capset_fd is asked.
+ */
+#include "capset.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "capture.h"
+#include "log.h"
+#include "meter.h"
+
+struct capset_member {
+	struct capset *cs;
+	struct inv_net *net;
+	struct capture *cap;
+	int polled_fd;         /* its descriptor in the epoll set; -1: none */
+	unsigned polled_opens; /* capture_opens when it was added */
+	uint64_t drops_told;   /* vsNetCaptureDrops at the last report */
+	int64_t told_at_usec;  /* when that was; 0: never */
+};
+
+struct capset {
+	struct inventory *inv;
+	struct capset_member *members; /* one per inventory network, same order */
+	size_t n;
+	int epoll_fd;
+	capset_loss_fn on_loss;
+	void *on_loss_ctx;
+};
+
+static void capset_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes, uint32_t caplen,
+			uint32_t len)
+{
+	struct capset_member *m = ctx;
+	meter_frame(m->cs->inv, m->net, ts_sec, bytes, caplen, len);
+}
+
+static enum net_capture_state net_state(enum capture_status status)
+{
+	switch (status) {
+	case CAPTURE_OPEN:
+		return NET_CAPTURING;
+	case CAPTURE_FAILED:
+		return NET_FAILED;
+	case CAPTURE_DOWN:
+	case CAPTURE_EOF:
+		break;
+	}
+	return NET_DOWN;
+}
+
+static void member_read(struct capset_member *m)
+{
+	capture_read(m->cap);
+	m->net->capture_state = net_state(capture_status(m->cap));
+}
+
+struct capset *capset_new(void)
+{
+	struct capset *cs = calloc(1, sizeof *cs);
+	if (!cs)
+		return NULL;
+	cs->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+	if (cs->epoll_fd < 0) {
+		log_warn("epoll");
+		free(cs);
+		return NULL;
+	}
+	return cs;
+}
+
+void capset_free(struct capset *cs)
+{
+	if (!cs)
+		return;
+	for (size_t i = 0; i < cs->n; i++)
+		capture_free(cs->members[i].cap);
+	free(cs->members);
+	close(cs->epoll_fd);
+	free(cs);
+}
+
+void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx)
+{
+	cs->on_loss = fn;
+	cs->on_loss_ctx = ctx;
+}
+
+/* The member of the current set capturing bridge, or NULL. */
+static struct capset_member *member_of(struct capset *cs, const char *bridge)
+{
+	for (size_t k = 0; k < cs->n; k++)
+		if (cs->members[k].cap && !strcmp(cs->members[k].net->bridge, bridge))
+			return &cs->members[k];
+	return NULL;
+}
+
+int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes)
+{
+	size_t n = inventory_net_count(inv);
+	struct capset_member *members = calloc(n + 1, sizeof *members);
+	if (!members)
+		return -1;
+	/* New bridges first, so that running out of memory changes nothing. */
+	for (size_t i = 0; i < n; i++) {
+		struct capset_member *m = &members[i];
+		*m = (struct capset_member){ .cs = cs, .net = inventory_net(inv, i), .polled_fd = -1 };
+		if (member_of(cs, m->net->bridge))
+			continue;
+		m->cap = capture_new_live(m->net->bridge, buffer_bytes, capset_sink, m);
+		if (!m->cap) {
+			for (size_t k = 0; k < i; k++)
+				capture_free(members[k].cap);
+			free(members);
+			return -1;
+		}
+	}
+	/* A bridge captured before keeps its handle: nothing is missed. */
+	for (size_t i = 0; i < n; i++) {
+		struct capset_member *m = &members[i];
+		struct capset_member *old = m->cap ? NULL : member_of(cs, m->net->bridge);
+		if (old) {
+			struct capset_member moved = *old;
+			old->cap = NULL;
+			*m = moved;
+			m->net = inventory_net(inv, i);
+			capture_set_ctx(m->cap, m);
+			struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
+			if (m->polled_fd >= 0)
+				epoll_ctl(cs->epoll_fd, EPOLL_CTL_MOD, m->polled_fd, &ev);
+		}
+		m->net->capture_state = net_state(capture_status(m->cap));
+	}
+	for (size_t k = 0; k < cs->n; k++)
+		capture_free(cs->members[k].cap);
+	free(cs->members);
+	cs->members = members;
+	cs->n = n;
+	cs->inv = inv;
+	return 0;
+}
+
+/*
+ * Keeps the epoll set equal to the open captures' descriptors. Removals go
+ * first: a descriptor number freed by one capture and taken by another
+ * since the last call is then added back for its new owner.
+ */
+static void sync_epoll(struct capset *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		if (m->polled_fd >= 0 && (capture_fd(m->cap) != m->polled_fd ||
+					  capture_opens(m->cap) != m->polled_opens)) {
+			/* Fails harmlessly when the socket is closed: closing
+			 * removed it. */
+			epoll_ctl(cs->epoll_fd, EPOLL_CTL_DEL, m->polled_fd, NULL);
+			m->polled_fd = -1;
+		}
+	}
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		int fd = capture_fd(m->cap);
+		if (fd < 0 || m->polled_fd >= 0)
+			continue;
+		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
+		if (epoll_ctl(cs->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) {
+			log_warn("epoll: capture on %s", m->net->bridge);
+			continue;
+		}
+		m->polled_fd = fd;
+		m->polled_opens = capture_opens(m->cap);
+	}
+}
+
+int capset_fd(struct capset *cs)
+{
+	sync_epoll(cs);
+	return cs->epoll_fd;
+}
+
+/* Ready captures taken per epoll_wait: all of them on any real host. */
+#define CAPSET_EPOLL_BATCH 64
+
+void capset_read_ready(struct capset *cs)
+{
+	struct epoll_event ev[CAPSET_EPOLL_BATCH];
+	int n = epoll_wait(cs->epoll_fd, ev, CAPSET_EPOLL_BATCH, 0);
+	for (int e = 0; e < n; e++)
+		member_read(ev[e].data.ptr);
+}
+
+void capset_drain(struct capset *cs)
+{
+	for (size_t i = 0; i < cs->n; i++)
+		member_read(&cs->members[i]);
+}
+
+void capset_link(struct capset *cs, const char *ifname, const struct hostif_info *info,
+		 int64_t mono_usec)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		if (strcmp(m->net->bridge, ifname))
+			continue;
+		capture_link(m->cap, info->exists, info->up, info->ifindex, mono_usec);
+		m->net->capture_state = net_state(capture_status(m->cap));
+	}
+}
+
+/* Tells of new capture losses, at most once a CAPSET_LOSS_QUIET_USEC per
+ * network. */
+static void check_loss(struct capset *cs, struct capset_member *m, int64_t mono_usec)
+{
+	uint64_t drops = acct_net_drops(&m->net->acct);
+	if (drops <= m->drops_told ||
+	    (m->told_at_usec && mono_usec - m->told_at_usec < CAPSET_LOSS_QUIET_USEC))
+		return;
+	log_warnx("network %s: the capture lost %llu frames so far", m->net->name,
+		  (unsigned long long)drops);
+	m->drops_told = drops;
+	m->told_at_usec = mono_usec;
+	if (cs->on_loss)
+		cs->on_loss(cs->on_loss_ctx, m->net);
+}
+
+void capset_tick(struct capset *cs, int64_t mono_usec)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		capture_maintain(m->cap, mono_usec);
+		acct_count_drops(&m->net->acct, capture_take_drops(m->cap));
+		check_loss(cs, m, mono_usec);
+		m->net->capture_state = net_state(capture_status(m->cap));
+	}
+}

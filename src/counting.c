@@ -1,0 +1,236 @@
+#include "counting.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "builder.h"
+#include "capset.h"
+#include "discovery.h"
+#include "log.h"
+#include "netlink.h"
+#include "statedir.h"
+
+struct counting {
+	struct conf *conf;
+	struct statedir *state;
+	struct netlink *netlink;
+	struct discovery *discovery;
+	struct builder *builder;
+	struct capset *captures;
+	int64_t now_usec; /* the loop's monotonic time at this turn */
+	int64_t next_tick_usec;
+	counting_vm_fn on_vm_state;
+	void *on_vm_state_ctx;
+	size_t ndiscovery_fds; /* the discovery's descriptors at the last pollfds */
+};
+
+static void lookup(void *ctx, const char *ifname, struct hostif_info *info)
+{
+	struct counting *c = ctx;
+	netlink_lookup(c->netlink, ifname, info);
+}
+
+static int rebind(void *ctx, struct inventory *inv)
+{
+	struct counting *c = ctx;
+	if (capset_bind(c->captures, inv, c->conf->capture_buffer) < 0)
+		return -1;
+	/* Each capture starts from what the host says of its bridge. */
+	for (size_t i = 0; i < inventory_net_count(inv); i++) {
+		struct hostif_info info;
+		const char *bridge = inventory_net(inv, i)->bridge;
+		netlink_lookup(c->netlink, bridge, &info);
+		capset_link(c->captures, bridge, &info, c->now_usec);
+	}
+	c->next_tick_usec = 0; /* new networks get their state at once */
+	return 0;
+}
+
+static void vm_state(void *ctx, const struct inv_vm *vm)
+{
+	struct counting *c = ctx;
+	if (c->on_vm_state)
+		c->on_vm_state(c->on_vm_state_ctx, vm);
+}
+
+static int rebuild(struct counting *c, int64_t now_usec)
+{
+	size_t n;
+	const struct domain_record *const *records;
+	if (discovery_records(c->discovery, &records, &n) < 0 ||
+	    builder_rebuild(c->builder, c->conf, records, n, statedir_indexes(c->state), now_usec) < 0)
+		return -1;
+	statedir_save_indexes(c->state);
+	return 0;
+}
+
+/* Host interfaces as they are now, before anything is decided. */
+static int netlink_sync(struct netlink *nl)
+{
+	while (!netlink_synced(nl)) {
+		struct pollfd p = { .fd = netlink_fd(nl), .events = POLLIN };
+		if (poll(&p, 1, 5000) <= 0) {
+			log_warnx("no answer from netlink");
+			return -1;
+		}
+		if (netlink_read(nl, NULL, NULL) < 0) {
+			log_warn("netlink");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+struct counting *counting_new(struct conf *conf, int64_t now_usec)
+{
+	struct counting *c = calloc(1, sizeof *c);
+	if (!c) {
+		conf_free(conf);
+		return NULL;
+	}
+	c->conf = conf;
+	c->now_usec = now_usec;
+	struct builder_hooks hooks = { lookup, rebind, vm_state, c };
+	c->state = statedir_open(conf->state_dir, conf->save_interval, now_usec);
+	c->captures = capset_new();
+	c->builder = builder_new(&hooks);
+	c->netlink = netlink_open();
+	if (!c->state || !c->captures || !c->builder || !c->netlink || netlink_sync(c->netlink) < 0)
+		goto fail;
+	c->discovery = discovery_open(conf, now_usec);
+	if (!c->discovery || rebuild(c, now_usec) < 0)
+		goto fail;
+	statedir_restore(c->state, builder_inventory(c->builder));
+	/* Captures open now, as root and before the master hears of us: once
+	 * vsacctd answers, it counts. */
+	capset_tick(c->captures, now_usec);
+	builder_started(c->builder);
+	return c;
+fail:
+	log_warnx("cannot start the counting side");
+	counting_free(c);
+	return NULL;
+}
+
+void counting_free(struct counting *c)
+{
+	if (!c)
+		return;
+	capset_free(c->captures);
+	builder_free(c->builder);
+	discovery_close(c->discovery);
+	netlink_close(c->netlink);
+	statedir_close(c->state);
+	conf_free(c->conf);
+	free(c);
+}
+
+int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
+{
+	struct conf *old = c->conf;
+	if (conf->n_sources != old->n_sources ||
+	    memcmp(conf->sources, old->sources, old->n_sources * sizeof *old->sources) ||
+	    strcmp(old->state_dir, conf->state_dir))
+		log_warnx("discover and stateDir take effect at the next start");
+	memcpy(conf->sources, old->sources, sizeof conf->sources);
+	conf->n_sources = old->n_sources;
+	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
+	c->conf = conf;
+	c->now_usec = now_usec;
+	if (rebuild(c, now_usec) < 0) {
+		c->conf = old;
+		conf_free(conf);
+		return -1;
+	}
+	statedir_set_interval(c->state, conf->save_interval);
+	conf_free(old);
+	return 0;
+}
+
+const struct conf *counting_conf(const struct counting *c) { return c->conf; }
+struct inventory *counting_inventory(const struct counting *c) { return builder_inventory(c->builder); }
+unsigned counting_generation(const struct counting *c) { return builder_generation(c->builder); }
+
+void counting_on_vm_state(struct counting *c, counting_vm_fn fn, void *ctx)
+{
+	c->on_vm_state = fn;
+	c->on_vm_state_ctx = ctx;
+}
+
+void counting_on_capture_loss(struct counting *c, counting_net_fn fn, void *ctx)
+{
+	capset_on_loss(c->captures, fn, ctx);
+}
+
+void counting_drain(struct counting *c) { capset_drain(c->captures); }
+
+int counting_save(struct counting *c)
+{
+	return statedir_save(c->state, builder_inventory(c->builder));
+}
+
+static void link_changed(void *ctx, const char *ifname)
+{
+	struct counting *c = ctx;
+	builder_observe(c->builder, ifname, c->now_usec);
+	/* A bridge that went down, away, or came back (maybe re-created). */
+	struct hostif_info info;
+	netlink_lookup(c->netlink, ifname, &info);
+	capset_link(c->captures, ifname, &info, c->now_usec);
+}
+
+/* The work of a tick: what the captures lost, the seconds of history, the
+ * periodic save. */
+static void tick(struct counting *c, const struct loop_now *now)
+{
+	struct inventory *inv = builder_inventory(c->builder);
+	capset_tick(c->captures, now->mono_usec);
+	for (size_t i = 0; i < inventory_net_count(inv); i++)
+		acct_net_tick(&inventory_net(inv, i)->acct, now->real_usec);
+	statedir_tick(c->state, inv, now->mono_usec);
+}
+
+static size_t counting_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
+{
+	struct counting *c = ctx;
+	if (max < 2)
+		return 0;
+	size_t n = 0;
+	fds[n++] = (struct pollfd){ .fd = netlink_fd(c->netlink), .events = POLLIN };
+	c->ndiscovery_fds = discovery_pollfds(c->discovery, fds + n, max - n - 1, timeout_ms);
+	n += c->ndiscovery_fds;
+	/* The captures last: they are read after a rebuild moved them. */
+	fds[n++] = (struct pollfd){ .fd = capset_fd(c->captures), .events = POLLIN };
+	int64_t wait_usec = c->next_tick_usec - c->now_usec;
+	int tick_ms = wait_usec <= 0 ? 0 : (int)((wait_usec + 999) / 1000);
+	if (*timeout_ms < 0 || tick_ms < *timeout_ms)
+		*timeout_ms = tick_ms;
+	return n;
+}
+
+static void counting_handle(void *ctx, const struct pollfd *fds, size_t n, const struct loop_now *now)
+{
+	struct counting *c = ctx;
+	c->now_usec = now->mono_usec;
+	if (n < 2 + c->ndiscovery_fds)
+		return;
+	if (fds[0].revents && netlink_read(c->netlink, link_changed, c) < 0)
+		log_warn("netlink");
+	if (discovery_handle(c->discovery, fds + 1, c->ndiscovery_fds, now->mono_usec) &&
+	    rebuild(c, now->mono_usec) < 0)
+		log_warnx("out of memory: discovery not applied");
+	if (fds[n - 1].revents)
+		capset_read_ready(c->captures);
+	/* The loop runs this after every event, and pcap_stats() reads two
+	 * sysfs files per network: under a walk that was most of the CPU. */
+	if (now->mono_usec >= c->next_tick_usec) {
+		c->next_tick_usec = now->mono_usec + COUNTING_TICK_USEC;
+		tick(c, now);
+	}
+}
+
+struct loop_client counting_loop_client(struct counting *c)
+{
+	return (struct loop_client){ counting_pollfds, counting_handle, c, false };
+}
