@@ -743,11 +743,12 @@ static int connect_libvirt(struct source *src, int64_t now_usec)
 	static const struct {
 		int id;
 		virConnectDomainEventGenericCallback cb;
+		bool required; /* hot-plug events: not every driver has them */
 	} events[] = {
-		{ VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle) },
-		{ VIR_DOMAIN_EVENT_ID_REBOOT, VIR_DOMAIN_EVENT_CALLBACK(on_reboot) },
-		{ VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(on_device) },
-		{ VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(on_device) },
+		{ VIR_DOMAIN_EVENT_ID_LIFECYCLE, VIR_DOMAIN_EVENT_CALLBACK(on_lifecycle), true },
+		{ VIR_DOMAIN_EVENT_ID_REBOOT, VIR_DOMAIN_EVENT_CALLBACK(on_reboot), true },
+		{ VIR_DOMAIN_EVENT_ID_DEVICE_ADDED, VIR_DOMAIN_EVENT_CALLBACK(on_device), false },
+		{ VIR_DOMAIN_EVENT_ID_DEVICE_REMOVED, VIR_DOMAIN_EVENT_CALLBACK(on_device), false },
 	};
 	_Static_assert(sizeof events / sizeof *events == sizeof src->callbacks / sizeof *src->callbacks,
 		       "one callback ID per event");
@@ -756,8 +757,10 @@ static int connect_libvirt(struct source *src, int64_t now_usec)
 	for (size_t i = 0; i < sizeof events / sizeof *events; i++) {
 		src->callbacks[i] =
 			virConnectDomainEventRegisterAny(conn, NULL, events[i].id, events[i].cb, src, NULL);
-		if (src->callbacks[i] < 0)
+		if (src->callbacks[i] < 0 && events[i].required)
 			goto fail;
+		if (src->callbacks[i] < 0)
+			log_debug("libvirt: no event %d: %s", events[i].id, last_error());
 	}
 	if (resync_all(src, now_usec) < 0)
 		goto fail;
