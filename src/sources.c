@@ -2,14 +2,10 @@
 
 #include <string.h>
 
-#include "source_files.h"
 #include "source_libvirt.h"
 
 /* Every discovery source: a new one is one more entry. */
 static const struct source_ops *const sources[] = {
-	&source_files_ops,
-	/* Also kind "libvirt": sources_find reaches it once the status
-	 * files' source takes another kind or goes. */
 	&source_libvirt_ops,
 };
 
