@@ -1,0 +1,280 @@
+#!/usr/bin/env bash
+#
+# vsacctd on a real libvirt host: libvirtd (the machine's, or started
+# privately), real QEMU guests (tests/lib/guests.sh) on a Linux bridge and
+# on an isolated libvirt network, a configuration of nothing but
+# `discover libvirt` and a stateDir, a private snmpd master and snmptrapd.
+# The taps' kernel counters are the truth. Through every lifecycle event
+# libvirt drives — suspend/resume, reset, a reboot inside the guest,
+# save/restore, destroy/start, NIC hot-plug and unplug, a network restarted,
+# libvirtd restarted, vsacctd restarted while a guest restarts, undefine —
+# it checks the state vsacctd serves, that counters restart exactly once at
+# each power-up, restore and reset and are exact against the taps, and that
+# snmptrapd received exactly one vsVmStateChange per real change.
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+builddir=${VSACCT_BUILDDIR:-$here/../..}
+for lib in lab check guests; do
+    # shellcheck source=/dev/null
+    . "$here/../lib/$lib.sh"
+done
+lab_oids "$builddir"
+
+lab_init real_libvirt
+lab_hypervisor
+lab_snmptrapd_start
+lab_snmpd_start
+guests_setup
+g=$GUESTS_PREFIX
+br=${g}br0 iso=${g}iso0
+guests_bridge "$br"
+net_define "${g}iso" "$iso" isolated
+
+# --- helpers ----------------------------------------------------------------
+
+get() { lab_snmp snmpget -Oqvt "$@"; }
+answers() { [[ $(get "$OID_vsAcctVmCount.0" 2>/dev/null) =~ ^[0-9]+$ ]]; }
+rx() { cat "/sys/class/net/$1/statistics/rx_bytes"; } # what the guest sent
+vm_index() { # NAME: its vsVmIndex
+    lab_snmp snmpwalk -On "$OID_vsVmName" | sed -nE "s/^.*\.([0-9]+) = STRING: \"$1\"\$/\1/p"
+}
+net_index() { # BRIDGE: its vsNetIndex
+    lab_snmp snmpwalk -On "$OID_vsNetBridge" | sed -nE "s/^.*\.([0-9]+) = STRING: \"$1\"\$/\1/p"
+}
+state_of() { get "$OID_vsVmState.${IDX[$1]}"; }
+state_is() { [[ $(state_of "$1") == "$2" ]]; }
+sent() { get "$OID_vsVmNetBytesSent.${IDX[$1]}"; }
+disc() { get "$OID_vsVmDiscontinuityTime.${IDX[$1]}"; }
+no_counters() { grep -q "No Such Instance" <<<"$(lab_snmp snmpget "$OID_vsVmNetBytesSent.${IDX[$1]}" 2>&1)"; }
+capture_state() { get "$OID_vsNetCaptureState.$1"; }
+
+# Every vsVmStateChange snmptrapd received, as "NAME=STATE" in order, and
+# the ones the test expects (expect_trap VM STATE as it changes a state).
+EXPECTED_TRAPS=()
+expect_trap() { EXPECTED_TRAPS+=("$1=$2"); }
+traps() {
+    grep -F "OID: $OID_vsVmStateChange" "$LAB_TRAPS_LOG" |
+        sed -nE 's/.*STRING: "([^"]*)".*INTEGER: ([0-9]+).*/\1=\2/p' | tr '\n' ' ' | sed 's/ $//'
+}
+traps_so_far() { [[ $(traps) == "${EXPECTED_TRAPS[*]}" ]]; }
+
+conf=$LAB_DIR/vsacctd.conf
+printf '%s\n' "discover libvirt" "stateDir $LAB_DIR/state" "agentXSocket $LAB_AGENTX" \
+    "agentXPingInterval 1" >"$conf"
+vsacctd_pid=""
+start_vsacctd() { # [ARGS...]
+    lab_bg vsacctd ${VSACCTD_WRAPPER:-} "$builddir/vsacctd" -f -Le -c "$conf" "$@" >/dev/null
+    vsacctd_pid=$LAB_BG_PID
+    lab_wait_for 15 answers
+}
+stop_vsacctd() { lab_stop "$vsacctd_pid"; }
+
+# ping FROM TO-IP COUNT: inside the guest, with static neighbours after the
+# first: the pings are all the traffic there is.
+ping_in() { guest_run "$1" "ping -c $3 -i 0.1 -s 200 -W 2 $2 >/dev/null" 30; }
+
+# --- guests, and vsacctd started after two of them ------------------------------
+
+declare -A MAC=([a]=52:54:00:77:00:01 [b]=52:54:00:77:00:02 [c]=52:54:00:77:00:03)
+guest_define "${g}a" 96 "bridge,$br,${MAC[a]},10.77.0.1/24"
+guest_define "${g}b" 96 "bridge,$br,${MAC[b]},10.77.0.2/24" disk
+guest_define "${g}c" 96 "network,${g}iso,${MAC[c]},10.78.0.3/24"
+guest_start "${g}a"
+guest_start "${g}b"
+guest_wait_ready "${g}a" 120 >/dev/null
+guest_wait_ready "${g}b" 120 >/dev/null
+statics() {
+    guest_run "${g}a" "arp -s 10.77.0.2 ${MAC[b]}"
+    guest_run "${g}b" "arp -s 10.77.0.1 ${MAC[a]}"
+}
+statics
+
+start_vsacctd
+declare -A IDX
+for v in a b c; do IDX[$g$v]=$(vm_index "$g$v"); done
+check_true "every defined domain is a row (a=${IDX[${g}a]} b=${IDX[${g}b]} c=${IDX[${g}c]})" \
+    test -n "${IDX[${g}a]}" -a -n "${IDX[${g}b]}" -a -n "${IDX[${g}c]}"
+check_eq "running guests are running(2), a defined one not running is off(3)" "2 2 3" \
+    "$(state_of "${g}a") $(state_of "${g}b") $(state_of "${g}c")"
+check_true "the off guest's counters have no instance" no_counters "${g}c"
+nbr=$(net_index "$br")
+check_eq "the bridge is a network row, capturing(1)" 1 "$(capture_state "$nbr")"
+
+# Exact from here on: vsacctd's counters and the taps' move together.
+tapa=$(guest_tap "${g}a" 0) tapb=$(guest_tap "${g}b" 0)
+a0=$(sent "${g}a") b0=$(sent "${g}b") ta0=$(rx "$tapa") tb0=$(rx "$tapb") n0=$(get "$OID_vsNetBytesSent.$nbr")
+ping_in "${g}a" 10.77.0.2 20
+sleep 0.5
+check_eq "${g}a's bytes sent = its tap's rx_bytes (since vsacctd started)" $(($(rx "$tapa") - ta0)) $(($(sent "${g}a") - a0))
+check_eq "${g}b's bytes sent = its tap's rx_bytes" $(($(rx "$tapb") - tb0)) $(($(sent "${g}b") - b0))
+check_eq "the bridge carried both guests' bytes" $(($(rx "$tapa") - ta0 + $(rx "$tapb") - tb0)) \
+    $(($(get "$OID_vsNetBytesSent.$nbr") - n0))
+
+# --- vsacctd before the guest: c starts ---------------------------------------
+
+guest_start "${g}c"
+expect_trap "${g}c" 2
+check_true "${g}c started: running(2)" lab_wait_for 10 state_is "${g}c" 2
+guest_wait_ready "${g}c" 120 >/dev/null
+tapc=$(guest_tap "${g}c" 0)
+niso=$(net_index "$iso")
+check_eq "the isolated network's bridge is a network row, capturing(1)" 1 "$(capture_state "$niso")"
+guest_run "${g}c" "ping -c 5 -i 0.1 -W 1 10.78.0.9 >/dev/null" 30 || true
+sleep 0.5
+check_eq "${g}c counted from its power-up: bytes sent = its new tap's rx_bytes" "$(rx "$tapc")" "$(sent "${g}c")"
+
+# --- suspend and resume: no power-up ---------------------------------------------
+
+d0=$(disc "${g}a") a1=$(sent "${g}a")
+virsh -q suspend "${g}a" >/dev/null
+expect_trap "${g}a" 5
+check_true "suspended: paused(5)" lab_wait_for 10 state_is "${g}a" 5
+check_eq "paused: counters kept" "$a1" "$(sent "${g}a")"
+virsh -q resume "${g}a" >/dev/null
+expect_trap "${g}a" 2
+check_true "resumed: running(2)" lab_wait_for 10 state_is "${g}a" 2
+check_eq "suspend/resume moved no discontinuity" "$d0" "$(disc "${g}a")"
+
+# --- reset: counters restart once, no state change ----------------------------------
+
+moved() { [[ $(disc "$1") != "$2" ]]; }
+virsh -q reset "${g}a" >/dev/null
+check_true "virsh reset: the discontinuity time moved" lab_wait_for 10 moved "${g}a" "$d0"
+d1=$(disc "${g}a")
+ta1=$(rx "$tapa")
+guest_wait_ready "${g}a" 120 >/dev/null
+sleep 2
+check_eq "… once (libvirt sends two reboot events)" "$d1" "$(disc "${g}a")"
+statics
+ping_in "${g}a" 10.77.0.2 10
+sleep 0.5
+check_eq "after the reset ${g}a counts from 0: sent = the tap's rx since" $(($(rx "$tapa") - ta1)) "$(sent "${g}a")"
+
+# --- a reboot inside the guest ------------------------------------------------------
+
+guest_run "${g}a" "reboot -f" 5 >/dev/null 2>&1 || true
+check_true "a reboot in the guest: the discontinuity time moved" lab_wait_for 15 moved "${g}a" "$d1"
+d2=$(disc "${g}a")
+guest_wait_ready "${g}a" 120 >/dev/null
+sleep 2
+check_eq "… once" "$d2" "$(disc "${g}a")"
+statics
+
+# --- save and restore ---------------------------------------------------------------
+
+virsh -q save "${g}a" "$GUESTS_DIR/a.save" >/dev/null
+expect_trap "${g}a" 4
+check_true "virsh save: saved(4)" lab_wait_for 15 state_is "${g}a" 4
+check_true "saved: its counters have no instance" no_counters "${g}a"
+virsh -q restore "$GUESTS_DIR/a.save" >/dev/null
+expect_trap "${g}a" 2
+check_true "virsh restore: running(2)" lab_wait_for 15 state_is "${g}a" 2
+check_true "restored: the discontinuity time moved" moved "${g}a" "$d2"
+tapa=$(guest_tap "${g}a" 0)
+ping_in "${g}a" 10.77.0.2 10
+sleep 0.5
+check_eq "restored ${g}a counts from 0: sent = its new tap's rx_bytes" "$(rx "$tapa")" "$(sent "${g}a")"
+
+# --- snapshot revert ------------------------------------------------------------------
+
+virsh -q snapshot-create-as "${g}b" s1 >/dev/null
+d0=$(disc "${g}b")
+virsh -q snapshot-revert "${g}b" s1 >/dev/null
+check_true "snapshot reverted: the discontinuity time moved" lab_wait_for 15 moved "${g}b" "$d0"
+d1=$(disc "${g}b")
+sleep 2
+check_eq "… once, and ${g}b is running(2) with no trap" "$d1 2" "$(disc "${g}b") $(state_of "${g}b")"
+tapb=$(guest_tap "${g}b" 0)
+tb1=$(rx "$tapb")
+
+# --- NIC hot-plug and unplug ------------------------------------------------------------
+
+vnics() { get "$OID_vsVmVnicCount.${IDX[$1]}"; }
+virsh -q attach-interface "${g}a" bridge "$br" --mac 52:54:00:77:00:11 --model virtio --live >/dev/null
+check_true "a NIC plugged: ${g}a has 2 vNICs" lab_wait_for 10 eval '[[ $(vnics "${g}a") == 2 ]]'
+virsh -q detach-interface "${g}a" bridge --mac 52:54:00:77:00:11 --live >/dev/null
+check_true "unplugged: 1 vNIC again" lab_wait_for 20 eval '[[ $(vnics "${g}a") == 1 ]]'
+
+# --- the libvirt network restarted: its bridge goes down, away, and comes back ----------
+
+virsh -q net-destroy "${g}iso" >/dev/null
+check_true "network destroyed: its capture is down(2)" lab_wait_for 5 eval '[[ $(capture_state "$niso") == 2 ]]'
+virsh -q net-start "${g}iso" >/dev/null
+check_true "network started again: capturing(1) on the new bridge" lab_wait_for 5 eval '[[ $(capture_state "$niso") == 1 ]]'
+# libvirt leaves the running guest's tap off the new bridge: put it back, as
+# a domain restart would, and count on the new bridge.
+ip link set "$tapc" master "$iso"
+c1=$(sent "${g}c") tc1=$(rx "$tapc") nc1=$(get "$OID_vsNetBytesSent.$niso")
+guest_run "${g}c" "ping -c 5 -i 0.1 -W 1 10.78.0.9 >/dev/null" 30 || true
+sleep 0.5
+check_eq "the new bridge is counted: ${g}c's bytes" $(($(rx "$tapc") - tc1)) $(($(sent "${g}c") - c1))
+check_eq "… and the network's" $(($(rx "$tapc") - tc1)) $(($(get "$OID_vsNetBytesSent.$niso") - nc1))
+
+# --- libvirtd restarted ----------------------------------------------------------------------
+
+if guests_restart_libvirtd_possible; then
+    a1=$(sent "${g}a") ta1=$(rx "$tapa")
+    guests_libvirtd_stop
+    ping_in "${g}a" 10.77.0.2 5
+    check_true "libvirtd away: vsacctd answers" answers
+    sleep 0.5
+    check_eq "libvirtd away: counting goes on" $(($(rx "$tapa") - ta1)) $(($(sent "${g}a") - a1))
+    guests_libvirtd_start
+    sleep 3
+    check_eq "libvirtd back: states as before, no trap" "2 2 2" \
+        "$(state_of "${g}a") $(state_of "${g}b") $(state_of "${g}c")"
+    check_true "vsacctd said once that it lost libvirtd" \
+        test "$(grep -c 'lost the connection' "$LAB_DIR/vsacctd.log")" -eq 1
+else
+    echo "# libvirtd not restarted: this run did not start it (another user's)"
+fi
+
+# --- destroy and start ------------------------------------------------------------------------
+
+virsh -q destroy "${g}b" >/dev/null
+expect_trap "${g}b" 3
+check_true "virsh destroy: off(3), never unknown on the way" lab_wait_for 10 state_is "${g}b" 3
+guest_start "${g}b"
+expect_trap "${g}b" 2
+check_true "started again: running(2)" lab_wait_for 15 state_is "${g}b" 2
+guest_wait_ready "${g}b" 120 >/dev/null
+tapb=$(guest_tap "${g}b" 0)
+statics
+ping_in "${g}a" 10.77.0.2 5
+sleep 0.5
+check_eq "${g}b counts from its power-up: sent = its new tap's rx_bytes" "$(rx "$tapb")" "$(sent "${g}b")"
+
+# --- vsacctd restarted while a guest restarts, and dropping privileges ---------------------------
+
+a1=$(sent "${g}a")
+stop_vsacctd
+virsh -q destroy "${g}b" >/dev/null
+guest_start "${g}b"
+guest_wait_ready "${g}b" 120 >/dev/null
+id -u nobody >/dev/null
+start_vsacctd -u nobody
+tapb=$(guest_tap "${g}b" 0)
+statics
+check_eq "after vsacctd's restart the unchanged guest continues from its saved counters" "$a1" "$(sent "${g}a")"
+check_eq "the guest that restarted meanwhile starts at 0: sent = its new tap's rx_bytes" \
+    "$(rx "$tapb")" "$(sent "${g}b")"
+check_true "vsacctd runs as nobody" test "$(stat -c %U "/proc/$vsacctd_pid")" = nobody
+virsh -q suspend "${g}c" >/dev/null
+expect_trap "${g}c" 5
+check_true "as nobody, libvirt's events are followed: paused(5)" lab_wait_for 10 state_is "${g}c" 5
+virsh -q resume "${g}c" >/dev/null
+expect_trap "${g}c" 2
+check_true "… running(2)" lab_wait_for 10 state_is "${g}c" 2
+
+# --- undefine --------------------------------------------------------------------------------------
+
+virsh -q destroy "${g}c" >/dev/null
+expect_trap "${g}c" 3
+check_true "${g}c destroyed: off(3)" lab_wait_for 10 state_is "${g}c" 3
+virsh -q undefine "${g}c" >/dev/null
+check_true "undefined: its row is gone" lab_wait_for 10 eval '[[ -z $(vm_index "${g}c") ]]'
+
+check_true "snmptrapd received exactly one vsVmStateChange per change" lab_wait_for 5 traps_so_far
+echo "# traps: $(traps)"
+check_true "vsacctd never exited" kill -0 "$vsacctd_pid"
+check_summary real_libvirt
