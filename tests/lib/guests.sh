@@ -15,8 +15,8 @@
 #   guest_run "${g}a" 'ping -c 3 10.77.0.2'  # output and status of the command
 #   cat "/sys/class/net/$(guest_tap "${g}a" 0)/statistics/rx_bytes"
 #
-# A guest: 1 vCPU, direct kernel boot (vmlinuz from Debian's kernel package,
-# the initramfs built here), ACPI and APIC on, machine "pc", KVM when it
+# A guest: 1 vCPU, 88 MiB or more (Debian's kernel needs them), direct
+# kernel boot (vmlinuz from Debian's kernel package, the initramfs built here), ACPI and APIC on, machine "pc", KVM when it
 # works and TCG otherwise (GUESTS_ACCEL=kvm|tcg forces one).  Its init loads
 # the virtio_net module chain, gives ethN the address of its NIC spec
 # (kernel command line vs.ip=A/P,A/P...; "-" for none), brings every ethN
@@ -218,6 +218,7 @@ guests_setup() {
         trap '_guests_signal_trap 143' TERM
     fi
 
+    _guests_kvm_node
     _guests_daemons || return 1
     _guests_boot_files || return 1
     _guests_pick_accel || return 1
@@ -245,6 +246,21 @@ _guests_qemu_owner() {
         group=$(id -gn libvirt-qemu)
     fi
     _guests_run chown "$user:$group" "$1"
+}
+
+# Without udev (no systemd here), /dev/kvm stays root-only (0600), where
+# Debian's udev rules give it to group kvm, QEMU's user among them.  libvirt
+# then probes QEMU's capabilities as root with KVM, finds at every later
+# look-up that the QEMU user cannot use KVM, calls its cache invalid and
+# probes again: ~8 probes, 30-100 s, for each `virsh define`.  Group kvm
+# read-write, as udev would have made it, ends that (define: 0.03 s).
+_guests_kvm_node() {
+    [[ -c /dev/kvm ]] && getent group kvm >/dev/null || return 0
+    local mode group
+    read -r mode group < <(stat -c '%a %G' /dev/kvm)
+    [[ $group == kvm && ${mode: -2:1} =~ [67] ]] && return 0
+    _guests_log "/dev/kvm is $mode $group: giving it to group kvm, mode 0660, as udev would"
+    chgrp kvm /dev/kvm && chmod g+rw /dev/kvm
 }
 
 # --- daemons -----------------------------------------------------------------
@@ -385,7 +401,7 @@ _guests_boot_files() {
     ) || return 1
 
     local hash
-    hash=$({ _guests_init_script; _guests_acpid_conf; sha256sum /bin/busybox; } | sha256sum)
+    hash=$({ _guests_init_script; _guests_acpid_action; sha256sum /bin/busybox; } | sha256sum)
     GUESTS_INITRD=$dir/initramfs-${hash:0:12}.cpio.gz
     GUESTS_KERNEL=$dir/vmlinuz
     (
@@ -485,8 +501,7 @@ for d in /sys/class/net/eth*; do
     [ -e "$d" ] && ip link set "${d##*/}" up
 done
 # The ACPI power button (virsh shutdown) powers the guest off.
-acpid -c /etc/acpi -a /etc/acpid.conf -M /etc/acpi.map 2>/dev/null ||
-    log "acpid did not start"
+acpid -l /dev/null || log "acpid did not start"
 log "ready: $(ip -o -4 addr show | awk '{print $2, $4}' | tr '\n' ' ')"
 stty -F /dev/ttyS0 raw -echo
 while :; do
@@ -496,10 +511,11 @@ done
 EOF
 }
 
-# busybox acpid: the action for the power button event (its map file
-# translates the input event into "PWRB ..."/"PWRF ...").
-_guests_acpid_conf() {
-    printf 'PWRF /etc/acpi/power\nPWRB /etc/acpi/power\n'
+# busybox acpid runs /etc/acpi/ACTION/PARAMETER for an event; its built-in
+# table turns the power key into PWRF/00000080.  A shell script, as acpid
+# leaves SIGCHLD ignored for what it spawns.
+_guests_acpid_action() {
+    printf '#!/bin/sh\necho "vsguest: power button: poweroff" >/dev/console\npoweroff -f\n'
 }
 
 _guests_build_initramfs() {
@@ -514,11 +530,9 @@ _guests_build_initramfs() {
     cp "$dir"/modules/*.ko "$root/lib/vs/"
     _guests_init_script >"$root/init"
     chmod 0755 "$root/init"
-    _guests_acpid_conf >"$root/etc/acpid.conf"
-    printf '#!/bin/sh\necho "vsguest: power button: poweroff" >/dev/console\npoweroff -f\n' \
-        >"$root/etc/acpi/power"
-    chmod 0755 "$root/etc/acpi/power"
-    : >"$root/etc/acpi.map"
+    mkdir -p "$root/etc/acpi/PWRF"
+    _guests_acpid_action >"$root/etc/acpi/PWRF/00000080"
+    chmod 0755 "$root/etc/acpi/PWRF/00000080"
     printf 'root:x:0:0:root:/root:/bin/sh\n' >"$root/etc/passwd"
     printf 'root:x:0:\n' >"$root/etc/group"
     printf 'vsacct test guest\n' >"$root/www/index.html"
@@ -765,6 +779,9 @@ guest_define() {
     [[ -n $mem ]] || { _guests_err "$usage"; return 1; }
     _guests_own_name "$name" || return 1
     [[ $mem =~ ^[0-9]+$ ]] || { _guests_err "$usage (MEM_MIB: a number)"; return 1; }
+    # Debian's kernel keeps about 57 MiB for itself: at 80 MiB its init
+    # runs out of memory, below that it does not reach its console.
+    ((mem >= 88)) || { _guests_err "guest $name: $mem MiB is too little for Debian's kernel (88 at least, 96 advised)"; return 1; }
     shift 2
     gdir=$GUESTS_DIR/guest/$name
     [[ ! -e $gdir ]] || { _guests_err "guest $name exists already"; return 1; }
@@ -809,7 +826,7 @@ guest_define() {
     <type arch='x86_64' machine='pc'>hvm</type>
     <kernel>$gdir/vmlinuz</kernel>
     <initrd>$gdir/initrd</initrd>
-    <cmdline>console=ttyS1 ipv6.disable=1 panic=-1 vs.name=$name vs.ip=${ips:--}</cmdline>
+    <cmdline>console=ttyS1 ipv6.disable=1 vs.name=$name vs.ip=${ips:--}</cmdline>
   </os>
   <features><acpi/><apic/></features>
   <on_poweroff>destroy</on_poweroff>
@@ -846,10 +863,25 @@ _guests_nic_xml() {
         "$type" "$mac" "$source"
 }
 
-# guest_start NAME — virsh start.
+# guest_start NAME
+# virsh start, then IPv6 off on the guest's host-side devices.  libvirt
+# makes them in the root namespace, where IPv6 is on: until then the host
+# sends its own IPv6 frames on them (MLD, DAD; a macvtap even a router
+# solicitation with the guest's MAC, out of the lower device).  This only
+# shortens that window: frames sent while `virsh start` ran stay counted.
 guest_start() {
     _guests_gdir "${1:-}" >/dev/null || return 1
-    _guests_run virsh -q start "$1"
+    _guests_run virsh -q start "$1" || return 1
+    _guests_quiet_ifs "$1"
+}
+
+# IPv6 off on every host-side device of running guest NAME.
+_guests_quiet_ifs() {
+    local n=0 dev
+    while dev=$(guest_tap "$1" "$n"); do
+        _guests_no_ipv6 "$dev"
+        n=$((n + 1))
+    done
 }
 
 # guest_destroy NAME — virsh destroy (hard power-off).
@@ -987,7 +1019,8 @@ guest_wait_ready() {
 guests_events_start() {
     _guests_need_setup || return 1
     [[ -z ${_GUESTS_EVENTS_PID:-} ]] || return 0
-    virsh -r event --all --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
+    # Line-buffered: virsh writes to a file through stdio.
+    stdbuf -oL virsh -r event --all --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
     _GUESTS_EVENTS_PID=$!
     # The first event can only be caught once the callbacks are registered.
     sleep 0.5
