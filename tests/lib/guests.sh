@@ -82,6 +82,7 @@ _GUESTS_HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 _GUESTS_RUNDIR=/run/vsacct-guests        # machine-wide: the daemons' users
 _GUESTS_HOOKS=()
 _GUESTS_CLEANED=""
+_GUESTS_EVENTS_PIDS=()
 # The virtio_net module chain, in load order (DESIGN.md §5), then the ACPI
 # power button and evdev (for `virsh shutdown`).
 _GUESTS_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
@@ -1014,22 +1015,26 @@ guest_wait_ready() {
 # ---------------------------------------------------------------------------
 
 # guests_events_start — record `virsh -r event --all --loop --timestamp`
-# (a read-only connection, as vsacctd's) into $GUESTS_EVENTS until
-# guests_events_stop or teardown.  Main shell only.
+# and `virsh -r net-event --all --loop --timestamp` (read-only connections,
+# as vsacctd's) into $GUESTS_EVENTS until guests_events_stop or teardown.
+# The libvirtd is shared: other runs' domains appear there too.  Main shell
+# only.
 guests_events_start() {
     _guests_need_setup || return 1
-    [[ -z ${_GUESTS_EVENTS_PID:-} ]] || return 0
+    ((${#_GUESTS_EVENTS_PIDS[@]} == 0)) || return 0
     # Line-buffered: virsh writes to a file through stdio.
     stdbuf -oL virsh -r event --all --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
-    _GUESTS_EVENTS_PID=$!
-    # The first event can only be caught once the callbacks are registered.
+    _GUESTS_EVENTS_PIDS+=($!)
+    stdbuf -oL virsh -r net-event --all --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
+    _GUESTS_EVENTS_PIDS+=($!)
+    # An event is only caught once the callbacks are registered.
     sleep 0.5
 }
 
 guests_events_stop() {
-    [[ -n ${_GUESTS_EVENTS_PID:-} ]] || return 0
-    kill "$_GUESTS_EVENTS_PID" 2>/dev/null
-    wait "$_GUESTS_EVENTS_PID" 2>/dev/null
-    _GUESTS_EVENTS_PID=""
+    ((${#_GUESTS_EVENTS_PIDS[@]})) || return 0
+    kill "${_GUESTS_EVENTS_PIDS[@]}" 2>/dev/null
+    wait "${_GUESTS_EVENTS_PIDS[@]}" 2>/dev/null
+    _GUESTS_EVENTS_PIDS=()
     return 0
 }
