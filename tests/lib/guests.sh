@@ -317,7 +317,8 @@ _guests_start_daemon() {
         return 0
     fi
     _guests_log "starting $name (no $name running)"
-    "/usr/sbin/$name" -d -p "$pidfile" >>"$_GUESTS_RUNDIR/$name.log" 2>&1 ||
+    # Without the lock's descriptor: a daemon holding it would hold the lock.
+    "/usr/sbin/$name" -d -p "$pidfile" >>"$_GUESTS_RUNDIR/$name.log" 2>&1 {_GUESTS_LOCKFD}>&- ||
         { _guests_err "$name -d failed; see $_GUESTS_RUNDIR/$name.log"; return 1; }
     guests_wait_for 10 _guests_pidfile_alive "$pidfile" ||
         { _guests_err "$name did not write $pidfile"; return 1; }
@@ -1015,7 +1016,8 @@ guest_wait_ready() {
 # ---------------------------------------------------------------------------
 
 # guests_events_start — record `virsh -r event --all --loop --timestamp`
-# and `virsh -r net-event --all --loop --timestamp` (read-only connections,
+# and `virsh -r net-event --event lifecycle --loop --timestamp` (read-only
+# connections,
 # as vsacctd's) into $GUESTS_EVENTS until guests_events_stop or teardown.
 # The libvirtd is shared: other runs' domains appear there too.  Main shell
 # only.
@@ -1025,7 +1027,7 @@ guests_events_start() {
     # Line-buffered: virsh writes to a file through stdio.
     stdbuf -oL virsh -r event --all --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
     _GUESTS_EVENTS_PIDS+=($!)
-    stdbuf -oL virsh -r net-event --all --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
+    stdbuf -oL virsh -r net-event --event lifecycle --loop --timestamp >>"$GUESTS_EVENTS" 2>&1 &
     _GUESTS_EVENTS_PIDS+=($!)
     # An event is only caught once the callbacks are registered.
     sleep 0.5

@@ -54,7 +54,7 @@ step() {
 }
 # Only this run's domains' events (the libvirtd is shared), without the
 # job statistics lines.
-ours() { grep -E "domain '$g|^[0-9-]+ [0-9:.+]+: event '[a-z-]+' for (network|pool)" | grep -v "^[[:space:]]" || true; }
+ours() { grep -E "for (domain '|network )$g" || true; }
 ready() {  # GUEST: wait for the console, print the time
     local t
     t=$(guest_wait_ready "$1" 120) && echo "   console answers $t s after the end of the step's wait (add the command's time and ${settle} s)"
