@@ -46,6 +46,7 @@
 #   guest_run NAME CMD [SECS] guest_destroy NAME       guest_tap NAME N
 #   guest_pid NAME            guest_log NAME           guest_console NAME
 #   guests_events_start       guests_events_stop       guests_wait_for SECS CMD...
+#   guests_libvirtd_ours      guests_libvirtd_restart
 #
 # Variables set by guests_setup (exported):
 #   GUESTS_PREFIX   vsgXXXX, 7 characters: every domain, network, bridge and
@@ -370,6 +371,45 @@ _guests_daemons_release() {
     _guests_unlock
 }
 
+# guests_libvirtd_ours — true when this machine's libvirtd was started by
+# a guests lab and no other lab uses it now: then guests_libvirtd_restart
+# may restart it.  (With systemd, never.)
+guests_libvirtd_ours() {
+    [[ $(cat /proc/1/comm 2>/dev/null) != systemd && -f $_GUESTS_RUNDIR/libvirtd.ours ]] || return 1
+    local pid start f upid ustart
+    read -r pid start <"$_GUESTS_RUNDIR/libvirtd.ours" || return 1
+    _guests_pid_alive "$pid" "$start" && [[ $(cat /run/libvirtd.pid 2>/dev/null) == "$pid" ]] || return 1
+    for f in "$_GUESTS_RUNDIR"/users/*; do
+        [[ -f $f && ${f##*/} != "$BASHPID" ]] || continue
+        read -r upid ustart <"$f"
+        ! _guests_pid_alive "$upid" "$ustart" || return 1
+    done
+}
+
+# guests_libvirtd_restart
+# Stop libvirtd (SIGTERM; running guests go on) and start it again; wait
+# until it answers.  Only for a libvirtd that guests_libvirtd_ours allows:
+# the machine's libvirtd is shared otherwise.
+guests_libvirtd_restart() {
+    _guests_need_setup || return 1
+    _guests_lock || return 1
+    if ! guests_libvirtd_ours; then
+        _guests_unlock
+        _guests_err "libvirtd was not started by a guests lab, or another lab uses it: not restarting it"
+        return 1
+    fi
+    local pid start rc=0
+    read -r pid start <"$_GUESTS_RUNDIR/libvirtd.ours"
+    _guests_stop_pid "$pid" "$start"
+    rm -f "$_GUESTS_RUNDIR/libvirtd.ours"
+    _guests_start_daemon libvirtd /run/libvirtd.pid || rc=1
+    _guests_unlock
+    ((rc == 0)) || return 1
+    # It reconnects to the running guests and reloads the networks'
+    # firewall rules before it answers.
+    guests_wait_for 90 _guests_libvirt_answers || { _guests_err "libvirtd does not answer"; return 1; }
+}
+
 _guests_stop_pid() {  # PID STARTTIME: TERM, up to 10 s, then KILL
     kill -TERM "$1" 2>/dev/null || return 0
     guests_wait_for 10 _guests_pid_gone "$1" "$2" && return 0
@@ -608,7 +648,8 @@ guests_teardown() {
     [[ -f $GUESTS_DIR/state/networks ]] && mapfile -t nets <"$GUESTS_DIR/state/networks"
     [[ -f $GUESTS_DIR/state/links ]] && mapfile -t links <"$GUESTS_DIR/state/links"
     [[ -f $GUESTS_DIR/state/netns ]] && mapfile -t nss <"$GUESTS_DIR/state/netns"
-    if _guests_libvirt_answers; then
+    # A libvirtd that is (re)starting may take a while to answer.
+    if guests_wait_for 30 _guests_libvirt_answers; then
         # Also whatever carries the prefix but missed the record.
         mapfile -t -O "${#doms[@]}" doms < <(virsh -q list --all --name | grep "^$GUESTS_PREFIX" || true)
         mapfile -t -O "${#nets[@]}" nets < <(virsh -q net-list --all --name | grep "^$GUESTS_PREFIX" || true)
@@ -623,9 +664,20 @@ guests_teardown() {
             virsh -q net-destroy "$name" >/dev/null 2>&1
             virsh -q net-undefine "$name" >/dev/null 2>&1 || _guests_log "cannot undefine network $name"
         done
-    else
-        ((${#doms[@]} + ${#nets[@]} == 0)) || _guests_log "libvirtd does not answer: domains and networks left"
+    elif ((${#doms[@]} + ${#nets[@]})); then
+        # No libvirtd: at least stop the guests' QEMU processes (their pid
+        # files name them); definitions and firewall rules stay.
+        _guests_log "libvirtd does not answer: killing this run's QEMU processes; its domains and networks stay defined"
+        for name in "${doms[@]}"; do
+            local qpid
+            qpid=$(guest_pid "$name") && [[ $(tr '\0' ' ' <"/proc/$qpid/cmdline" 2>/dev/null) == *"guest=$name,"* ]] &&
+                kill -KILL "$qpid" 2>/dev/null
+        done
     fi
+    # Recorded devices, then whatever else carries the prefix (the bridges
+    # of libvirt networks that could not be destroyed, say).
+    mapfile -t -O "${#links[@]}" links < <(ip -o link show | awk -F': ' '{ sub(/@.*/, "", $2); print $2 }' |
+        grep "^$GUESTS_PREFIX" || true)
     for ((i = ${#links[@]} - 1; i >= 0; i--)); do
         [[ -e /sys/class/net/${links[i]} ]] && ip link del "${links[i]}" 2>/dev/null
     done

@@ -168,4 +168,11 @@ if [[ $nat == ok ]]; then
     step "net-destroy ${g}nat (no guest)" "$c" virsh net-destroy "${g}nat"
     step "net-start ${g}nat" "$c" virsh net-start "${g}nat"
 fi
+if guests_libvirtd_ours; then
+    step "libvirtd restart (guest $c's tap detached by the network restart)" "$c" guests_libvirtd_restart
+    echo "   event recorders alive: $(for p in "${_GUESTS_EVENTS_PIDS[@]}"; do kill -0 "$p" 2>/dev/null && echo -n "$p "; done)"
+    echo "   guests: $(virsh -q list --name | grep "^$g" | tr '\n' ' ')"
+else
+    echo "== libvirtd restart: skipped (this libvirtd is not this lab's; see tests/data/guests/private-libvirtd.sh)"
+fi
 echo "== done"
