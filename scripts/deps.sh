@@ -3,13 +3,16 @@
 # scripts/deps.sh — installs the Debian packages vsacct needs, only those
 # missing, so the README's commands work on a fresh Debian 12 machine.
 #
-#   deps_install GROUP...    groups: build, test, demo
+#   deps_install GROUP...    groups: build, test, demo, guests (real libvirtd
+#                            and QEMU guests: tests/lib/guests.sh)
 
 deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
            iputils-ping monitoring-plugins-standard prometheus-snmp-exporter
            smitools erlang-snmp)
 deps_valgrind=(valgrind)
+deps_guests=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
+             busybox-static cpio socat iproute2 xz-utils dnsmasq-base)
 deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp)
 
 deps_install() {
