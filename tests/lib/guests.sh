@@ -386,10 +386,11 @@ guests_libvirtd_ours() {
     done
 }
 
-# guests_libvirtd_restart
-# Stop libvirtd (SIGTERM; running guests go on) and start it again; wait
-# until it answers.  Only for a libvirtd that guests_libvirtd_ours allows:
-# the machine's libvirtd is shared otherwise.
+# guests_libvirtd_restart [CMD...]
+# Stop libvirtd (SIGTERM; running guests go on), run CMD while it is away
+# (if given), and start it again; wait until it answers.  Only for a
+# libvirtd that guests_libvirtd_ours allows: the machine's libvirtd is
+# shared otherwise.  Returns CMD's status when the restart itself worked.
 guests_libvirtd_restart() {
     _guests_need_setup || return 1
     _guests_lock || return 1
@@ -398,16 +399,18 @@ guests_libvirtd_restart() {
         _guests_err "libvirtd was not started by a guests lab, or another lab uses it: not restarting it"
         return 1
     fi
-    local pid start rc=0
+    local pid start rc=0 cmd_rc=0
     read -r pid start <"$_GUESTS_RUNDIR/libvirtd.ours"
     _guests_stop_pid "$pid" "$start"
     rm -f "$_GUESTS_RUNDIR/libvirtd.ours"
+    (($# == 0)) || "$@" || cmd_rc=$?
     _guests_start_daemon libvirtd /run/libvirtd.pid || rc=1
     _guests_unlock
     ((rc == 0)) || return 1
     # It reconnects to the running guests and reloads the networks'
     # firewall rules before it answers.
     guests_wait_for 90 _guests_libvirt_answers || { _guests_err "libvirtd does not answer"; return 1; }
+    return "$cmd_rc"
 }
 
 _guests_stop_pid() {  # PID STARTTIME: TERM, up to 10 s, then KILL
