@@ -100,26 +100,46 @@ static void assert_no_state(void)
 	CU_ASSERT_EQUAL(rec.pid, 0);
 }
 
-/* A running domain on a host bridge and on libvirt's default network. */
+/* What a fixture must parse into: its name, UUID and vNICs. */
+struct fixture {
+	const char *file, *name, *uuid;
+	size_t nvnics;
+	struct {
+		const char *mac, *ifname, *bridge, *lower;
+	} vnics[5];
+};
+
+static void check_fixture(const struct fixture *f)
+{
+	CU_ASSERT_EQUAL_FATAL(parse_file(f->file), 0);
+	CU_ASSERT_STRING_EQUAL(rec.name, f->name);
+	CU_ASSERT_STRING_EQUAL(rec.uuid, f->uuid);
+	assert_no_state();
+	CU_ASSERT_EQUAL_FATAL(rec.nvnics, f->nvnics);
+	for (size_t i = 0; i < f->nvnics; i++)
+		assert_vnic(i, f->vnics[i].mac, f->vnics[i].ifname, f->vnics[i].bridge,
+			    f->vnics[i].lower);
+}
+
+/* A running domain on a host bridge and on libvirt's default network (the
+ * bridge from <source network='default' … bridge='virbr0'/>). */
 static void test_libvirt_bridge_and_network(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse_file("web01.xml"), 0);
-	CU_ASSERT_STRING_EQUAL(rec.name, "web01");
-	CU_ASSERT_STRING_EQUAL(rec.uuid, "8a3c5e0f-1b2d-4c6e-9f80-1a2b3c4d5e6f");
-	assert_no_state();
-	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 2);
-	assert_vnic(0, "52:54:00:12:34:56", "vnet0", "br0", "");
-	/* From <source network='default' … bridge='virbr0'/>. */
-	assert_vnic(1, "52:54:00:ab:cd:ef", "vnet1", "virbr0", "");
+	static const struct fixture f = {
+		"web01.xml", "web01", "8a3c5e0f-1b2d-4c6e-9f80-1a2b3c4d5e6f", 2,
+		{ { "52:54:00:12:34:56", "vnet0", "br0", "" },
+		  { "52:54:00:ab:cd:ef", "vnet1", "virbr0", "" } },
+	};
+	check_fixture(&f);
 }
 
 static void test_libvirt_direct(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse_file("edge04-direct.xml"), 0);
-	CU_ASSERT_STRING_EQUAL(rec.name, "edge04");
-	CU_ASSERT_STRING_EQUAL(rec.uuid, "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d");
-	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 1);
-	assert_vnic(0, "52:54:00:ed:9e:04", "macvtap0", "", "eno1");
+	static const struct fixture f = {
+		"edge04-direct.xml", "edge04", "a1b2c3d4-e5f6-4a7b-8c9d-0e1f2a3b4c5d", 1,
+		{ { "52:54:00:ed:9e:04", "macvtap0", "", "eno1" } },
+	};
+	check_fixture(&f);
 }
 
 /* virsh dumpxml of a running libvirt 9.0 domain with one interface of each
@@ -127,16 +147,15 @@ static void test_libvirt_direct(void)
  * direct (macvtap) interface, and a network forwarding to a host bridge. */
 static void test_libvirt_live(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse_file("five-nics-live.xml"), 0);
-	CU_ASSERT_STRING_EQUAL(rec.name, "vse-d");
-	CU_ASSERT_STRING_EQUAL(rec.uuid, "72d33ce5-0299-49b3-95fd-4d07c992900d");
-	assert_no_state();
-	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 5);
-	assert_vnic(0, "52:54:00:5e:00:04", "vnet16", "vse-br0", "");
-	assert_vnic(1, "52:54:00:5e:01:04", "vnet17", "vse-virbr1", "");
-	assert_vnic(2, "52:54:00:5e:02:04", "macvtap1", "", "vse-mvl0");
-	assert_vnic(3, "52:54:00:5e:03:04", "macvtap2", "", "vse-mvl0");
-	assert_vnic(4, "52:54:00:5e:04:04", "vnet18", "vse-br0", "");
+	static const struct fixture f = {
+		"five-nics-live.xml", "vse-d", "72d33ce5-0299-49b3-95fd-4d07c992900d", 5,
+		{ { "52:54:00:5e:00:04", "vnet16", "vse-br0", "" },
+		  { "52:54:00:5e:01:04", "vnet17", "vse-virbr1", "" },
+		  { "52:54:00:5e:02:04", "macvtap1", "", "vse-mvl0" },
+		  { "52:54:00:5e:03:04", "macvtap2", "", "vse-mvl0" },
+		  { "52:54:00:5e:04:04", "vnet18", "vse-br0", "" } },
+	};
+	check_fixture(&f);
 }
 
 /* The same domain's persistent definition (virsh dumpxml --inactive): no
@@ -144,15 +163,15 @@ static void test_libvirt_live(void)
  * runs. */
 static void test_libvirt_inactive(void)
 {
-	CU_ASSERT_EQUAL_FATAL(parse_file("five-nics-inactive.xml"), 0);
-	CU_ASSERT_STRING_EQUAL(rec.name, "vse-d");
-	assert_no_state();
-	CU_ASSERT_EQUAL_FATAL(rec.nvnics, 5);
-	assert_vnic(0, "52:54:00:5e:00:04", "", "vse-br0", "");
-	assert_vnic(1, "52:54:00:5e:01:04", "", "", "");
-	assert_vnic(2, "52:54:00:5e:02:04", "", "", "");
-	assert_vnic(3, "52:54:00:5e:03:04", "", "", "vse-mvl0");
-	assert_vnic(4, "52:54:00:5e:04:04", "", "", "");
+	static const struct fixture f = {
+		"five-nics-inactive.xml", "vse-d", "72d33ce5-0299-49b3-95fd-4d07c992900d", 5,
+		{ { "52:54:00:5e:00:04", "", "vse-br0", "" },
+		  { "52:54:00:5e:01:04", "", "", "" },
+		  { "52:54:00:5e:02:04", "", "", "" },
+		  { "52:54:00:5e:03:04", "", "", "vse-mvl0" },
+		  { "52:54:00:5e:04:04", "", "", "" } },
+	};
+	check_fixture(&f);
 }
 
 static void test_libvirt_malformed_fixtures(void)
