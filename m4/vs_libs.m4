@@ -76,8 +76,9 @@ AC_DEFUN([VS_LTO], [
   AC_SUBST([VS_LTO_CFLAGS])
 ])
 
-# VS_CHECK_LIBXML2: libvirt's status files are XML. Through pkg-config only:
-# its headers sit in a directory of their own that only the .pc file names.
+# VS_CHECK_LIBXML2: libvirt describes domains in XML. Through pkg-config
+# only: its headers sit in a directory of their own that only the .pc file
+# names.
 AC_DEFUN([VS_CHECK_LIBXML2], [
   PKG_CHECK_MODULES([XML], [libxml-2.0], [],
     [AC_MSG_ERROR([libxml2 not found by pkg-config (libxml-2.0.pc): install libxml2-dev])])

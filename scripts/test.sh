@@ -7,7 +7,7 @@
 #      benchmarks in smoke mode (scripts/bench.sh --smoke: exactness only);
 #   3. the unit tests and the integration suite again, built with
 #      AddressSanitizer + UndefinedBehaviorSanitizer (no report allowed);
-#   4. the lifecycle and libvirt integration tests with vsacctd under
+#   4. the lifecycle and bridge_lifecycle integration tests with vsacctd under
 #      valgrind memcheck (no error allowed);
 #   5. every fuzz target, FUZZ_SECONDS (60) each, and their regression inputs;
 #   6. make distcheck.
@@ -96,7 +96,7 @@ if [[ -z ${TEST_QUICK:-} ]]; then
 
     deps_install valgrind
     export VSACCTD_WRAPPER="valgrind -q --error-exitcode=99 --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite --log-file=$reports/valgrind.%p"
-    integration " under valgrind" "$builddir" "$top/tests/integration/lifecycle.sh" "$top/tests/integration/libvirt.sh"
+    integration " under valgrind" "$builddir" "$top/tests/integration/lifecycle.sh" "$top/tests/integration/bridge_lifecycle.sh"
     step "valgrind ran and reported no error" bash -c "ls '$reports'/valgrind.* >/dev/null" && step "… no valgrind error" no_reports valgrind
     unset VSACCTD_WRAPPER
 

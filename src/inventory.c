@@ -172,8 +172,8 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		return;
 	}
 	if (!vnic && vm->nvnics == vm->vnic_capacity) {
-		/* Two status files naming one domain, say: the VM was sized
-		 * for the first. */
+		/* Two records naming one domain (two sources), say: the VM
+		 * was sized for the first. */
 		log_warnx("VM %s: more vNICs than expected; %s ignored", vm->name,
 			  mac_format(mac, text));
 		return;

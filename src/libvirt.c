@@ -3,26 +3,17 @@
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/xmlerror.h>
-#include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 
-/* Options: no network, no DTD loading, no entity substitution (a status
- * file has no DOCTYPE; one that does is refused after parsing), and no
+/* Options: no network, no DTD loading, no entity substitution (libvirt's
+ * XML has no DOCTYPE; one that does is refused after parsing), and no
  * messages on stderr: the error is taken from the context instead. */
 #define PARSE_OPTIONS (XML_PARSE_NONET | XML_PARSE_NOWARNING | XML_PARSE_NOERROR)
-
-/* libvirt's virDomainRunningReason strings that mean the guest did not just
- * carry on: it was booted, or restored from a save file or a snapshot.
- * "wakeup" (S3 resume: same process, same taps), "unpaused", "migrated",
- * "migration canceled", "save canceled", "crashed", "post-copy"… continue
- * a guest that already ran. */
-static const char *const fresh_reasons[] = { "booted", "restored", "from snapshot" };
 
 static void set_error(char *err, size_t errlen, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
@@ -38,7 +29,7 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...)
 }
 
 /* Copies text for a message: at most 64 characters, anything but visible
- * ASCII and space as '?', so a hostile file cannot forge log lines. */
+ * ASCII and space as '?', so a hostile document cannot forge log lines. */
 static const char *printable(const char *s, char out[68])
 {
 	size_t i = 0;
@@ -126,52 +117,22 @@ static void copy_ifname(char dst[CONF_IFNAME_MAX + 1], const char *src)
 		strcpy(dst, src);
 }
 
-/* The bridge an interface sits on. type='bridge': <source bridge=>.
- * type='network': the status file keeps what the network handed out in
- * <actual type=…><source bridge=…/></actual> (a bridge for actual types
- * network and bridge; macvtap or hostdev networks have none); the public
- * live XML puts it in <source network=… bridge=…> instead: both are read. */
-static const char *iface_bridge(const xmlNode *iface)
+/* An attribute of the interface's <source> when the interface is of the
+ * given type, or NULL. The live XML shows the type an interface actually
+ * got (a network's interface as 'bridge' or 'direct' when the network
+ * hands out a host bridge or macvtap), so the type alone says where to
+ * look: <source bridge=> for 'bridge' and 'network', <source dev=> for
+ * 'direct'. */
+static const char *source_attr(const xmlNode *iface, const char *const types[], const char *name)
 {
 	const char *type = attr(iface, "type");
 	const xmlNode *source = first_child(iface, "source");
-	if (!type)
+	if (!type || !source)
 		return NULL;
-	if (!strcmp(type, "bridge"))
-		return source ? attr(source, "bridge") : NULL;
-	if (strcmp(type, "network") != 0)
-		return NULL;
-	const xmlNode *actual = first_child(iface, "actual");
-	if (actual) {
-		const char *atype = attr(actual, "type");
-		const xmlNode *asource = first_child(actual, "source");
-		if (!atype || (strcmp(atype, "network") != 0 && strcmp(atype, "bridge") != 0))
-			return NULL;
-		return asource ? attr(asource, "bridge") : NULL;
-	}
-	return source ? attr(source, "bridge") : NULL;
-}
-
-/* A macvtap interface's lower device. type='direct': <source dev=> (the
- * live XML also shows a macvtap network's interface this way, with
- * <source network=… dev=…>); type='network' in a status file:
- * <actual type='direct'><source dev=…/></actual>. */
-static const char *iface_lower(const xmlNode *iface)
-{
-	const char *type = attr(iface, "type");
-	const xmlNode *source = first_child(iface, "source");
-	if (!type)
-		return NULL;
-	if (!strcmp(type, "direct"))
-		return source ? attr(source, "dev") : NULL;
-	if (strcmp(type, "network") != 0)
-		return NULL;
-	const xmlNode *actual = first_child(iface, "actual");
-	const char *atype = actual ? attr(actual, "type") : NULL;
-	if (!atype || strcmp(atype, "direct") != 0)
-		return NULL;
-	const xmlNode *asource = first_child(actual, "source");
-	return asource ? attr(asource, "dev") : NULL;
+	for (; *types; types++)
+		if (!strcmp(type, *types))
+			return attr(source, name);
+	return NULL;
 }
 
 static int parse_iface(const xmlNode *iface, size_t k, struct domain_vnic *out, char *err,
@@ -193,8 +154,10 @@ static int parse_iface(const xmlNode *iface, size_t k, struct domain_vnic *out, 
 	}
 	const xmlNode *target = first_child(iface, "target");
 	copy_ifname(out->ifname, target ? attr(target, "dev") : NULL);
-	copy_ifname(out->bridge, iface_bridge(iface));
-	copy_ifname(out->lower, iface_lower(iface));
+	static const char *const bridged[] = { "bridge", "network", NULL };
+	static const char *const macvtap[] = { "direct", NULL };
+	copy_ifname(out->bridge, source_attr(iface, bridged, "bridge"));
+	copy_ifname(out->lower, source_attr(iface, macvtap, "dev"));
 	return 0;
 }
 
@@ -241,7 +204,7 @@ static int parse_definition(const xmlNode *domain, struct domain_record *rec, ch
 			continue;
 		}
 		if (parse_iface(n, rec->nvnics, &rec->vnics[rec->nvnics], err, errlen) < 0) {
-			/* Name the domain: the caller only knows the file. */
+			/* Name the domain: the interface's message does not. */
 			char inner[256];
 			snprintf(inner, sizeof inner, "%s", err ? err : "");
 			set_error(err, errlen, "domain %s: %s", rec->name, inner);
@@ -253,64 +216,6 @@ static int parse_definition(const xmlNode *domain, struct domain_record *rec, ch
 		log_warnx("domain %s: %zu interfaces beyond the first %d ignored", rec->name,
 			  extra, DOMAIN_MAX_VNICS);
 	return 0;
-}
-
-/* A status file's state and what it wraps, into dom. */
-static int parse_status(const xmlNode *root, struct libvirt_domain *dom, char *err,
-			size_t errlen)
-{
-	const char *state = attr(root, "state");
-	if (!state) {
-		set_error(err, errlen, "<domstatus> has no state");
-		return -1;
-	}
-	const char *reason = attr(root, "reason");
-	dom->state = !strcmp(state, "running") ? LIBVIRT_RUNNING
-		   : !strcmp(state, "paused")  ? LIBVIRT_PAUSED
-					       : LIBVIRT_OTHER;
-	for (size_t i = 0; reason && dom->state == LIBVIRT_RUNNING &&
-			   i < sizeof fresh_reasons / sizeof *fresh_reasons; i++)
-		if (!strcmp(reason, fresh_reasons[i]))
-			dom->fresh_start = true;
-
-	const xmlNode *domain = first_child(root, "domain");
-	if (!domain) {
-		set_error(err, errlen, "<domstatus> holds no <domain>");
-		return -1;
-	}
-	/* The definition is read the one way, into a record, then told in
-	 * this older structure's terms. */
-	struct domain_record *rec = calloc(1, sizeof *rec);
-	if (!rec) {
-		set_error(err, errlen, "out of memory");
-		return -1;
-	}
-	int rc = parse_definition(domain, rec, err, errlen);
-	if (rc == 0) {
-		strcpy(dom->name, rec->name);
-		strcpy(dom->uuid, rec->uuid);
-		_Static_assert(LIBVIRT_MAX_IFACES == DOMAIN_MAX_VNICS, "one limit");
-		for (size_t i = 0; i < rec->nvnics; i++) {
-			memcpy(dom->ifaces[i].mac, rec->vnics[i].mac, MAC_LEN);
-			strcpy(dom->ifaces[i].target, rec->vnics[i].ifname);
-			strcpy(dom->ifaces[i].bridge, rec->vnics[i].bridge);
-		}
-		dom->nifaces = rec->nvnics;
-	}
-	free(rec);
-	return rc;
-}
-
-/* The pid attribute of a status file: a positive int, else 0. */
-static int status_pid(const xmlNode *root)
-{
-	const char *pid = attr(root, "pid");
-	if (!pid || *pid < '1' || *pid > '9')
-		return 0;
-	char *end;
-	errno = 0;
-	long v = strtol(pid, &end, 10);
-	return errno == 0 && *end == '\0' && v <= INT_MAX ? (int)v : 0;
 }
 
 static void init_parser(void)
@@ -335,8 +240,8 @@ static const xmlNode *load(const char *xml, size_t len, xmlParserCtxtPtr ctxt, x
 		set_error(err, errlen, "empty");
 		return NULL;
 	}
-	if (len > LIBVIRT_MAX_STATUS) {
-		set_error(err, errlen, "larger than %u bytes", LIBVIRT_MAX_STATUS);
+	if (len > LIBVIRT_MAX_XML) {
+		set_error(err, errlen, "larger than %u bytes", LIBVIRT_MAX_XML);
 		return NULL;
 	}
 	/* libxml2 takes a NUL for the end of the text; no XML holds one. */
@@ -370,37 +275,6 @@ static const xmlNode *load(const char *xml, size_t len, xmlParserCtxtPtr ctxt, x
 	return root;
 }
 
-int libvirt_parse_status(const char *xml, size_t len, struct libvirt_domain *dom,
-			 char *err, size_t errlen)
-{
-	memset(dom, 0, sizeof *dom);
-	set_error(err, errlen, "%s", "");
-	init_parser();
-	xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
-	if (!ctxt) {
-		set_error(err, errlen, "out of memory");
-		return -1;
-	}
-	int rc = -1;
-	xmlDocPtr doc;
-	const xmlNode *root = load(xml, len, ctxt, &doc, err, errlen);
-	if (!root)
-		goto out;
-	if (!is_element(root, "domstatus")) {
-		char buf[68];
-		set_error(err, errlen, "the root element is <%s>, not <domstatus>",
-			  printable((const char *)root->name, buf));
-		goto out;
-	}
-	rc = parse_status(root, dom, err, errlen);
-out:
-	if (rc < 0)
-		memset(dom, 0, sizeof *dom);
-	xmlFreeDoc(doc);
-	xmlFreeParserCtxt(ctxt);
-	return rc;
-}
-
 int libvirt_parse_record(const char *xml, size_t len, struct domain_record *rec, char *err,
 			 size_t errlen)
 {
@@ -416,23 +290,15 @@ int libvirt_parse_record(const char *xml, size_t len, struct domain_record *rec,
 	int rc = -1;
 	xmlDocPtr doc;
 	const xmlNode *root = load(xml, len, ctxt, &doc, err, errlen);
-	const xmlNode *domain = root;
 	if (!root)
 		goto out;
-	if (is_element(root, "domstatus")) {
-		domain = first_child(root, "domain");
-		if (!domain) {
-			set_error(err, errlen, "<domstatus> holds no <domain>");
-			goto out;
-		}
-		rec->pid = status_pid(root);
-	} else if (!is_element(root, "domain")) {
+	if (!is_element(root, "domain")) {
 		char buf[68];
-		set_error(err, errlen, "the root element is <%s>, not <domain> or <domstatus>",
+		set_error(err, errlen, "the root element is <%s>, not <domain>",
 			  printable((const char *)root->name, buf));
 		goto out;
 	}
-	rc = parse_definition(domain, rec, err, errlen);
+	rc = parse_definition(root, rec, err, errlen);
 out:
 	if (rc < 0) {
 		memset(rec, 0, sizeof *rec);

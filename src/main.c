@@ -102,12 +102,11 @@ static int drop_privileges(const char *user, const struct conf *conf)
 	gid_t gid;
 	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
 	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
-	    privdrop_to(uid, gid, conf->n_sources > 0, err, sizeof err) < 0) {
+	    privdrop_to(uid, gid, err, sizeof err) < 0) {
 		log_warnx("cannot run as %s: %s", user, err);
 		return -1;
 	}
-	log_info("running as %s, keeping CAP_NET_RAW%s", user,
-		 conf->n_sources ? " and CAP_DAC_READ_SEARCH" : "");
+	log_info("running as %s, keeping CAP_NET_RAW", user);
 	return 0;
 }
 

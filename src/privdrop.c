@@ -74,11 +74,9 @@ static int capset_to(__u32 caps)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
-int privdrop_to(uid_t uid, gid_t gid, bool read_any_file, char *err, size_t errlen)
+int privdrop_to(uid_t uid, gid_t gid, char *err, size_t errlen)
 {
-	__u32 keep = 1u << CAP_NET_RAW;
-	if (read_any_file)
-		keep |= 1u << CAP_DAC_READ_SEARCH;
+	const __u32 keep = 1u << CAP_NET_RAW;
 
 	/* The bounding set first: dropping from it needs CAP_SETPCAP. */
 	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)

@@ -1,19 +1,17 @@
 /*
  * privdrop: from root to an unprivileged user, for good.
  *
- * vsacctd opens its captures, its netlink socket, its inotify watch and its
- * state directory as root, then becomes USER keeping only the capabilities
- * it still needs, in its effective, permitted and bounding sets alike:
- * CAP_NET_RAW, to open a bridge's capture again when the bridge comes back,
- * and with libvirt discovery CAP_DAC_READ_SEARCH, to read the status files
- * libvirt keeps readable by root only. Everything else is gone, no ambient
+ * vsacctd opens its captures, its netlink socket and its state directory
+ * as root, then becomes USER keeping only CAP_NET_RAW, in its effective,
+ * permitted and bounding sets alike, to open a bridge's capture again when
+ * the bridge comes back. Discovery needs nothing more: libvirt's read-only
+ * socket is open to every local user. Everything else is gone, no ambient
  * or inheritable capability is left, and no_new_privs is set: setuid(0)
  * and executing a setuid program gain nothing.
  */
 #ifndef VS_PRIVDROP_H
 #define VS_PRIVDROP_H
 
-#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -25,11 +23,11 @@ int privdrop_lookup(const char *user, uid_t *uid, gid_t *gid, char *err, size_t 
 int privdrop_give_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t errlen);
 
 /*
- * Becomes uid:gid (supplementary groups: gid alone) keeping CAP_NET_RAW,
- * and CAP_DAC_READ_SEARCH when read_any_file. Checks every step and that
- * root cannot be regained. Returns 0, or -1 with a message in err: the
- * caller must then exit, half-dropped privileges being no state to run in.
+ * Becomes uid:gid (supplementary groups: gid alone) keeping CAP_NET_RAW
+ * alone. Checks every step and that root cannot be regained. Returns 0, or
+ * -1 with a message in err: the caller must then exit, half-dropped
+ * privileges being no state to run in.
  */
-int privdrop_to(uid_t uid, gid_t gid, bool read_any_file, char *err, size_t errlen);
+int privdrop_to(uid_t uid, gid_t gid, char *err, size_t errlen);
 
 #endif

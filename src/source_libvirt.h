@@ -1,6 +1,16 @@
 /*
  * source_libvirt: the domains of a libvirt host, through libvirt's own API.
  *
+ * The one way vsacctd learns of libvirt domains. Not the status files
+ * libvirt's QEMU driver keeps under /run/libvirt/qemu: they are libvirt's
+ * private state, not an interface; they show its transient steps (paused
+ * "starting up" before running, shutdown before off), know only running
+ * domains, never show a reset, and are root's alone (a reader that dropped
+ * its privileges would need CAP_DAC_READ_SEARCH). The read-only API socket
+ * is open to every local user and gives every defined domain, its state
+ * with the reason, and events. Nor do the files stand in while libvirtd is
+ * unreachable: the records last seen do, and are reconciled (below).
+ *
  * A read-only connection (qemu:///system unless the configuration names
  * another URI) gives every defined domain, running or not, and transient
  * ones while they run: name, UUID, state, and from its XML (live while it

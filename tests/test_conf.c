@@ -1110,9 +1110,9 @@ static void test_conf_discover_missing_args(void)
 
 static void test_conf_discover_too_many_args(void)
 {
-	EXPECT_BAD_DIR_LINE("discover libvirt /run/libvirt/qemu /tmp", FILE_NAME ":3: discover: ",
+	EXPECT_BAD_DIR_LINE("discover libvirt qemu:///system extra", FILE_NAME ":3: discover: ",
 			    "too many arguments");
-	EXPECT_BAD_DIR_LINE("discover libvirt /run/libvirt/qemu /tmp", FILE_NAME ":3: discover: ",
+	EXPECT_BAD_DIR_LINE("discover libvirt qemu:///system extra", FILE_NAME ":3: discover: ",
 			    "usage: discover KIND [ARG]");
 }
 
@@ -1460,7 +1460,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: stateDir relative path", test_conf_state_dir_relative },
 	{ "error: stateDir missing argument", test_conf_state_dir_missing_args },
 	{ "error: stateDir too many arguments", test_conf_state_dir_too_many_args },
-	{ "discover libvirt: default directory", test_conf_discover_libvirt_default },
+	{ "discover libvirt: default URI", test_conf_discover_libvirt_default },
 	{ "discover libvirt URI", test_conf_discover_libvirt_uri },
 	{ "discover: one line per source", test_conf_discover_twice },
 	{ "discover: every kind has a source", test_conf_discover_kinds_have_sources },

@@ -945,8 +945,8 @@ static int same_name_child(bool configured)
 
 static void test_inventory_build_same_name_domains(void)
 {
-	/* Two status files naming the same domain (a stale copy left in the
-	 * runtime directory, say): one row, and no write past its vNICs. */
+	/* Two records naming the same domain (two sources, or two libvirt
+	 * URIs, say): one row, and no write past its vNICs. */
 	for (int configured = 0; configured < 2; configured++) {
 		fflush(NULL);
 		pid_t pid = fork();

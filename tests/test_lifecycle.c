@@ -559,7 +559,7 @@ static void test_lifecycle_domain_states(void)
 		CU_ASSERT_FALSE(lifecycle_apply_domain(vm, domain_in(cases[i].in, false), T2));
 		CU_ASSERT_EQUAL(vm->state, cases[i].out);
 	}
-	/* Status file gone: off, once. */
+	/* No longer known to its source: off, once. */
 	CU_ASSERT_TRUE(lifecycle_apply_domain(vm, NULL, T3));
 	CU_ASSERT_EQUAL(vm->state, VM_OFF);
 	CU_ASSERT_FALSE(lifecycle_apply_domain(vm, NULL, T3));

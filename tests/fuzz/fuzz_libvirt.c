@@ -1,14 +1,15 @@
 /*
- * fuzz_libvirt: a libvirt runtime status file → libvirt_parse_status →
+ * fuzz_libvirt: a libvirt <domain> document → libvirt_parse_record →
  * inventory_build.
  *
- * The input is the text of one /run/libvirt/qemu/NAME.xml. A domain that
- * parsed must hold what libvirt.h promises (a valid name, a lower-case
- * UUID or none, unicast MACs, device names the kernel could have); it is
- * then merged, as discovery does, with a small configuration that knows a
- * VM of the seeds' name and one MAC, under persisted indexes, and every
- * interface must be found again in the inventory. A refused file leaves
- * the domain zeroed and says why.
+ * The input is what virDomainGetXMLDesc gives for one domain (virsh
+ * dumpxml, live or --inactive). A record that parsed must hold what
+ * libvirt.h promises (a valid name, a lower-case UUID or none, no state,
+ * unicast MACs, device names the kernel could have, a bridge or a lower
+ * device but not both); it is then merged, as discovery does, with a small
+ * configuration that knows a VM of the seeds' name and one MAC, under
+ * persisted indexes, and every interface must be found again in the
+ * inventory. A refused document leaves the record zeroed and says why.
  */
 #include <stdbool.h>
 #include <stdint.h>
@@ -76,37 +77,40 @@ static bool all_zero(const void *p, size_t n)
 	return true;
 }
 
-static void check_domain(const struct libvirt_domain *dom)
+static bool ifname_ok(const char *s)
 {
-	CHECK(visible(dom->name, CONF_NAME_MAX));
-	size_t ulen = strlen(dom->uuid);
+	return !*s || (visible(s, CONF_IFNAME_MAX) && !strpbrk(s, "/:"));
+}
+
+static void check_record(const struct domain_record *rec)
+{
+	CHECK(visible(rec->name, CONF_NAME_MAX));
+	size_t ulen = strlen(rec->uuid);
 	CHECK(ulen == 0 || ulen == CONF_UUID_LEN);
 	for (size_t i = 0; i < ulen; i++)
-		CHECK(dom->uuid[i] == '-' || (dom->uuid[i] >= '0' && dom->uuid[i] <= '9') ||
-		      (dom->uuid[i] >= 'a' && dom->uuid[i] <= 'f'));
-	CHECK(dom->state == LIBVIRT_RUNNING || dom->state == LIBVIRT_PAUSED ||
-	      dom->state == LIBVIRT_OTHER);
-	CHECK(!dom->fresh_start || dom->state == LIBVIRT_RUNNING);
-	CHECK(dom->nifaces <= LIBVIRT_MAX_IFACES);
-	for (size_t i = 0; i < dom->nifaces; i++) {
-		const struct libvirt_iface *f = &dom->ifaces[i];
+		CHECK(rec->uuid[i] == '-' || (rec->uuid[i] >= '0' && rec->uuid[i] <= '9') ||
+		      (rec->uuid[i] >= 'a' && rec->uuid[i] <= 'f'));
+	CHECK(rec->state == DOMAIN_UNKNOWN && rec->runs == 0 && rec->pid == 0);
+	CHECK(rec->nvnics <= DOMAIN_MAX_VNICS);
+	for (size_t i = 0; i < rec->nvnics; i++) {
+		const struct domain_vnic *f = &rec->vnics[i];
 		CHECK(!mac_is_group(f->mac));
-		CHECK(!*f->target || (visible(f->target, CONF_IFNAME_MAX) && !strpbrk(f->target, "/:")));
-		CHECK(!*f->bridge || (visible(f->bridge, CONF_IFNAME_MAX) && !strpbrk(f->bridge, "/:")));
+		CHECK(ifname_ok(f->ifname) && ifname_ok(f->bridge) && ifname_ok(f->lower));
+		CHECK(!*f->bridge || !*f->lower);
 	}
 }
 
-static void check_inventory(const struct libvirt_domain *dom, struct inventory *inv)
+static void check_inventory(const struct domain_record *rec, struct inventory *inv)
 {
-	struct inv_vm *vm = inventory_vm_by_name(inv, dom->name);
+	struct inv_vm *vm = inventory_vm_by_name(inv, rec->name);
 	CHECK(vm && vm->discovered);
-	for (size_t i = 0; i < dom->nifaces; i++) {
-		const struct libvirt_iface *f = &dom->ifaces[i];
+	for (size_t i = 0; i < rec->nvnics; i++) {
+		const struct domain_vnic *f = &rec->vnics[i];
 		struct inv_vnic *vnic = inventory_vnic_by_mac(inv, f->mac);
 		/* A MAC the configuration gave another VM stays that VM's. */
 		CHECK(vnic);
 		if (vnic->vm != vm)
-			CHECK(conf_find_vm(conf, vnic->vm->name) && strcmp(vnic->vm->name, dom->name));
+			CHECK(conf_find_vm(conf, vnic->vm->name) && strcmp(vnic->vm->name, rec->name));
 		/* Its bridge is captured, unless a network already bears the
 		 * bridge's name (refused, logged). */
 		if (*f->bridge)
@@ -133,31 +137,32 @@ static void check_inventory(const struct libvirt_domain *dom, struct inventory *
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct libvirt_domain *dom = malloc(sizeof *dom);
-	if (!dom)
+	struct domain_record *rec = malloc(sizeof *rec);
+	if (!rec)
 		return 0;
 	char err[256];
-	if (libvirt_parse_status((const char *)data, size, dom, err, sizeof err) < 0) {
-		CHECK(all_zero(dom, sizeof *dom));
+	if (libvirt_parse_record((const char *)data, size, rec, err, sizeof err) < 0) {
+		_Static_assert(DOMAIN_UNKNOWN == 0, "a refused record is all zero");
+		CHECK(all_zero(rec, sizeof *rec));
 		CHECK(err[0] != '\0' && memchr(err, '\0', sizeof err));
-		free(dom);
+		free(rec);
 		return 0;
 	}
-	check_domain(dom);
+	check_record(rec);
 
 	struct indexes *indexes = indexes_new();
 	if (indexes) {
-		const struct libvirt_domain *doms[] = { dom };
+		const struct domain_record *recs[] = { rec };
 		struct inventory_source src = {
-			.conf = conf, .domains = doms, .ndomains = 1, .indexes = indexes
+			.conf = conf, .domains = recs, .ndomains = 1, .indexes = indexes
 		};
 		struct inventory *inv = inventory_build(&src, 0);
 		if (inv) {
-			check_inventory(dom, inv);
+			check_inventory(rec, inv);
 			inventory_free(inv);
 		}
 		indexes_free(indexes);
 	}
-	free(dom);
+	free(rec);
 	return 0;
 }

@@ -2,9 +2,12 @@
 #
 # vsacctd -u USER: after start it runs as USER with only CAP_NET_RAW left
 # (effective, permitted and bounding sets; nothing inheritable or ambient;
-# no_new_privs), and still does its job: counts traffic exactly, opens the
-# capture again when the bridge is re-created, saves its counters, talks to
-# the master through an AgentX socket its permissions let it use.
+# no_new_privs), also with "discover libvirt" (libvirt's read-only socket
+# needs no capability), and still does its job: counts traffic exactly,
+# opens the capture again when the bridge is re-created, saves its
+# counters, talks to the master through an AgentX socket its permissions
+# let it use. No libvirtd is behind the discovery's URI: vsacctd starts
+# all the same and says so once.
 # shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -29,13 +32,19 @@ lab_snmpd_conf "agentXPerms 0666 0755"
 chmod 755 "$LAB_DIR"
 lab_snmpd_start
 conf=$LAB_DIR/vsacctd.conf
-vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" "saveInterval 1"
+# A socket that does not exist (the default URI would reach whatever
+# libvirtd this host runs).
+no_libvirtd="qemu+unix:///system?socket=$LAB_DIR/no-libvirtd/libvirt-sock-ro"
+vmlab_conf "$conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" "saveInterval 1" \
+    "discover libvirt $no_libvirtd"
 chmod 644 "$conf"
 base=$(lab_counter hv "$(lab_hostif vm1)" rx_bytes)
+started=$SECONDS
 pid=$(lab_vsacctd "$builddir" -f -Le -u "$USER_NAME" -c "$conf")
 get() { lab_snmp snmpget -Oqvt "$@"; }
 answers() { [[ $(get "$OID_vsVmNetBytesSent.1" 2>/dev/null) =~ ^[0-9]+$ ]]; }
 check_true "vsacctd -u $USER_NAME answers through the master" lab_wait_for 10 answers
+check_eq "no libvirtd, no domain: the configured VMs only" 3 "$(get "$OID_vsAcctVmCount.0")"
 
 status() { awk -v k="$1:" '$1 == k { $1 = ""; sub(/^ /, ""); print }' "/proc/$pid/status"; }
 uid=$(id -u "$USER_NAME") gid=$(id -g "$USER_NAME")
@@ -65,5 +74,11 @@ check_true "and counts again, exactly" lab_wait_for 2 exact
 saved() { [[ $(stat -c %U "$LAB_DIR/state/counters" 2>/dev/null) == "$USER_NAME" ]]; }
 check_true "its counters are saved, by $USER_NAME" lab_wait_for 3 saved
 check_true "vsacctd still runs" kill -0 "$pid"
+# Once, also after it has tried again (as USER) at least once.
+retry=$(sed -n 's/^#define SOURCE_LIBVIRT_RETRY_SEC \([0-9]*\).*/\1/p' "$here/../../src/source_libvirt.h")
+sleep $((started + retry + 2 - SECONDS > 0 ? started + retry + 2 - SECONDS : 0))
+check_true "vsacctd still runs after its retry" kill -0 "$pid"
+check_eq "it says once that libvirt cannot be reached" 1 \
+    "$(grep -cF "libvirt: $no_libvirtd: cannot connect" "$LAB_DIR/vsacctd.log")"
 
 check_summary privilege
