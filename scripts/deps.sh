@@ -12,7 +12,7 @@ deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf
            smitools erlang-snmp)
 deps_valgrind=(valgrind)
 deps_guests=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
-             busybox-static cpio socat iproute2 xz-utils dnsmasq-base)
+             busybox-static cpio socat iproute2 xz-utils dnsmasq-base dbus polkitd)
 deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp)
 
 deps_install() {

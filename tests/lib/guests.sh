@@ -301,7 +301,8 @@ _guests_daemons() {
     _guests_lock || return 1
     printf '%s %s\n' "$BASHPID" "$(_guests_starttime "$BASHPID")" >"$_GUESTS_RUNDIR/users/$BASHPID"
     local rc=0
-    _guests_start_daemon virtlogd /run/virtlogd.pid || rc=1
+    _guests_system_bus || rc=1
+    ((rc)) || _guests_start_daemon virtlogd /run/virtlogd.pid || rc=1
     ((rc)) || _guests_start_daemon libvirtd /run/libvirtd.pid || rc=1
     _guests_unlock
     ((rc == 0)) || return 1
@@ -309,6 +310,39 @@ _guests_daemons() {
 }
 
 _guests_libvirt_answers() { virsh -q version >/dev/null 2>&1; }
+
+_guests_polkit_answers() {
+    dbus-send --system --print-reply --dest=org.freedesktop.DBus /org/freedesktop/DBus \
+        org.freedesktop.DBus.NameHasOwner string:org.freedesktop.PolicyKit1 2>/dev/null |
+        grep -q 'boolean true'
+}
+
+# Without systemd nothing starts the system D-Bus and polkitd, and libvirtd
+# asks polkit whether a user other than root may open even a read-only
+# connection (Debian's policy says anyone may); it looks the bus up once.
+# So both start before libvirtd, as on a Debian host; a lab stops them with
+# libvirtd when it started them.
+_guests_system_bus() {
+    if ! _guests_pidfile_alive /run/dbus/pid; then
+        _guests_log "starting the system D-Bus (none running)"
+        mkdir -p /run/dbus
+        rm -f /run/dbus/pid /run/dbus/system_bus_socket
+        dbus-daemon --system --fork {_GUESTS_LOCKFD}>&- >/dev/null ||
+            { _guests_err "dbus-daemon --system failed"; return 1; }
+        guests_wait_for 10 _guests_pidfile_alive /run/dbus/pid || return 1
+        printf '%s %s\n' "$(cat /run/dbus/pid)" "$(_guests_starttime "$(cat /run/dbus/pid)")" \
+            >"$_GUESTS_RUNDIR/dbus.ours"
+    fi
+    if ! pgrep -x polkitd >/dev/null; then
+        _guests_log "starting polkitd (none running)"
+        /usr/lib/polkit-1/polkitd --no-debug {_GUESTS_LOCKFD}>&- >>"$_GUESTS_RUNDIR/polkitd.log" 2>&1 &
+        local pid=$!
+        disown "$pid"
+        printf '%s %s\n' "$pid" "$(_guests_starttime "$pid")" >"$_GUESTS_RUNDIR/polkitd.ours"
+        guests_wait_for 10 _guests_polkit_answers ||
+            { _guests_err "polkitd does not answer"; return 1; }
+    fi
+}
 
 # Start DAEMON (virtlogd or libvirtd) with -d unless its pid file names a live
 # process.  Without systemd, libvirtd logs harmless DBus and udev errors.
@@ -368,6 +402,13 @@ _guests_daemons_release() {
         fi
         _guests_pid_alive "$pid" "$start" || rm -f "$_GUESTS_RUNDIR/virtlogd.ours"
     fi
+    local d
+    for d in polkitd dbus; do
+        [[ -f $_GUESTS_RUNDIR/$d.ours ]] && ! _guests_pidfile_alive /run/libvirtd.pid || continue
+        read -r pid start <"$_GUESTS_RUNDIR/$d.ours"
+        _guests_stop_pid "$pid" "$start"
+        rm -f "$_GUESTS_RUNDIR/$d.ours"
+    done
     _guests_unlock
 }
 
