@@ -16,8 +16,9 @@
 #   cat "/sys/class/net/$(guest_tap "${g}a" 0)/statistics/rx_bytes"
 #
 # A guest: 1 vCPU, 88 MiB or more (Debian's kernel needs them), direct
-# kernel boot (vmlinuz from Debian's kernel package, the initramfs built here), ACPI and APIC on, machine "pc", KVM when it
-# works and TCG otherwise (GUESTS_ACCEL=kvm|tcg forces one).  Its init loads
+# kernel boot (vmlinuz from Debian's kernel package, the initramfs built
+# here), ACPI and APIC on, machine "pc", KVM when it works and TCG
+# otherwise (GUESTS_ACCEL=kvm|tcg forces one).  Its init loads
 # the virtio_net module chain, gives ethN the address of its NIC spec
 # (kernel command line vs.ip=A/P,A/P...; "-" for none), brings every ethN
 # up, answers the ACPI power button with a power-off, and runs a shell on
@@ -25,7 +26,10 @@
 # (guest_run).  The kernel's console and init's messages go to the second
 # serial port, a file (guest_log).  IPv6 is off in the guest kernel
 # (ipv6.disable=1), so a guest sends nothing by itself: ARP when it talks,
-# and what a test makes it send (busybox ping, nc, wget, httpd).
+# and what a test makes it send (busybox ping, nc, wget, httpd).  The host
+# is not as quiet: libvirt makes the taps (and macvtaps) in the root
+# namespace with IPv6 on, and until guest_start turns it off the host may
+# send a frame or two of its own on them (see guest_start).
 #
 # Spec words for guest_define (after NAME and MEM_MIB):
 #   bridge,BR,MAC[,IP/PREFIX]        <interface type='bridge'>, Linux bridge BR
@@ -72,7 +76,10 @@
 #
 # The machine's libvirtd is shared (other tests and people use it): this
 # library never stops, restarts or reconfigures a libvirtd it did not start,
-# and touches no domain or network whose name lacks its prefix.
+# and touches no domain or network whose name lacks its prefix.  One
+# machine-wide change: /dev/kvm gets udev's group kvm when it is root-only
+# (_guests_kvm_node says why).  tests/data/guests/private-libvirtd.sh runs
+# a lab against a libvirtd of its own, on a machine whose libvirtd others use.
 
 if [[ -n ${_GUESTS_SH_LOADED:-} ]]; then
     return 0
@@ -1037,7 +1044,8 @@ guest_console() {
 # the guest prints them (the command line itself never holds them whole),
 # so whatever else reaches the console (a late answer to an earlier call)
 # is skipped.  Calls to one guest take turns (a lock per guest): the
-# console is one stream.
+# console is one stream.  A call costs ~30 ms; the serial line carries
+# only ~1.5 KB/s of output under TCG, so bulk data goes over the network.
 guest_run() {
     local name=${1:-} cmd=${2:-} secs=${3:-30} gdir
     [[ -n $cmd ]] || { _guests_err "usage: guest_run NAME CMD [SECS]"; return 1; }
