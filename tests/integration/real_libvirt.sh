@@ -23,6 +23,9 @@ lab_oids "$builddir"
 lab_init real_libvirt
 lab_hypervisor
 lab_snmptrapd_start
+# vsacctd runs as an unprivileged user at the end: let it reach the master.
+lab_snmpd_conf "agentXPerms 0666 0755"
+chmod 755 "$LAB_DIR"
 lab_snmpd_start
 guests_setup
 g=$GUESTS_PREFIX
@@ -62,6 +65,7 @@ traps_so_far() { [[ $(traps) == "${EXPECTED_TRAPS[*]}" ]]; }
 conf=$LAB_DIR/vsacctd.conf
 printf '%s\n' "discover libvirt" "stateDir $LAB_DIR/state" "agentXSocket $LAB_AGENTX" \
     "agentXPingInterval 1" >"$conf"
+chmod 644 "$conf"
 vsacctd_pid=""
 start_vsacctd() { # [ARGS...]
     lab_bg vsacctd ${VSACCTD_WRAPPER:-} "$builddir/vsacctd" -f -Le -c "$conf" "$@" >/dev/null
@@ -90,6 +94,7 @@ statics() {
 }
 statics
 
+[[ -z ${REAL_LIBVIRT_PCAP:-} ]] || lab_bg tcpdump tcpdump -i "$br" -n -e -w "$LAB_DIR/br.pcap" >/dev/null
 start_vsacctd
 declare -A IDX
 for v in a b c; do IDX[$g$v]=$(vm_index "$g$v"); done
