@@ -6,7 +6,7 @@
 #   deps_install GROUP...    groups: build, test, demo, guests (real libvirtd
 #                            and QEMU guests: tests/lib/guests.sh)
 
-deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev)
+deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev libvirt-dev)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
            iputils-ping monitoring-plugins-standard prometheus-snmp-exporter
            smitools erlang-snmp)
