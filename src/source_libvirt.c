@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "libvirt.h"
+#include "libvirt_xml.h"
 #include "libvirt_rules.h"
 #include "log.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
-#include "counters.h"
+#include "countfile.h"
 #include "log.h"
 
 struct statedir {
@@ -61,7 +61,7 @@ void statedir_restore(struct statedir *sd, struct inventory *inv)
 	/* Counting goes on from the last save; the rows' discontinuity times
 	 * (now) say that what passed meanwhile was not seen. */
 	char err[512] = "";
-	if (counters_load(inv, sd->counters_path, err, sizeof err) < 0)
+	if (countfile_load(inv, sd->counters_path, err, sizeof err) < 0)
 		log_warnx("%s; counters start from 0", err);
 }
 
@@ -73,7 +73,7 @@ void statedir_save_indexes(struct statedir *sd)
 
 int statedir_save(struct statedir *sd, const struct inventory *inv)
 {
-	if (counters_save(inv, sd->counters_path) < 0) {
+	if (countfile_save(inv, sd->counters_path) < 0) {
 		if (!sd->save_failing)
 			log_warn("cannot save counters to %s (retried every %lld s)", sd->counters_path,
 				 (long long)(sd->interval_usec / 1000000));

@@ -20,7 +20,7 @@
 #include "conf.h"
 #include "indexes.h"
 #include "inventory.h"
-#include "libvirt.h"
+#include "libvirt_xml.h"
 #include "log.h"
 #include "mac.h"
 

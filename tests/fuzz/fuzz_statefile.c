@@ -4,7 +4,7 @@
  * The input is the text of one state file; it is handed to every state-file
  * reader (each refuses the others' headers at once), so one corpus serves
  * them all and a new reader only adds a function here: the persisted
- * indexes (indexes_parse) and the saved counters (counters_restore).
+ * indexes (indexes_parse) and the saved counters (countfile_restore).
  *
  * What parsed must answer for every entry of the file with the file's index
  * without becoming dirty, give a new name the highest index plus one (never
@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "conf.h"
-#include "counters.h"
+#include "countfile.h"
 #include "indexes.h"
 #include "inventory.h"
 #include "mac.h"
@@ -212,7 +212,7 @@ static void fuzz_counters(const uint8_t *data, size_t size)
 	inventory_vnic_attach(&inventory_vm(inv, 0)->vnics[0], inventory_net(inv, 0));
 	inventory_vm(inv, 0)->vnics[0].host_ifindex = 10;
 	char err[256] = "";
-	int rc = counters_restore(inv, (const char *)data, size, err, sizeof err);
+	int rc = countfile_restore(inv, (const char *)data, size, err, sizeof err);
 	CHECK(rc == 0 || rc == -1);
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		const struct inv_vm *vm = inventory_vm(inv, i);

@@ -7,7 +7,7 @@
 #include <sys/inotify.h>
 #include <unistd.h>
 
-#include "libvirt.h"
+#include "libvirt_xml.h"
 #include "runner.h"
 
 #define DATA TEST_SRCDIR "/data/libvirt/"

@@ -1,5 +1,5 @@
 /*
- * libvirt: what a libvirt <domain> document says of a domain, as a domain
+ * libvirt_xml: what a libvirt <domain> document says of a domain, as a domain
  * record (domain.h).
  *
  * The document is what virDomainGetXMLDesc gives (virsh dumpxml): the live
@@ -13,8 +13,8 @@
  * inactive definition names a network only, not yet its bridge.
  * Parsed with libxml2; no libvirt needed.
  */
-#ifndef VS_LIBVIRT_H
-#define VS_LIBVIRT_H
+#ifndef VS_LIBVIRT_XML_H
+#define VS_LIBVIRT_XML_H
 
 #include <stddef.h>
 

@@ -1,6 +1,7 @@
 /*
- * counters: what vsacctd counted, saved in the state directory and read
- * back at start, so that a restarted vsacctd continues where it stopped.
+ * countfile: the state file of what vsacctd counted, saved in the state
+ * directory and read back at start, so that a restarted vsacctd continues
+ * where it stopped.
  * The traffic of the time it was not running was not seen: the rows'
  * discontinuity times say so (they are the start of the new run).
  *
@@ -13,8 +14,8 @@
  *       OWN_GROUP_PACKETS NET
  * (each entry on one line; NET is the network's name or "-").
  */
-#ifndef VS_COUNTERS_H
-#define VS_COUNTERS_H
+#ifndef VS_COUNTFILE_H
+#define VS_COUNTFILE_H
 
 #include <stddef.h>
 
@@ -22,7 +23,7 @@
 
 /* Writes every network's and vNIC's counters to path atomically. Returns
  * 0, or -1 with errno set (the previous file stays). */
-int counters_save(const struct inventory *inv, const char *path);
+int countfile_save(const struct inventory *inv, const char *path);
 
 /*
  * Restores into inv what a saved file's text says: networks of the same
@@ -33,10 +34,10 @@ int counters_save(const struct inventory *inv, const char *path);
  * from a text that does not parse whole: returns -1 with a message
  * "LINE: reason" in err (errlen bytes). Returns 0 otherwise.
  */
-int counters_restore(struct inventory *inv, const char *text, size_t len, char *err, size_t errlen);
+int countfile_restore(struct inventory *inv, const char *text, size_t len, char *err, size_t errlen);
 
 /* Reads path and restores from it. A missing file restores nothing and is
  * no error. Returns 0, or -1 with "PATH:…" in err. */
-int counters_load(struct inventory *inv, const char *path, char *err, size_t errlen);
+int countfile_load(struct inventory *inv, const char *path, char *err, size_t errlen);
 
 #endif

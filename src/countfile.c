@@ -1,4 +1,4 @@
-#include "counters.h"
+#include "countfile.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -56,7 +56,7 @@ static int write_all(FILE *fp, void *ctx)
 	return 0;
 }
 
-int counters_save(const struct inventory *inv, const char *path)
+int countfile_save(const struct inventory *inv, const char *path)
 {
 	return fileio_write_atomic(path, write_all, (void *)inv);
 }
@@ -240,7 +240,7 @@ static void apply(struct inventory *inv, const struct saved *s)
 	}
 }
 
-int counters_restore(struct inventory *inv, const char *text, size_t len, char *err, size_t errlen)
+int countfile_restore(struct inventory *inv, const char *text, size_t len, char *err, size_t errlen)
 {
 	struct saved s = { 0 };
 	int rc = parse(&s, text, len, err, errlen);
@@ -251,7 +251,7 @@ int counters_restore(struct inventory *inv, const char *text, size_t len, char *
 	return rc;
 }
 
-int counters_load(struct inventory *inv, const char *path, char *err, size_t errlen)
+int countfile_load(struct inventory *inv, const char *path, char *err, size_t errlen)
 {
 	char *text;
 	size_t len;
@@ -262,7 +262,7 @@ int counters_load(struct inventory *inv, const char *path, char *err, size_t err
 		return -1;
 	}
 	char why[256];
-	int rc = counters_restore(inv, text, len, why, sizeof why);
+	int rc = countfile_restore(inv, text, len, why, sizeof why);
 	free(text);
 	if (rc < 0)
 		snprintf(err, errlen, "%s:%s", path, why);

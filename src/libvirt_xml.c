@@ -1,4 +1,4 @@
-#include "libvirt.h"
+#include "libvirt_xml.h"
 
 #include <libxml/parser.h>
 #include <libxml/tree.h>

@@ -3,7 +3,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "counters.h"
+#include "countfile.h"
 #include "inventory.h"
 #include "runner.h"
 
@@ -86,10 +86,10 @@ static struct inventory *fresh(const char *text, int ifindex_a, int ifindex_b)
 static void test_counters_round_trip(void)
 {
 	struct inventory *old = busy(CONF_TEXT);
-	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	CU_ASSERT_FATAL(countfile_save(old, path) == 0);
 	struct inventory *inv = fresh(CONF_TEXT, 10, 11);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(countfile_load(inv, path, err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	const struct inv_net *lan0 = inventory_net_by_name(inv, "lan0");
 	CU_ASSERT_EQUAL(acct_net_carried(&lan0->acct).bytes, 100 * 1000 + 60 + 342 + 8);
@@ -112,11 +112,11 @@ static void test_counters_round_trip(void)
 static void test_counters_vm_restarted_meanwhile(void)
 {
 	struct inventory *old = busy(CONF_TEXT);
-	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	CU_ASSERT_FATAL(countfile_save(old, path) == 0);
 	/* b's interface came back with another ifindex: b restarted. */
 	struct inventory *inv = fresh(CONF_TEXT, 10, 99);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(countfile_load(inv, path, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_A)->acct).bytes, 100000);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
 	CU_ASSERT_EQUAL(acct_port_received(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
@@ -129,19 +129,19 @@ static void test_counters_vm_started_meanwhile(void)
 	/* b was off at the save (its interface absent), a running. */
 	struct inventory *old = busy(CONF_TEXT);
 	inventory_vnic_by_mac(old, MAC_B)->host_ifindex = 0;
-	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	CU_ASSERT_FATAL(countfile_save(old, path) == 0);
 	/* b started while vsacctd was away; a stopped. */
 	struct inventory *inv = fresh(CONF_TEXT, 0, 12);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(countfile_load(inv, path, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_A)->acct).bytes, 0);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
 	CU_ASSERT_EQUAL(acct_port_received(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 0);
 	/* Still off, and still off at the next start: its counters stay. */
-	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	CU_ASSERT_FATAL(countfile_save(old, path) == 0);
 	inventory_free(inv);
 	inv = fresh(CONF_TEXT, 10, 0);
-	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(countfile_load(inv, path, err, sizeof err), 0);
 	CU_ASSERT_EQUAL(acct_port_sent(&inventory_vnic_by_mac(inv, MAC_B)->acct).bytes, 60);
 	inventory_free(old);
 	inventory_free(inv);
@@ -150,12 +150,12 @@ static void test_counters_vm_started_meanwhile(void)
 static void test_counters_network_gone(void)
 {
 	struct inventory *old = busy(CONF_TEXT);
-	CU_ASSERT_FATAL(counters_save(old, path) == 0);
+	CU_ASSERT_FATAL(countfile_save(old, path) == 0);
 	static const char without_lan0[] =
 		"network lan1 br1\nvm a\nvnic a 52:54:00:00:00:0a tap-a\nvm b\nvnic b 52:54:00:00:00:0b tap-b\n";
 	struct inventory *inv = fresh(without_lan0, 10, 11);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_load(inv, path, err, sizeof err), 0);
+	CU_ASSERT_EQUAL(countfile_load(inv, path, err, sizeof err), 0);
 	const struct inv_vnic *a = inventory_vnic_by_mac(inv, MAC_A);
 	/* What lan0 gave it stays; it sits on no network now. */
 	CU_ASSERT_EQUAL(acct_port_received(&a->acct).bytes, 60 + 342);
@@ -169,7 +169,7 @@ static void test_counters_missing_file(void)
 {
 	struct inventory *inv = fresh(CONF_TEXT, 10, 11);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_load(inv, "/nonexistent/counters", err, sizeof err), 0);
+	CU_ASSERT_EQUAL(countfile_load(inv, "/nonexistent/counters", err, sizeof err), 0);
 	CU_ASSERT_STRING_EQUAL(err, "");
 	inventory_free(inv);
 }
@@ -178,7 +178,7 @@ static void expect_refused(const char *text, size_t len, const char *why)
 {
 	struct inventory *inv = fresh(CONF_TEXT, 10, 11);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_restore(inv, text, len, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(countfile_restore(inv, text, len, err, sizeof err), -1);
 	if (!strstr(err, why))
 		fprintf(stderr, "\nerror \"%s\" lacks \"%s\"\n", err, why);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, why));
@@ -226,7 +226,7 @@ static void test_counters_unreadable(void)
 {
 	struct inventory *inv = fresh(CONF_TEXT, 10, 11);
 	char err[256] = "";
-	CU_ASSERT_EQUAL(counters_load(inv, dir, err, sizeof err), -1);
+	CU_ASSERT_EQUAL(countfile_load(inv, dir, err, sizeof err), -1);
 	CU_ASSERT_PTR_NOT_NULL(strstr(err, dir));
 	inventory_free(inv);
 }
