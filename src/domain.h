@@ -10,6 +10,7 @@
 #ifndef VS_DOMAIN_H
 #define VS_DOMAIN_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -51,5 +52,8 @@ struct domain_record {
 	struct domain_vnic vnics[DOMAIN_MAX_VNICS];
 	size_t nvnics;
 };
+
+/* Whether a and b list the same vNICs, in the same order. */
+bool domain_vnics_equal(const struct domain_record *a, const struct domain_record *b);
 
 #endif

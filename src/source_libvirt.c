@@ -444,16 +444,8 @@ static int read_xml(struct lv_domain *d, virDomainPtr dom)
 
 static bool same_record(const struct domain_record *a, const struct domain_record *b)
 {
-	if (strcmp(a->name, b->name) || strcmp(a->uuid, b->uuid) || a->state != b->state ||
-	    a->runs != b->runs || a->pid != b->pid || a->nvnics != b->nvnics)
-		return false;
-	for (size_t i = 0; i < a->nvnics; i++) {
-		const struct domain_vnic *x = &a->vnics[i], *y = &b->vnics[i];
-		if (memcmp(x->mac, y->mac, MAC_LEN) || strcmp(x->ifname, y->ifname) ||
-		    strcmp(x->bridge, y->bridge) || strcmp(x->lower, y->lower))
-			return false;
-	}
-	return true;
+	return !strcmp(a->name, b->name) && !strcmp(a->uuid, b->uuid) && a->state == b->state &&
+	       a->runs == b->runs && a->pid == b->pid && domain_vnics_equal(a, b);
 }
 
 /* A domain met for the first time (at connection, or through an event). */

@@ -89,19 +89,6 @@ static const struct domain_record *find(const struct domain_record *recs, size_t
 	return NULL;
 }
 
-static bool same_vnics(const struct domain_record *a, const struct domain_record *b)
-{
-	if (a->nvnics != b->nvnics)
-		return false;
-	for (size_t i = 0; i < a->nvnics; i++) {
-		const struct domain_vnic *x = &a->vnics[i], *y = &b->vnics[i];
-		if (memcmp(x->mac, y->mac, MAC_LEN) || strcmp(x->ifname, y->ifname) ||
-		    strcmp(x->bridge, y->bridge) || strcmp(x->lower, y->lower))
-			return false;
-	}
-	return true;
-}
-
 static void dump(const struct source_ops *ops, struct source *src)
 {
 	size_t n = ops->count(src);
@@ -138,7 +125,7 @@ static void dump(const struct source_ops *ops, struct source *src)
 			stamp();
 			printf("change %s runs %u->%u\n", r->name, old->runs, r->runs);
 		}
-		if (!same_vnics(old, r)) {
+		if (!domain_vnics_equal(old, r)) {
 			stamp();
 			printf("change %s vnics\n", r->name);
 		}
