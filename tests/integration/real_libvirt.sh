@@ -58,7 +58,8 @@ EXPECTED_TRAPS=()
 expect_trap() { EXPECTED_TRAPS+=("$1=$2"); }
 traps() {
     grep -F "OID: $OID_vsVmStateChange" "$LAB_TRAPS_LOG" |
-        sed -nE 's/.*STRING: "([^"]*)".*INTEGER: ([0-9]+).*/\1=\2/p' | tr '\n' ' ' | sed 's/ $//'
+        sed -nE 's/.*STRING: "([^"]*)".*INTEGER: ([0-9]+).*/\1=\2/p' | grep "^$g" | tr '\n' ' ' |
+        sed 's/ $//'
 }
 traps_so_far() { [[ $(traps) == "${EXPECTED_TRAPS[*]}" ]]; }
 
@@ -80,7 +81,10 @@ ping_in() { guest_run "$1" "ping -c $3 -i 0.1 -s 200 -W 2 $2 >/dev/null" 30; }
 
 # --- guests, and vsacctd started after two of them ------------------------------
 
-declare -A MAC=([a]=52:54:00:77:00:01 [b]=52:54:00:77:00:02 [c]=52:54:00:77:00:03)
+# MACs of this run's own (another lab's guests may run on this libvirtd).
+m=$(printf '%04x' $(($$ & 0xffff)))
+m=52:54:${m:0:2}:${m:2:2}
+declare -A MAC=([a]=$m:00:01 [b]=$m:00:02 [c]=$m:00:03)
 guest_define "${g}a" 96 "bridge,$br,${MAC[a]},10.77.0.1/24"
 guest_define "${g}b" 96 "bridge,$br,${MAC[b]},10.77.0.2/24" disk
 guest_define "${g}c" 96 "network,${g}iso,${MAC[c]},10.78.0.3/24"
@@ -196,9 +200,9 @@ tb1=$(rx "$tapb")
 # --- NIC hot-plug and unplug ------------------------------------------------------------
 
 vnics() { get "$OID_vsVmVnicCount.${IDX[$1]}"; }
-virsh -q attach-interface "${g}a" bridge "$br" --mac 52:54:00:77:00:11 --model virtio --live >/dev/null
+virsh -q attach-interface "${g}a" bridge "$br" --mac "$m:00:11" --model virtio --live >/dev/null
 check_true "a NIC plugged: ${g}a has 2 vNICs" lab_wait_for 10 eval '[[ $(vnics "${g}a") == 2 ]]'
-virsh -q detach-interface "${g}a" bridge --mac 52:54:00:77:00:11 --live >/dev/null
+virsh -q detach-interface "${g}a" bridge --mac "$m:00:11" --live >/dev/null
 check_true "unplugged: 1 vNIC again" lab_wait_for 20 eval '[[ $(vnics "${g}a") == 1 ]]'
 
 # --- the libvirt network restarted: its bridge goes down, away, and comes back ----------
