@@ -219,7 +219,8 @@ int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes)
 	/* A device captured before keeps its handle: nothing is missed. */
 	for (size_t i = 0; i < n; i++) {
 		struct capset_member *m = &members[i];
-		struct capset_member *old = m->cap ? NULL : member_of(cs, member_dev(m), m->vnic);
+		struct capset_member *old =
+			m->cap ? NULL : member_of(cs, member_dev(m), m->vnic != NULL);
 		if (old) {
 			struct capset_member moved = *old;
 			old->cap = NULL;
