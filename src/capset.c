@@ -1,7 +1,11 @@
 /*
  * The set is rebuilt whole by capset_bind; each capture belongs to one
  * member (its sink's context), and the epoll set is brought in line with
- * the open captures' descriptors each time capset_fd is asked.
+ * the open captures' descriptors each time capset_fd is asked. A member
+ * captures a bridge (its network's device) or, for a network counted by
+ * port, one macvtap vNIC's device; a network's capture state and the one
+ * port capture that counts its group frames are worked out again whenever
+ * a capture's status may have changed (refresh), never per frame.
  */
 #include "capset.h"
 
@@ -18,6 +22,9 @@
 struct capset_member {
 	struct capset *cs;
 	struct inv_net *net;
+	struct inv_vnic *vnic; /* the vNIC whose device it captures; NULL: the bridge */
+	bool counts_group;     /* the port capture counting the network's group frames */
+	bool reports_loss;     /* the network's first member: it tells of losses */
 	struct capture *cap;
 	int polled_fd;         /* its descriptor in the epoll set; -1: none */
 	unsigned polled_opens; /* capture_opens when it was added */
@@ -27,7 +34,9 @@ struct capset_member {
 
 struct capset {
 	struct inventory *inv;
-	struct capset_member *members; /* one per inventory network, same order */
+	/* One per bridge network of the inventory, then one per macvtap vNIC
+	 * with a host device, in the inventory's order. */
+	struct capset_member *members;
 	size_t n;
 	int epoll_fd;
 	capset_loss_fn on_loss;
@@ -39,6 +48,14 @@ static void capset_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes, uint32_
 {
 	struct capset_member *m = ctx;
 	meter_frame(m->cs->inv, m->net, ts_sec, bytes, caplen, len);
+}
+
+/* A sink of its own: the bridges' frames pay nothing for the ports'. */
+static void capset_port_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes,
+			     uint32_t caplen, uint32_t len)
+{
+	struct capset_member *m = ctx;
+	meter_port_frame(m->cs->inv, m->net, m->vnic, m->counts_group, ts_sec, bytes, caplen, len);
 }
 
 static enum net_capture_state net_state(enum capture_status status)
@@ -55,10 +72,43 @@ static enum net_capture_state net_state(enum capture_status status)
 	return NET_DOWN;
 }
 
+/* The device a member captures. */
+static const char *member_dev(const struct capset_member *m)
+{
+	return m->vnic ? m->vnic->ifname : m->net->bridge;
+}
+
+/*
+ * Every network's capture state from its members: a bridge's is its
+ * capture's; a network counted by port is capturing while any of its
+ * captures is open, down otherwise, and its first open capture counts its
+ * group frames.
+ */
+static void refresh(struct capset *cs)
+{
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		m->counts_group = false;
+		m->net->capture_state = m->vnic ? NET_DOWN : net_state(capture_status(m->cap));
+	}
+	for (size_t i = 0; i < cs->n; i++) {
+		struct capset_member *m = &cs->members[i];
+		if (!m->vnic || capture_status(m->cap) != CAPTURE_OPEN ||
+		    m->net->capture_state == NET_CAPTURING)
+			continue;
+		m->net->capture_state = NET_CAPTURING;
+		m->counts_group = true;
+	}
+}
+
 static void member_read(struct capset_member *m)
 {
+	enum capture_status was = capture_status(m->cap);
 	capture_read(m->cap);
-	m->net->capture_state = net_state(capture_status(m->cap));
+	if (!m->vnic)
+		m->net->capture_state = net_state(capture_status(m->cap));
+	else if (capture_status(m->cap) != was)
+		refresh(m->cs);
 }
 
 struct capset *capset_new(void)
@@ -92,28 +142,73 @@ void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx)
 	cs->on_loss_ctx = ctx;
 }
 
-/* The member of the current set capturing bridge, or NULL. */
-static struct capset_member *member_of(struct capset *cs, const char *bridge)
+/* The member of the current set capturing device dev (a vNIC's when
+ * port), or NULL. */
+static struct capset_member *member_of(struct capset *cs, const char *dev, bool port)
 {
-	for (size_t k = 0; k < cs->n; k++)
-		if (cs->members[k].cap && !strcmp(cs->members[k].net->bridge, bridge))
-			return &cs->members[k];
+	for (size_t k = 0; k < cs->n; k++) {
+		struct capset_member *m = &cs->members[k];
+		if (m->cap && (m->vnic != NULL) == port && !strcmp(member_dev(m), dev))
+			return m;
+	}
 	return NULL;
+}
+
+/* The members inv calls for, filled in up to *n (at most max), without
+ * captures. */
+static size_t plan_members(struct capset *cs, struct inventory *inv,
+			   struct capset_member *members, size_t max)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < inventory_net_count(inv) && n < max; i++) {
+		struct inv_net *net = inventory_net(inv, i);
+		if (!net->by_port)
+			members[n++] = (struct capset_member){ .cs = cs, .net = net, .polled_fd = -1 };
+	}
+	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
+		struct inv_vm *vm = inventory_vm(inv, i);
+		for (size_t j = 0; j < vm->nvnics && n < max; j++) {
+			struct inv_vnic *vnic = &vm->vnics[j];
+			if (vnic->home && *vnic->ifname)
+				members[n++] = (struct capset_member){
+					.cs = cs, .net = vnic->home, .vnic = vnic, .polled_fd = -1
+				};
+		}
+	}
+	return n;
+}
+
+/* Marks each network's first member as the one telling of its losses
+ * (a network counted by port has several). */
+static void elect_reporters(struct capset_member *members, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		members[i].reports_loss = true;
+		for (size_t k = 0; k < i && members[i].vnic; k++)
+			if (members[k].net == members[i].net) {
+				members[i].reports_loss = false;
+				break;
+			}
+	}
 }
 
 int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes)
 {
-	size_t n = inventory_net_count(inv);
-	struct capset_member *members = calloc(n + 1, sizeof *members);
+	size_t max = inventory_net_count(inv);
+	for (size_t i = 0; i < inventory_vm_count(inv); i++)
+		max += inventory_vm(inv, i)->nvnics;
+	struct capset_member *members = calloc(max + 1, sizeof *members);
 	if (!members)
 		return -1;
-	/* New bridges first, so that running out of memory changes nothing. */
+	size_t n = plan_members(cs, inv, members, max);
+	/* New captures first, so that running out of memory changes nothing. */
 	for (size_t i = 0; i < n; i++) {
 		struct capset_member *m = &members[i];
-		*m = (struct capset_member){ .cs = cs, .net = inventory_net(inv, i), .polled_fd = -1 };
-		if (member_of(cs, m->net->bridge))
+		bool port = m->vnic != NULL;
+		if (member_of(cs, member_dev(m), port))
 			continue;
-		m->cap = capture_new_live(m->net->bridge, buffer_bytes, capset_sink, m);
+		m->cap = capture_new_live(member_dev(m), buffer_bytes,
+					  port ? capset_port_sink : capset_sink, m);
 		if (!m->cap) {
 			for (size_t k = 0; k < i; k++)
 				capture_free(members[k].cap);
@@ -121,28 +216,35 @@ int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes)
 			return -1;
 		}
 	}
-	/* A bridge captured before keeps its handle: nothing is missed. */
+	/* A device captured before keeps its handle: nothing is missed. */
 	for (size_t i = 0; i < n; i++) {
 		struct capset_member *m = &members[i];
-		struct capset_member *old = m->cap ? NULL : member_of(cs, m->net->bridge);
+		struct capset_member *old =
+			m->cap ? NULL : member_of(cs, member_dev(m), m->vnic != NULL);
 		if (old) {
 			struct capset_member moved = *old;
 			old->cap = NULL;
+			moved.net = m->net;
+			moved.vnic = m->vnic;
 			*m = moved;
-			m->net = inventory_net(inv, i);
 			capture_set_ctx(m->cap, m);
 			struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
 			if (m->polled_fd >= 0)
 				epoll_ctl(cs->epoll_fd, EPOLL_CTL_MOD, m->polled_fd, &ev);
 		}
-		m->net->capture_state = net_state(capture_status(m->cap));
 	}
+	elect_reporters(members, n);
 	for (size_t k = 0; k < cs->n; k++)
 		capture_free(cs->members[k].cap);
 	free(cs->members);
 	cs->members = members;
 	cs->n = n;
 	cs->inv = inv;
+	/* A network counted by port with no vNIC device known is down. */
+	for (size_t i = 0; i < inventory_net_count(inv); i++)
+		if (inventory_net(inv, i)->by_port)
+			inventory_net(inv, i)->capture_state = NET_DOWN;
+	refresh(cs);
 	return 0;
 }
 
@@ -170,7 +272,7 @@ static void sync_epoll(struct capset *cs)
 			continue;
 		struct epoll_event ev = { .events = EPOLLIN, .data.ptr = m };
 		if (epoll_ctl(cs->epoll_fd, EPOLL_CTL_ADD, fd, &ev) < 0 && errno != EEXIST) {
-			log_warn("epoll: capture on %s", m->net->bridge);
+			log_warn("epoll: capture on %s", member_dev(m));
 			continue;
 		}
 		m->polled_fd = fd;
@@ -204,13 +306,16 @@ void capset_drain(struct capset *cs)
 void capset_link(struct capset *cs, const char *ifname, const struct hostif_info *info,
 		 int64_t mono_usec)
 {
+	bool found = false;
 	for (size_t i = 0; i < cs->n; i++) {
 		struct capset_member *m = &cs->members[i];
-		if (strcmp(m->net->bridge, ifname))
+		if (strcmp(member_dev(m), ifname))
 			continue;
 		capture_link(m->cap, info->exists, info->up, info->ifindex, mono_usec);
-		m->net->capture_state = net_state(capture_status(m->cap));
+		found = true;
 	}
+	if (found)
+		refresh(cs);
 }
 
 /* Tells of new capture losses, at most once a CAPSET_LOSS_QUIET_USEC per
@@ -218,7 +323,7 @@ void capset_link(struct capset *cs, const char *ifname, const struct hostif_info
 static void check_loss(struct capset *cs, struct capset_member *m, int64_t mono_usec)
 {
 	uint64_t drops = acct_net_drops(&m->net->acct);
-	if (drops <= m->drops_told ||
+	if (!m->reports_loss || drops <= m->drops_told ||
 	    (m->told_at_usec && mono_usec - m->told_at_usec < CAPSET_LOSS_QUIET_USEC))
 		return;
 	log_warnx("network %s: the capture lost %llu frames so far", m->net->name,
@@ -235,7 +340,8 @@ void capset_tick(struct capset *cs, int64_t mono_usec)
 		struct capset_member *m = &cs->members[i];
 		capture_maintain(m->cap, mono_usec);
 		acct_count_drops(&m->net->acct, capture_take_drops(m->cap));
-		check_loss(cs, m, mono_usec);
-		m->net->capture_state = net_state(capture_status(m->cap));
 	}
+	refresh(cs);
+	for (size_t i = 0; i < cs->n; i++)
+		check_loss(cs, &cs->members[i], mono_usec);
 }

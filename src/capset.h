@@ -1,7 +1,11 @@
 /*
- * capset: the captures' set: one capture per network of the inventory, all
- * of them in one epoll set, so that a wake-up polls one descriptor whatever
- * the number of bridges. Frames go to meter, which credits the inventory.
+ * capset: the captures' set: one capture per network of the inventory on
+ * its bridge, except for a network of macvtap vNICs (by_port): one capture
+ * per such vNIC on its macvtap device (meter's rule counts each frame once).
+ * All of them sit in one epoll set, so that a wake-up polls one descriptor
+ * whatever the number of captures. Frames go to meter, which credits the
+ * inventory. A network counted by port is capturing(1) while any of its
+ * captures is open, down(2) otherwise.
  *
  * Lifecycle: capset_new → capset_bind(inventory) (again after every
  * rebuild: a bridge captured before keeps its handle, so nothing is missed)
@@ -33,9 +37,9 @@ void capset_free(struct capset *cs);
 
 void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx);
 
-/* Follows inv's networks: one capture each (new ones not yet open, with a
- * kernel ring of buffer_bytes), handles kept by bridge name. Returns 0, or
- * -1 when out of memory (the set unchanged). */
+/* Follows inv's networks and macvtap vNICs: one capture each as above (new
+ * ones not yet open, with a kernel ring of buffer_bytes), handles kept by
+ * device name. Returns 0, or -1 when out of memory (the set unchanged). */
 int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes);
 
 /* The descriptor to poll: readable when a capture is; -1 if none. */
@@ -48,7 +52,8 @@ void capset_read_ready(struct capset *cs);
 void capset_drain(struct capset *cs);
 
 /* Host interface ifname changed, and info is what the host says of it now:
- * if it is a network's bridge, its capture follows (capture_link). */
+ * if it is a network's bridge or a captured macvtap device, its capture
+ * follows (capture_link). */
 void capset_link(struct capset *cs, const char *ifname, const struct hostif_info *info,
 		 int64_t mono_usec);
 

@@ -1,5 +1,6 @@
 /*
- * capture: frames off one bridge (or out of one pcap file) through libpcap.
+ * capture: frames off one bridge or macvtap device (or out of one pcap
+ * file) through libpcap.
  *
  * Lifecycle of a live capture: capture_new_live (nothing opened yet) →
  * capture_maintain opens the bridge, and reopens it after it went away,

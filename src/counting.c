@@ -43,6 +43,17 @@ static int rebind(void *ctx, struct inventory *inv)
 		netlink_lookup(c->netlink, bridge, &info);
 		capset_link(c->captures, bridge, &info, c->now_usec);
 	}
+	/* And each macvtap vNIC's capture from what it says of its device. */
+	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
+		const struct inv_vm *vm = inventory_vm(inv, i);
+		for (size_t j = 0; j < vm->nvnics; j++) {
+			struct hostif_info info;
+			if (!vm->vnics[j].home || !*vm->vnics[j].ifname)
+				continue;
+			netlink_lookup(c->netlink, vm->vnics[j].ifname, &info);
+			capset_link(c->captures, vm->vnics[j].ifname, &info, c->now_usec);
+		}
+	}
 	c->next_tick_usec = 0; /* new networks get their state at once */
 	return 0;
 }
@@ -174,7 +185,8 @@ static void link_changed(void *ctx, const char *ifname)
 {
 	struct counting *c = ctx;
 	builder_observe(c->builder, ifname, c->now_usec);
-	/* A bridge that went down, away, or came back (maybe re-created). */
+	/* A bridge or macvtap device that went down, away, or came back
+	 * (maybe re-created). */
 	struct hostif_info info;
 	netlink_lookup(c->netlink, ifname, &info);
 	capset_link(c->captures, ifname, &info, c->now_usec);

@@ -162,7 +162,7 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 }
 
 static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac[MAC_LEN],
-		     const char *ifname)
+		     const char *ifname, const char *lower)
 {
 	char text[MAC_STRLEN];
 	struct inv_vnic *vnic = inventory_vnic_by_mac(inv, mac);
@@ -190,6 +190,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		vnic->index = index;
 		memcpy(vnic->mac, mac, MAC_LEN);
 		acct_port_init(&vnic->acct);
+		vnic->home = *lower ? inventory_net_by_bridge(inv, lower) : NULL;
 		size_t pos = (size_t)(vnic - inv->vnics);
 		inv->vnic_keys[pos] = mac_key(mac);
 		hashidx_add(&inv->by_mac, inv->vnic_keys[pos], pos);
@@ -237,7 +238,7 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	for (size_t j = 0; j < conf->n_vnics; j++) {
 		const struct conf_vnic *cv = &conf->vnics[j];
 		if (of_conf[cv->vm_index])
-			add_vnic(inv, of_conf[cv->vm_index], cv->mac, cv->ifname);
+			add_vnic(inv, of_conf[cv->vm_index], cv->mac, cv->ifname, "");
 	}
 	/* Then what discovery adds: interfaces of configured VMs, and VMs. */
 	for (size_t d = 0; d < src->ndomains; d++) {
@@ -250,7 +251,8 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 			vm->discovered = true;
 		}
 		for (size_t k = 0; k < dom->nvnics; k++)
-			add_vnic(inv, vm, dom->vnics[k].mac, dom->vnics[k].ifname);
+			add_vnic(inv, vm, dom->vnics[k].mac, dom->vnics[k].ifname,
+				 dom->vnics[k].lower);
 	}
 	free(of_conf);
 out:
@@ -295,6 +297,18 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 			if (*src->domains[d]->vnics[k].bridge)
 				add_net(inv, src->domains[d]->vnics[k].bridge,
 					src->domains[d]->vnics[k].bridge, now_usec);
+	/* A macvtap vNIC's frames cross no bridge: its lower device's network
+	 * counts them at each vNIC's own device. */
+	for (size_t d = 0; d < src->ndomains; d++)
+		for (size_t k = 0; k < src->domains[d]->nvnics; k++) {
+			const char *lower = src->domains[d]->vnics[k].lower;
+			if (!*lower)
+				continue;
+			add_net(inv, lower, lower, now_usec);
+			struct inv_net *net = inventory_net_by_bridge(inv, lower);
+			if (net)
+				net->by_port = true;
+		}
 	build_vms(inv, src, now_usec);
 	inv->mac_prefix = shared_mac_prefix(inv);
 	/* A VM whose host interfaces are named is off until one of them is

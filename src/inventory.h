@@ -47,6 +47,9 @@ struct inv_net {
 	char name[CONF_NAME_MAX + 1];
 	char bridge[CONF_IFNAME_MAX + 1];
 	enum net_capture_state capture_state;
+	/* The lower device of macvtap vNICs (bridge names it): counted by one
+	 * capture per vNIC, on its host device, not by one on the device. */
+	bool by_port;
 	int64_t discontinuity_usec; /* monotonic clock at the last discontinuity */
 	struct acct_net acct;
 };
@@ -57,6 +60,9 @@ struct inv_vnic {
 	uint8_t mac[MAC_LEN];
 	char ifname[CONF_IFNAME_MAX + 1];
 	struct inv_net *net; /* where it sits; NULL until known */
+	/* A macvtap vNIC's network (its lower device's), NULL for others: it
+	 * sits there whatever bridge its host device is a port of (none). */
+	struct inv_net *home;
 	int host_ifindex;    /* of ifname when last seen; 0 when absent */
 	struct acct_port acct;
 };
@@ -91,7 +97,10 @@ struct inventory;
 /*
  * Builds the inventory its sources describe; now_usec (monotonic) is when
  * its counters start. Networks: the configured ones, then one per bridge a
- * discovered vNIC sits on that no network names (named after the bridge).
+ * discovered vNIC sits on that no network names (named after the bridge),
+ * then one per lower device of discovered macvtap vNICs that no network
+ * names (named after the device); a network holding macvtap vNICs is
+ * counted by port (by_port) and is their home.
  * VMs: the configured ones, merged by name with discovered domains, then
  * the other domains. A MAC already taken by another VM is skipped (logged).
  * NULL when out of memory.

@@ -35,9 +35,11 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		vnic->host_ifindex = ifindex;
 		running |= o->exists && o->up;
 		/* An interface that exists sits on its bridge's network, or
-		 * on none; one that is gone keeps its place for its return. */
+		 * on none; one that is gone keeps its place for its return. A
+		 * macvtap device is no bridge's port: its home decides. */
 		if (o->exists) {
-			struct inv_net *net = *o->master ? inventory_net_by_bridge(inv, o->master) : NULL;
+			struct inv_net *net = vnic->home ? vnic->home
+				: *o->master ? inventory_net_by_bridge(inv, o->master) : NULL;
 			if (net != vnic->net)
 				inventory_vnic_attach(vnic, net);
 		}

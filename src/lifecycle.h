@@ -15,7 +15,9 @@
  *   with a new ifindex: the VM restarted between two looks) restarts the VM's and its vNICs' counters at 0 and
  *   moves its discontinuity time to now;
  * - a vNIC sits on the network whose bridge its host interface is a port
- *   of, or on none; one whose interface is gone keeps its place.
+ *   of, or on none; a macvtap vNIC on its home (its lower device's
+ *   network) while its interface exists; one whose interface is gone
+ *   keeps its place.
  */
 #ifndef VS_LIFECYCLE_H
 #define VS_LIFECYCLE_H

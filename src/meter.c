@@ -18,3 +18,26 @@ void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
 	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL,
 			 group, f.len, ts_sec);
 }
+
+void meter_port_frame(struct inventory *inv, struct inv_net *net, struct inv_vnic *vnic,
+		      bool counts_group, int64_t ts_sec, const uint8_t *bytes,
+		      uint32_t caplen, uint32_t len)
+{
+	struct decoded_frame f;
+	if (decode_frame(bytes, caplen, len, &f) < 0) {
+		/* Seen at this port only: no other capture counts it. */
+		acct_count_malformed(&net->acct, len, ts_sec);
+		return;
+	}
+	struct inv_vnic *src = inventory_vnic_by_mac(inv, f.src);
+	bool group = mac_is_group(f.dst);
+	/* A neighbour's frame: its own capture counts it once. */
+	if (src != vnic && src && src->net == net)
+		return;
+	/* From outside, a group frame reaches every guest: counted once. */
+	if (src != vnic && group && !counts_group)
+		return;
+	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f.dst);
+	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL,
+			 group, f.len, ts_sec);
+}

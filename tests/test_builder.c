@@ -2,7 +2,8 @@
  * Unit tests of src/builder.c: the inventory built from a configuration and
  * hand-made domain records, with a fake view of host interfaces; rebuilds
  * adopting counters, power-ups from records, state changes reported only
- * once started, and a rebuild the readers refuse changing nothing.
+ * once started, a rebuild the readers refuse changing nothing, and macvtap
+ * vNICs placed on their lower device's network.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,11 +201,59 @@ static void test_builder_refused_rebuild_keeps_everything(void)
 	teardown(&f);
 }
 
+/* A macvtap vNIC sits on its lower device's network, made for it, whatever
+ * bridge its device is a port of (none), and is not detached when seen. */
+static void test_builder_macvtap_on_lower_device(void)
+{
+	struct fixture f = setup();
+	conf_free(f.conf);
+	f.conf = conf_of("network uplink eth7\n");
+	struct domain_record rec[2] = { record("dom", DOMAIN_RUNNING, 0),
+					record("tap", DOMAIN_RUNNING, 0) };
+	snprintf(rec[0].vnics[0].ifname, sizeof rec[0].vnics[0].ifname, "macvtap0");
+	rec[0].vnics[0].bridge[0] = '\0';
+	snprintf(rec[0].vnics[0].lower, sizeof rec[0].vnics[0].lower, "eth9");
+	mac_parse("52:54:00:00:00:0e", rec[1].vnics[0].mac);
+	snprintf(rec[1].vnics[0].ifname, sizeof rec[1].vnics[0].ifname, "macvtap1");
+	rec[1].vnics[0].bridge[0] = '\0';
+	snprintf(rec[1].vnics[0].lower, sizeof rec[1].vnics[0].lower, "eth7");
+	snprintf(host_ifname, sizeof host_ifname, "macvtap0");
+	host = (struct hostif_info){ .exists = true, .up = true, .ifindex = 12 };
+	CU_ASSERT_EQUAL_FATAL(rebuild(&f, rec, 2, T0), 0);
+	struct inventory *inv = builder_inventory(f.b);
+	/* eth9: a network named after it; eth7: the configured one. */
+	CU_ASSERT_EQUAL(inventory_net_count(inv), 2);
+	struct inv_net *eth9 = inventory_net_by_bridge(inv, "eth9");
+	struct inv_net *uplink = inventory_net_by_name(inv, "uplink");
+	CU_ASSERT_PTR_NOT_NULL_FATAL(eth9);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(uplink);
+	CU_ASSERT_STRING_EQUAL(eth9->name, "eth9");
+	CU_ASSERT(eth9->by_port && uplink->by_port);
+	CU_ASSERT_EQUAL(eth9->capture_state, NET_DOWN);
+	struct inv_vnic *v0 = inventory_vnic_by_ifname(inv, "macvtap0");
+	struct inv_vnic *v1 = inventory_vnic_by_ifname(inv, "macvtap1");
+	CU_ASSERT_PTR_EQUAL(v0->home, eth9);
+	CU_ASSERT_PTR_EQUAL(v1->home, uplink);
+	/* Its device exists, port of no bridge: it sits on eth9. The other's
+	 * device is absent: not placed yet. */
+	CU_ASSERT_PTR_EQUAL(v0->net, eth9);
+	CU_ASSERT_PTR_NULL(v1->net);
+	builder_observe(f.b, "macvtap0", T1);
+	CU_ASSERT_PTR_EQUAL(v0->net, eth9);
+	/* A rebuild keeps it there. */
+	CU_ASSERT_EQUAL_FATAL(rebuild(&f, rec, 2, T2), 0);
+	inv = builder_inventory(f.b);
+	CU_ASSERT_PTR_EQUAL(inventory_vnic_by_ifname(inv, "macvtap0")->net,
+			    inventory_net_by_bridge(inv, "eth9"));
+	teardown(&f);
+}
+
 static CU_TestInfo builder_tests[] = {
 	{ "first build: configured and discovered VMs, no news", test_builder_first_build },
 	{ "observations report state changes once started", test_builder_observe_reports_once_started },
 	{ "rebuilds adopt counters and follow records", test_builder_rebuild_adopts_and_follows_records },
 	{ "a refused rebuild keeps everything", test_builder_refused_rebuild_keeps_everything },
+	{ "a macvtap vNIC sits on its lower device's network", test_builder_macvtap_on_lower_device },
 	CU_TEST_INFO_NULL,
 };
 

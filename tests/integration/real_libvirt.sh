@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 #
 # vsacctd on a real libvirt host: libvirtd (the machine's, or started
-# privately), real QEMU guests (tests/lib/guests.sh) on a Linux bridge and
-# on an isolated libvirt network, a configuration of nothing but
+# privately), real QEMU guests (tests/lib/guests.sh) on a Linux bridge, on
+# an isolated libvirt network and on macvtap NICs hot-plugged over a veth
+# (counted at each macvtap device, exact against its kernel counters), a
+# configuration of nothing but
 # `discover libvirt` and a stateDir, a private snmpd master and snmptrapd.
 # The taps' kernel counters are the truth. Through every lifecycle event
 # libvirt drives — suspend/resume, reset, a reboot inside the guest,
@@ -81,10 +83,11 @@ ping_in() { guest_run "$1" "ping -c $3 -i 0.1 -s 200 -W 2 $2 >/dev/null" 30; }
 
 # --- guests, and vsacctd started after two of them ------------------------------
 
-# MACs of this run's own (another lab's guests may run on this libvirtd).
-m=$(printf '%04x' $(($$ & 0xffff)))
-m=52:54:${m:0:2}:${m:2:2}
-declare -A MAC=([a]=$m:00:01 [b]=$m:00:02 [c]=$m:00:03)
+# MACs from this run's prefix (hex): a run beside another on the same
+# libvirtd must not give its guests the other's MACs (vsacctd lists every
+# domain, and a MAC belongs to one VM).
+mp=52:54:${g:3:2}:${g:5:2}
+declare -A MAC=([a]=$mp:00:01 [b]=$mp:00:02 [c]=$mp:00:03)
 guest_define "${g}a" 96 "bridge,$br,${MAC[a]},10.77.0.1/24"
 guest_define "${g}b" 96 "bridge,$br,${MAC[b]},10.77.0.2/24" disk
 guest_define "${g}c" 96 "network,${g}iso,${MAC[c]},10.78.0.3/24"
@@ -197,12 +200,86 @@ check_eq "… once, and ${g}b is running(2) with no trap" "$d1 2" "$(disc "${g}b
 tapb=$(guest_tap "${g}b" 0)
 tb1=$(rx "$tapb")
 
+vnics() { get "$OID_vsVmVnicCount.${IDX[$1]}"; }
+
+# --- macvtap: NICs hot-plugged on a lower device, counted at their devices ---------
+
+# A veth as the lower device, its peer answering at 10.79.0.9; a and b get a
+# macvtap NIC on it in bridge mode (attach-interface would make it vepa),
+# so that they reach each other without the peer.
+low=${g}low0
+guests_veth "$low" 10.79.0.9/24
+declare -A MVMAC=([a]=$mp:00:21 [b]=$mp:00:22) MVIP=([a]=10.79.0.1 [b]=10.79.0.2)
+for v in a b; do
+    printf "<interface type='direct'><mac address='%s'/><source dev='%s' mode='bridge'/><model type='virtio'/></interface>\n" \
+        "${MVMAC[$v]}" "$low" >"$GUESTS_DIR/mv-$v.xml"
+    virsh -q attach-device "$g$v" "$GUESTS_DIR/mv-$v.xml" --live >/dev/null
+done
+mvtap() { virsh -q domiflist "$1" | awk -v m="$2" '$5 == m { print $1 }'; }
+vnic_oid() { # DEV: the vsVnicEntry index (VM.VNIC) of host device DEV
+    lab_snmp snmpwalk -On "$OID_vsVnicIfName" | sed -nE "s/^$OID_vsVnicIfName\.([0-9]+\.[0-9]+) = STRING: \"$1\"\$/\1/p"
+}
+declare -A MVT MVI
+for v in a b; do
+    MVT[$v]=$(mvtap "$g$v" "${MVMAC[$v]}")
+    _guests_no_ipv6 "${MVT[$v]}"
+    # The guest's kernel takes a moment to find the new NIC.
+    guest_run "$g$v" "i=0; while [ ! -e /sys/class/net/eth1 ] && [ \$i -lt 100 ]; do sleep 0.1; i=\$((i + 1)); done; ip addr add ${MVIP[$v]}/24 dev eth1 && ip link set eth1 up" 20
+done
+# Static neighbours: no guest sends a broadcast here. The kernel counts a
+# group frame one macvtap forwards to another (bridge mode) 14 bytes too
+# long in the receiver's rx_bytes (macvlan_broadcast adds ETH_HLEN to a
+# length that holds it already), so such frames would make the truth wrong;
+# the peer's ARP requests (group frames from outside) are counted right.
+peer=$(guests_ns_exec "$low" cat /sys/class/net/eth0/address)
+guest_run "${g}a" "arp -s 10.79.0.9 $peer && arp -s 10.79.0.2 ${MVMAC[b]}"
+guest_run "${g}b" "arp -s 10.79.0.9 $peer && arp -s 10.79.0.1 ${MVMAC[a]}"
+check_true "the macvtap vNICs are rows (${MVT[a]} ${MVT[b]})" lab_wait_for 10 eval \
+    '[[ -n $(vnic_oid "${MVT[a]}") && -n $(vnic_oid "${MVT[b]}") ]]'
+for v in a b; do MVI[$v]=$(vnic_oid "${MVT[$v]}"); done
+nlow=$(net_index "$low")
+check_true "the lower device is a network row (vsNetBridge $low)" test -n "$nlow"
+check_true "… capturing(1) on its macvtap vNICs" lab_wait_for 5 eval '[[ $(capture_state "$nlow") == 1 ]]'
+check_eq "the macvtap vNICs sit on it" "$nlow $nlow" \
+    "$(get "$OID_vsVnicNetIndex.${MVI[a]}") $(get "$OID_vsVnicNetIndex.${MVI[b]}")"
+# What each macvtap device counted (guest sent, guest received) and what
+# vsacctd says of its vNIC, both as "SENT RECEIVED".
+mv_kernel() { echo "$(tx "${MVT[$1]}") $(rx "${MVT[$1]}")"; }
+mv_counted() { echo "$(get "$OID_vsVnicBytesSent.${MVI[$1]}") $(get "$OID_vsVnicBytesReceived.${MVI[$1]}")"; }
+minus() {
+    local x1 x2 y1 y2
+    read -r x1 x2 <<<"$1"
+    read -r y1 y2 <<<"$2"
+    echo "$((x1 - y1)) $((x2 - y2))"
+}
+ka=$(mv_kernel a) kb=$(mv_kernel b) ca=$(mv_counted a) cb=$(mv_counted b)
+nl0=$(get "$OID_vsNetBytesSent.$nlow") lr0=$(rx "$low") lt0=$(tx "$low")
+ping_in "${g}a" 10.79.0.9 10
+ping_in "${g}b" 10.79.0.9 10
+sleep 0.5
+check_eq "the lower device's network carried what its guests exchanged with the peer" \
+    $(($(rx "$low") - lr0 + $(tx "$low") - lt0)) $(($(get "$OID_vsNetBytesSent.$nlow") - nl0))
+nl1=$(get "$OID_vsNetBytesSent.$nlow") ta1=$(tx "${MVT[a]}") tb1=$(tx "${MVT[b]}")
+ping_in "${g}a" 10.79.0.2 10
+sleep 0.5
+check_eq "… and guest to guest, seen at both captures, once: what the two guests sent" \
+    $(($(tx "${MVT[a]}") - ta1 + $(tx "${MVT[b]}") - tb1)) $(($(get "$OID_vsNetBytesSent.$nlow") - nl1))
+for v in a b; do
+    k=k$v c=c$v
+    check_eq "$g$v's macvtap vNIC: bytes sent and received = its macvtap's kernel counters" \
+        "$(minus "$(mv_kernel $v)" "${!k}")" "$(minus "$(mv_counted $v)" "${!c}")"
+done
+for v in a b; do
+    virsh -q detach-interface "$g$v" direct --mac "${MVMAC[$v]}" --live >/dev/null
+done
+check_true "macvtap NICs unplugged: one vNIC each again" lab_wait_for 20 eval \
+    '[[ $(vnics "${g}a") == 1 && $(vnics "${g}b") == 1 ]]'
+
 # --- NIC hot-plug and unplug ------------------------------------------------------------
 
-vnics() { get "$OID_vsVmVnicCount.${IDX[$1]}"; }
-virsh -q attach-interface "${g}a" bridge "$br" --mac "$m:00:11" --model virtio --live >/dev/null
+virsh -q attach-interface "${g}a" bridge "$br" --mac $mp:00:11 --model virtio --live >/dev/null
 check_true "a NIC plugged: ${g}a has 2 vNICs" lab_wait_for 10 eval '[[ $(vnics "${g}a") == 2 ]]'
-virsh -q detach-interface "${g}a" bridge --mac "$m:00:11" --live >/dev/null
+virsh -q detach-interface "${g}a" bridge --mac $mp:00:11 --live >/dev/null
 check_true "unplugged: 1 vNIC again" lab_wait_for 20 eval '[[ $(vnics "${g}a") == 1 ]]'
 
 # --- the libvirt network restarted: its bridge goes down, away, and comes back ----------
