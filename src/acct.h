@@ -5,7 +5,7 @@
  * allocation. The structures' layouts are in this header only so that the
  * inventory can embed one per network and per vNIC: every other module
  * reads, saves and restores them through the functions below, and only
- * acct.c names their fields (scripts/check-structure.sh refuses any other).
+ * acct.c names their fields (tests/layer-check.sh refuses any other).
  *
  * Lifecycle of a network's counters: acct_net_init → acct_count_* per frame
  * and acct_net_tick on a timer → acct_net_history / totals when read.

@@ -70,7 +70,20 @@ check_layers() { # SRCDIR MAKEFILE.AM
     ((fails == 0))
 }
 
+# acct is sealed: its structures are embedded by the inventory, but only
+# acct.c names their fields; everyone else goes through its functions.
+ACCT_FIELDS='carried|group|malformed|capture_drops|ring|head|cur_sec|started|sent|rx_unicast|rx_carried|group_base|group_sent_own|net'
+check_acct_sealed() { # SRCDIR: prints each file:line naming a field of acct's
+    ! grep -nE "acct(\.|->)($ACCT_FIELDS)\b" "$1"/*.c | grep -v "^$1/acct\.c:"
+}
+
 failures=0
+if check_acct_sealed "$top/src"; then
+    echo "ok:   acct's fields are named in acct.c only"
+else
+    echo "FAIL: acct's fields named outside acct.c (above): use acct's functions"
+    failures=$((failures + 1))
+fi
 if check_layers "$top/src" "$top/Makefile.am"; then
     echo "ok:   every include respects the layers"
 else
@@ -87,6 +100,13 @@ cp "$top/Makefile.am" "$scratch/"
 sed -i '1i #include <pcap/pcap.h>' "$scratch/src/acct.c"
 sed -i '1i #include "agent.h"' "$scratch/src/mac.h"
 printf 'int stray;\n' >"$scratch/src/stray.c"
+printf 'static unsigned long peek(struct inv_net *n) { return n->acct.malformed; }\n' >>"$scratch/src/mib.c"
+if out=$(check_acct_sealed "$scratch/src") || [[ $out != *"src/mib.c:"*"acct.malformed"* ]]; then
+    echo "FAIL: self-test: a field of acct's named in mib.c went unreported"
+    failures=$((failures + 1))
+else
+    echo "ok:   self-test: a planted fault is reported (mib.c names acct.malformed)"
+fi
 out=$(check_layers "$scratch/src" "$scratch/Makefile.am" || true)
 for expect in 'src/acct.c:1: core includes <pcap/pcap.h>' 'src/mac.h:1: core includes "agent.h"' \
     'src/stray.c is in no layer'; do
