@@ -31,28 +31,29 @@ static void lookup(void *ctx, const char *ifname, struct hostif_info *info)
 	netlink_lookup(c->netlink, ifname, info);
 }
 
+/* The capture of ifname (a bridge or a macvtap device), if any, follows
+ * what the host says of it now. */
+static void follow_link(struct counting *c, const char *ifname)
+{
+	struct hostif_info info;
+	netlink_lookup(c->netlink, ifname, &info);
+	capset_link(c->captures, ifname, &info, c->now_usec);
+}
+
 static int rebind(void *ctx, struct inventory *inv)
 {
 	struct counting *c = ctx;
 	if (capset_bind(c->captures, inv, c->conf->capture_buffer) < 0)
 		return -1;
 	/* Each capture starts from what the host says of its bridge. */
-	for (size_t i = 0; i < inventory_net_count(inv); i++) {
-		struct hostif_info info;
-		const char *bridge = inventory_net(inv, i)->bridge;
-		netlink_lookup(c->netlink, bridge, &info);
-		capset_link(c->captures, bridge, &info, c->now_usec);
-	}
+	for (size_t i = 0; i < inventory_net_count(inv); i++)
+		follow_link(c, inventory_net(inv, i)->bridge);
 	/* And each macvtap vNIC's capture from what it says of its device. */
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		const struct inv_vm *vm = inventory_vm(inv, i);
-		for (size_t j = 0; j < vm->nvnics; j++) {
-			struct hostif_info info;
-			if (!vm->vnics[j].home || !*vm->vnics[j].ifname)
-				continue;
-			netlink_lookup(c->netlink, vm->vnics[j].ifname, &info);
-			capset_link(c->captures, vm->vnics[j].ifname, &info, c->now_usec);
-		}
+		for (size_t j = 0; j < vm->nvnics; j++)
+			if (vm->vnics[j].home && *vm->vnics[j].ifname)
+				follow_link(c, vm->vnics[j].ifname);
 	}
 	c->next_tick_usec = 0; /* new networks get their state at once */
 	return 0;
@@ -187,9 +188,7 @@ static void link_changed(void *ctx, const char *ifname)
 	builder_observe(c->builder, ifname, c->now_usec);
 	/* A bridge or macvtap device that went down, away, or came back
 	 * (maybe re-created). */
-	struct hostif_info info;
-	netlink_lookup(c->netlink, ifname, &info);
-	capset_link(c->captures, ifname, &info, c->now_usec);
+	follow_link(c, ifname);
 }
 
 /* The work of a tick: what the captures lost, the seconds of history, the

@@ -28,19 +28,6 @@ static void set_error(char *err, size_t errlen, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* Copies text for a message: at most 64 characters, anything but visible
- * ASCII and space as '?', so a hostile document cannot forge log lines. */
-static const char *printable(const char *s, char out[68])
-{
-	size_t i = 0;
-	for (; s[i] && i < 64; i++)
-		out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
-	if (s[i])
-		out[i++] = '~';
-	out[i] = '\0';
-	return out;
-}
-
 static bool is_element(const xmlNode *n, const char *name)
 {
 	/* Our elements carry no namespace: a <name> from someone's metadata
@@ -149,7 +136,7 @@ static int parse_iface(const xmlNode *iface, size_t k, struct domain_vnic *out, 
 	 * source MAC would make no sense. */
 	if (mac_parse(addr, out->mac) < 0 || mac_is_group(out->mac)) {
 		set_error(err, errlen, "interface %zu: '%s' is not a unicast MAC address",
-			  k + 1, printable(addr, buf));
+			  k + 1, log_printable(addr, buf));
 		return -1;
 	}
 	const xmlNode *target = first_child(iface, "target");
@@ -176,7 +163,7 @@ static int parse_definition(const xmlNode *domain, struct domain_record *rec, ch
 	if (text(name, text_buf, sizeof text_buf) < 0 || !conf_valid_name(text_buf, CONF_NAME_MAX)) {
 		set_error(err, errlen,
 			  "domain name '%s' is not 1 to %d visible ASCII characters without blanks",
-			  printable(text_buf, buf), CONF_NAME_MAX);
+			  log_printable(text_buf, buf), CONF_NAME_MAX);
 		return -1;
 	}
 	strcpy(rec->name, text_buf);
@@ -185,7 +172,7 @@ static int parse_definition(const xmlNode *domain, struct domain_record *rec, ch
 	if (uuid) {
 		if (text(uuid, text_buf, sizeof text_buf) < 0 || !conf_valid_uuid(text_buf)) {
 			set_error(err, errlen, "domain %s: '%s' is not a UUID", rec->name,
-				  printable(text_buf, buf));
+				  log_printable(text_buf, buf));
 			return -1;
 		}
 		for (int i = 0; i < CONF_UUID_LEN; i++)
@@ -295,7 +282,7 @@ int libvirt_parse_record(const char *xml, size_t len, struct domain_record *rec,
 	if (!is_element(root, "domain")) {
 		char buf[68];
 		set_error(err, errlen, "the root element is <%s>, not <domain>",
-			  printable((const char *)root->name, buf));
+			  log_printable((const char *)root->name, buf));
 		goto out;
 	}
 	rc = parse_definition(root, rec, err, errlen);

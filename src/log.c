@@ -88,3 +88,14 @@ void log_warn(const char *fmt, ...)
 LOG_DEFINE(log_warnx, LOG_WARNING)
 LOG_DEFINE(log_info, LOG_INFO)
 LOG_DEFINE(log_debug, LOG_DEBUG)
+
+const char *log_printable(const char *s, char out[68])
+{
+	size_t i = 0;
+	for (; s && s[i] && i < 64; i++)
+		out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
+	if (s && s[i])
+		out[i++] = '~';
+	out[i] = '\0';
+	return out;
+}

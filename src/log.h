@@ -29,6 +29,11 @@ void log_warnx(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* Copies s (NULL: "") for a log line: at most 64 characters, anything but
+ * visible ASCII and space as '?', '~' when cut, so that a name from a
+ * hostile document cannot forge log lines. Returns out. */
+const char *log_printable(const char *s, char out[68]);
+
 /* Logs an already formatted message at a syslog priority: the entry point
  * for messages relayed from Net-SNMP. */
 void log_message(int priority, const char *msg);

@@ -2,6 +2,15 @@
 
 #include "decode.h"
 
+/* Counts a decoded frame sent by src (or an unknown MAC) on net. */
+static void count(struct inventory *inv, struct inv_net *net, struct inv_vnic *src,
+		  const struct decoded_frame *f, bool group, int64_t ts_sec)
+{
+	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f->dst);
+	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL, group,
+			 f->len, ts_sec);
+}
+
 void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
 		 const uint8_t *bytes, uint32_t caplen, uint32_t len)
 {
@@ -12,11 +21,9 @@ void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
 	}
 	struct inv_vnic *src = inventory_vnic_by_mac(inv, f.src);
 	bool group = mac_is_group(f.dst);
-	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f.dst);
 	if (src && !src->net && !*src->ifname)
 		inventory_vnic_attach(src, net);
-	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL,
-			 group, f.len, ts_sec);
+	count(inv, net, src, &f, group, ts_sec);
 }
 
 void meter_port_frame(struct inventory *inv, struct inv_net *net, struct inv_vnic *vnic,
@@ -37,7 +44,5 @@ void meter_port_frame(struct inventory *inv, struct inv_net *net, struct inv_vni
 	/* From outside, a group frame reaches every guest: counted once. */
 	if (src != vnic && group && !counts_group)
 		return;
-	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f.dst);
-	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL,
-			 group, f.len, ts_sec);
+	count(inv, net, src, &f, group, ts_sec);
 }

@@ -17,8 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "clock.h"
 #include "libvirt_xml.h"
 #include "libvirt_rules.h"
 #include "log.h"
@@ -36,13 +36,6 @@
  * interval × (count + 1) seconds is lost. */
 #define KEEPALIVE_INTERVAL 5
 #define KEEPALIVE_COUNT 3
-
-static int64_t mono_usec(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * USEC_PER_SEC + ts.tv_nsec / 1000;
-}
 
 /* --- libvirt's event implementation: descriptors and timers ------------
  *
@@ -143,7 +136,7 @@ static int ev_remove_handle(int watch)
 
 static int64_t timer_due(int interval_ms)
 {
-	return interval_ms < 0 ? 0 : mono_usec() + (int64_t)interval_ms * 1000;
+	return interval_ms < 0 ? 0 : clock_mono_usec() + (int64_t)interval_ms * 1000;
 }
 
 static int ev_add_timeout(int interval_ms, virEventTimeoutCallback cb, void *opaque,
@@ -239,7 +232,7 @@ static size_t ev_pollfds(struct pollfd *fds, size_t max, int *timeout_ms)
 			continue;
 		fds[n++] = (struct pollfd){ .fd = h->fd, .events = poll_events(h->events) };
 	}
-	int64_t now = mono_usec();
+	int64_t now = clock_mono_usec();
 	for (size_t i = 0; i < evl.ntimers; i++) {
 		const struct ev_timer *t = &evl.timers[i];
 		if (t->removed || t->interval_ms < 0)
@@ -267,7 +260,7 @@ static void ev_dispatch(const struct pollfd *fds, size_t n)
 			h->cb(h->id, h->fd, ev, h->opaque);
 		}
 	}
-	int64_t now = mono_usec();
+	int64_t now = clock_mono_usec();
 	size_t ntimers = evl.ntimers; /* the ones added meanwhile wait a turn */
 	for (size_t k = 0; k < ntimers; k++) {
 		struct ev_timer *t = &evl.timers[k];
@@ -337,19 +330,6 @@ struct source {
 };
 
 static struct source *open_sources;
-
-/* A domain name for a log line: libvirt allows any UTF-8, vsacctd's log
- * takes printable ASCII. */
-static const char *printable(const char *s, char out[68])
-{
-	size_t i = 0;
-	for (; s && s[i] && i < 64; i++)
-		out[i] = s[i] >= 0x20 && s[i] <= 0x7e ? s[i] : '?';
-	if (s && s[i])
-		out[i++] = '~';
-	out[i] = '\0';
-	return out;
-}
 
 static const char *last_error(void)
 {
@@ -427,7 +407,7 @@ static int read_xml(struct lv_domain *d, virDomainPtr dom)
 			char uuid[VIR_UUID_STRING_BUFLEN], buf[68];
 			virDomainGetUUIDString(dom, uuid);
 			log_warnx("libvirt: domain %s (%s) left out: %s",
-				  printable(virDomainGetName(dom), buf), uuid, err);
+				  log_printable(virDomainGetName(dom), buf), uuid, err);
 			d->warned = true;
 		}
 		d->valid = false;
@@ -531,7 +511,7 @@ static void handle_pending(struct source *src, const struct pending *p, int64_t 
 		}
 	}
 	char name[68];
-	printable(virDomainGetName(dom), name);
+	log_printable(virDomainGetName(dom), name);
 	struct libvirt_verdict v;
 	switch (p->kind) {
 	case PENDING_LIFECYCLE:
@@ -843,7 +823,7 @@ static void lv_close(struct source *src)
 
 static void lower_timeout(int *timeout_ms, int64_t at_usec)
 {
-	int64_t now = mono_usec();
+	int64_t now = clock_mono_usec();
 	int64_t wait = at_usec > now ? (at_usec - now + 999) / 1000 : 0;
 	if (wait > 0x7fffffff)
 		wait = 0x7fffffff;
