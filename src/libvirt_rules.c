@@ -231,8 +231,10 @@ bool libvirt_rules_apply(struct libvirt_rules_dom *d, const struct libvirt_verdi
 			 const struct libvirt_reading *r, int64_t now_usec)
 {
 	enum domain_state next = v->state;
-	bool step = v->reverting && r && r->state == VIR_DOMAIN_PAUSED &&
-		    r->reason == VIR_DOMAIN_PAUSED_FROM_SNAPSHOT;
+	/* Within a revert, the new process is paused (starting up, then
+	 * "user" while libvirt finishes its start, then "from snapshot")
+	 * until the snapshot's own state follows: resumed or suspended. */
+	bool step = v->reverting && r && r->state == VIR_DOMAIN_PAUSED;
 	if (v->read && r && !step) {
 		enum domain_state s;
 		if (libvirt_rules_reading(d, r, &s))

@@ -29,9 +29,10 @@
  * - resumed right before started (libvirt's order for a boot) changes
  *   nothing: the started event decides;
  * - a snapshot revert (stopped, started, then resumed or suspended, all
- *   "from snapshot") is one run; the new process is paused "from
- *   snapshot" before the snapshot's own state is restored, which the
- *   stopped and started events of a revert take for a step;
+ *   "from snapshot") is one run; the new process is paused (starting
+ *   up, "user", "from snapshot") before the snapshot's own state is
+ *   restored, which the stopped and started events of a revert take for
+ *   a step;
  * - saved after a save or managed save, until the domain runs again or
  *   its managed save image goes (libvirt sends no event for that: the
  *   source reads saved domains again now and then); a plain save file is
@@ -81,7 +82,7 @@ struct libvirt_verdict {
 	bool run;     /* the VM restarted */
 	bool gone;    /* undefined: no record, unless the domain still runs */
 	bool reparse; /* its definition or devices may have changed: read its XML */
-	/* Within a snapshot revert, paused "from snapshot" is a step (the
+	/* Within a snapshot revert, paused (for any reason) is a step (the
 	 * snapshot's own state follows: resumed, or suspended from snapshot). */
 	bool reverting;
 };

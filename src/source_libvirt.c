@@ -474,8 +474,11 @@ static enum update apply_verdict(struct lv_domain *d, virDomainPtr dom,
 				 const struct libvirt_verdict *v, int64_t now_usec)
 {
 	struct libvirt_reading r;
-	if (v->read && read_state(dom, &r) < 0)
-		return no_such_domain() ? UPDATE_GONE : UPDATE_FAILED;
+	if (v->read) {
+		if (read_state(dom, &r) < 0)
+			return no_such_domain() ? UPDATE_GONE : UPDATE_FAILED;
+		log_debug("libvirt: %s reads state %d, reason %d", d->rec.name, r.state, r.reason);
+	}
 	struct domain_record before = d->rec;
 	bool was_valid = d->valid;
 	libvirt_rules_apply(&d->rules, v, v->read ? &r : NULL, now_usec);

@@ -586,6 +586,16 @@ static void test_libvirt_rules_snapshot_revert(void)
 		{ E(DEFINED, FROM_SNAPSHOT), RUN_SNAPSHOT, false, 304 },
 	};
 	assert_outcome(PLAY(DOMAIN_RUNNING, run_run_loaded), 0, 1, DOMAIN_RUNNING);
+	/* The same, the started event handled while libvirt had the new
+	 * process paused "user" (its start paused, before it resumes it):
+	 * read so in about half of the reverts here, a step too. */
+	const struct step run_run_user[] = {
+		{ E(STOPPED, FROM_SNAPSHOT), PAUSED_STARTING, false, 0 },
+		{ E(STARTED, FROM_SNAPSHOT), PAUSED_USER, false, 1400 },
+		{ E(RESUMED, FROM_SNAPSHOT), RUN_SNAPSHOT, false, 1402 },
+		{ E(DEFINED, FROM_SNAPSHOT), RUN_SNAPSHOT, false, 1404 },
+	};
+	assert_outcome(PLAY(DOMAIN_RUNNING, run_run_user), 0, 1, DOMAIN_RUNNING);
 	/* A running domain to a snapshot taken paused. */
 	const struct step run_paused[] = {
 		{ E(STOPPED, FROM_SNAPSHOT), PAUSED_STARTING, false, 0 },
