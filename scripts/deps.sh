@@ -4,7 +4,10 @@
 # missing, so the README's commands work on a fresh Debian 12 machine.
 #
 #   deps_install GROUP...    groups: build, test, demo, guests (real libvirtd
-#                            and QEMU guests: tests/lib/guests.sh)
+#                            and QEMU guests: tests/lib/guests.sh), package
+#                            (the Debian package: scripts/package.sh),
+#                            prometheus (a real Prometheus server and
+#                            promtool: tests/integration/fleet.sh)
 
 deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev libvirt-dev)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
@@ -13,7 +16,11 @@ deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf
 deps_valgrind=(valgrind)
 deps_guests=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
              busybox-static cpio socat iproute2 xz-utils dnsmasq-base dbus polkitd)
-deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp)
+deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp tmux)
+# dpkg-buildpackage and lintian; the package's own Build-Depends come from
+# debian/control (scripts/package.sh: apt-get build-dep).
+deps_package=(build-essential debhelper dpkg-dev fakeroot devscripts lintian)
+deps_prometheus=(prometheus prometheus-snmp-exporter)
 
 deps_install() {
     local group pkg missing=()
