@@ -20,7 +20,7 @@ deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snm
 # dpkg-buildpackage and lintian; the package's own Build-Depends come from
 # debian/control (scripts/package.sh: apt-get build-dep).
 deps_package=(build-essential debhelper dpkg-dev fakeroot devscripts lintian)
-deps_prometheus=(prometheus prometheus-snmp-exporter)
+deps_prometheus=(prometheus prometheus-snmp-exporter jq)
 
 deps_install() {
     local group pkg missing=()

@@ -1,0 +1,256 @@
+#!/usr/bin/env bash
+#
+# A fleet watched by a real Prometheus: three lab hypervisors (each a lab of
+# its own: namespaces, one bridge "lan0", VMs vm1..vm3, its own snmpd and
+# vsacctd), joined by veth links to a monitoring namespace that runs one
+# prometheus-snmp-exporter (module conf/snmp_exporter/snmp.yml) and one
+# Prometheus server (Debian's prometheus) with the shipped scrape job
+# (conf/prometheus/vsacct-scrape.yml: only its targets, the exporter's
+# address and its intervals changed, 1 s so that the suite is quick) and
+# the shipped rules (conf/prometheus/vsacct-rules.yml, unchanged).
+#
+# A steady ping stream from vm1 to vm2 on each hypervisor, of a different
+# size on each, for more than the rules' 1m window; meanwhile vm3 of hv3
+# is powered off (its vNIC's host interface down). Read through
+# Prometheus' HTTP API:
+#   - each hypervisor's per-VM rate (instance_vm:vsVmNetBytesSent:rate1m)
+#     and per-network rate equal the kernel's bytes over the rule's window
+#     (the host-side veth counters, sampled every 0.2 s and interpolated),
+#     within 2%: the exporter reads the counters some tens of milliseconds
+#     after the scrape's timestamp, at each end of the window, and rate()
+#     extrapolates to the window's edges from samples 1 s apart; on a steady
+#     stream both move the result by well under 1%;
+#   - the fleet total of lan0 equals the sum of the three hosts' rates at
+#     the same evaluation, and the kernel's total within the same 2%;
+#   - VsacctVmOff fires for hv3's vm3 once its for: (1m) has passed, not
+#     before, and no later than 6 s after (a 1 s scrape, a 1 s evaluation,
+#     the exporter's walk, this script's polling); it resolves within 6 s of
+#     the VM's return. No other VM raises it.
+# shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+top=$(cd "$here/../.." && pwd)
+builddir=$(cd "${VSACCT_BUILDDIR:-$top}" && pwd)
+for lib in lab check vmlab traffic exporter; do
+    # shellcheck source=/dev/null
+    . "$here/../lib/$lib.sh"
+done
+lab_oids "$builddir"
+
+# --- one hypervisor: fleet.sh --hypervisor N MONITOR-NS INFO-FILE -----------
+#
+# Builds the lab, links its hypervisor namespace to MONITOR-NS (10.99.N.2
+# there, 10.99.N.1 on the monitor's side), starts snmpd answering on that
+# address too and vsacctd, writes what the fleet needs to know to INFO-FILE
+# and waits; SIGTERM tears it all down (lab.sh's trap).
+if [[ ${1:-} == --hypervisor ]]; then
+    n=$2 mon=$3 info=$4
+    lab_init "fleet-hv$n"
+    vmlab_build
+    traffic_prime vm1 vm2 vm3
+    lab_hv_exec ip link add up0 type veth peer name "hv$n" netns "$mon"
+    lab_hv_exec ip addr add "10.99.$n.2/24" dev up0
+    lab_hv_exec ip link set up0 up
+    ip -n "$mon" addr add "10.99.$n.1/24" dev "hv$n"
+    ip -n "$mon" link set "hv$n" up
+    lab_snmpd_conf "# the fleet's monitoring host, on the link"
+    lab_snmpd_conf "rocommunity $LAB_SNMP_COMMUNITY 10.99.$n.1 -V all"
+    sed -i "s|^agentaddress udp:127.0.0.1:$LAB_SNMP_PORT\$|&,udp:10.99.$n.2:$LAB_SNMP_PORT|" "$LAB_DIR/snmpd.conf"
+    lab_snmpd_start
+    vmlab_conf "$LAB_DIR/vsacctd.conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1"
+    lab_vsacctd "$builddir" -f -Le -c "$LAB_DIR/vsacctd.conf" >/dev/null
+    ready() { [[ $(lab_snmp snmpget -Oqv "$OID_vsAcctVmCount.0" 2>/dev/null) == 3 ]]; }
+    lab_wait_for 15 ready || { echo "hv$n: vsacctd does not answer" >&2; tail "$LAB_DIR/vsacctd.log" >&2; exit 1; }
+    {
+        echo "hv=$LAB_HV"
+        echo "target=10.99.$n.2:$LAB_SNMP_PORT"
+        for vm in vm1 vm2 vm3; do echo "$vm=$(lab_vm_ns "$vm") $(lab_hostif "$vm")"; done
+    } >"$info.tmp"
+    mv "$info.tmp" "$info"
+    sleep infinity &
+    wait $!
+    exit 0
+fi
+
+# --- the fleet ----------------------------------------------------------------
+
+# shellcheck source=../../scripts/deps.sh
+. "$top/scripts/deps.sh"
+deps_install prometheus
+
+WINDOW=60      # the rules' rate window, [1m]
+FOR_OFF=60     # VsacctVmOff's for:
+LATE=6         # how late an alert may fire or resolve (see the top)
+TOLERANCE=0.02 # rates against the kernel (see the top)
+
+lab_init fleet
+lab_hypervisor # the monitoring host
+lab_hv_exec true
+mon=$LAB_HV
+
+declare -A HV TARGET NS IF PID
+for n in 1 2 3; do
+    lab_bg "hv$n" env -i PATH="$PATH" TMPDIR="${TMPDIR:-/tmp}" VSACCT_BUILDDIR="$builddir" \
+        bash "$0" --hypervisor "$n" "$mon" "$LAB_DIR/hv$n.info" >/dev/null
+    PID[$n]=$LAB_BG_PID
+done
+all_up() { [[ -f $LAB_DIR/hv1.info && -f $LAB_DIR/hv2.info && -f $LAB_DIR/hv3.info ]]; }
+up_or_dead() { all_up || ! _lab_alive "${PID[1]}" || ! _lab_alive "${PID[2]}" || ! _lab_alive "${PID[3]}"; }
+lab_wait_for 60 up_or_dead || true
+if ! all_up; then
+    for n in 1 2 3; do echo "--- hv$n:"; tail -n 15 "$LAB_DIR/hv$n.log" || true; done
+    check_true "three hypervisors come up" false
+    check_summary fleet
+    exit 1
+fi
+for n in 1 2 3; do
+    while IFS='=' read -r k v; do
+        case $k in
+        hv) HV[$n]=$v ;;
+        target) TARGET[$n]=$v ;;
+        vm*) read -r NS[$n$k] IF[$n$k] <<<"$v" ;;
+        esac
+    done <"$LAB_DIR/hv$n.info"
+done
+
+exporter_start "$top/conf/snmp_exporter/snmp.yml"
+
+# The shipped scrape job, pointed at this fleet and this exporter, 1 s.
+prom_conf=$LAB_DIR/prometheus.yml
+{
+    printf 'global:\n  evaluation_interval: 1s\nrule_files:\n  - %s\n' "$top/conf/prometheus/vsacct-rules.yml"
+    awk -v t1="${TARGET[1]}" -v t2="${TARGET[2]}" -v t3="${TARGET[3]}" -v exporter="127.0.0.1:$EXPORTER_PORT" '
+        /^ *scrape_interval: 15s$/ { sub(/15s/, "1s") }
+        /^ *scrape_timeout: 10s$/ { sub(/10s/, "1s") }
+        /- hv1\.example\.org$/ { sub(/hv1\.example\.org/, t1) }
+        /- hv2\.example\.org$/ { sub(/hv2\.example\.org/, t2) }
+        /- hv3\.example\.org:1161$/ { sub(/hv3\.example\.org:1161/, t3) }
+        /replacement: 127\.0\.0\.1:9116$/ { sub(/127\.0\.0\.1:9116/, exporter) }
+        { print }' "$top/conf/prometheus/vsacct-scrape.yml"
+} >"$prom_conf"
+check_eq "the scrape job differs from the shipped one in its targets, exporter and intervals only" 6 \
+    "$(diff <(grep -v '^ *#' "$top/conf/prometheus/vsacct-scrape.yml") <(sed '1,/^rule_files:/d' "$prom_conf" | sed 1d | grep -v '^ *#') | grep -c '^>' || true)"
+check_true "promtool check config" promtool check config "$prom_conf" >/dev/null
+
+prom_port=$((19900 + RANDOM % 90))
+lab_bg prometheus ip netns exec "$mon" prometheus --config.file="$prom_conf" \
+    --storage.tsdb.path="$LAB_DIR/tsdb" --web.listen-address="127.0.0.1:$prom_port" >/dev/null
+prom_get() { # PATH: the body of a 200 answer
+    local body=$LAB_DIR/prom.body
+    _exporter_get 5 "$prom_port" "$1" "$body" && cat "$body"
+}
+query() { # PROMQL [TIME]: the result vector as JSON lines
+    local q path
+    q=$(_exporter_urlencode "$1")
+    path="/api/v1/query?query=$q${2:+&time=$2}"
+    prom_get "$path" | jq -c '.data.result[]'
+}
+ready() { prom_get /-/ready >/dev/null 2>&1; }
+check_true "Prometheus is up" lab_wait_for 20 ready
+scraped() { [[ $(query 'count(up{job="vsacct"} == 1)' | jq -r '.value[1]') == 3 ]]; }
+check_true "Prometheus scrapes all three hypervisors through the exporter" lab_wait_for 20 scraped
+
+# --- the streams, and vm3 of hv3 powered off ------------------------------------
+
+counter() { ip netns exec "${HV[$1]}" cat "/sys/class/net/$2/statistics/$3"; }
+# Kernel samples: time, then per host vm1's sent bytes and lan0's total
+# (every port's rx_bytes: what the bridge carried).
+sample() {
+    local line=$EPOCHREALTIME n vm total
+    for n in 1 2 3; do
+        total=0
+        for vm in vm1 vm2 vm3; do total=$((total + $(counter "$n" "${IF[$n$vm]}" rx_bytes))); done
+        line+=" $(counter "$n" "${IF[${n}vm1]}" rx_bytes) $total"
+    done
+    echo "$line"
+}
+sampler() { while :; do sample; sleep 0.2; done; }
+lab_bg sampler bash -c "$(declare -p HV IF); $(declare -f counter sample sampler); sampler" >/dev/null
+sampler_pid=$LAB_BG_PID
+
+t_off=$EPOCHREALTIME
+ip netns exec "${HV[3]}" ip link set "${IF[3vm3]}" down
+streams=$((WINDOW + 20))
+for n in 1 2 3; do
+    lab_bg "ping$n" ip netns exec "${NS[${n}vm1]}" ping -q -i 0.01 -s $((300 * n)) -w "$streams" 10.77.0.2 >/dev/null
+done
+t_stream=$EPOCHREALTIME
+
+# VsacctVmOff for hv3's vm3: when it fires.
+alerts() { prom_get /api/v1/alerts | jq -c '.data.alerts[] | select(.labels.alertname == "VsacctVmOff")'; }
+firing_vm3() {
+    [[ -n $(alerts | jq -c --arg i "${TARGET[3]}" 'select(.state == "firing" and .labels.instance == $i and .labels.vsVmName == "vm3")') ]]
+}
+t_fire=""
+if lab_wait_for $((FOR_OFF + LATE + 5)) firing_vm3; then t_fire=$EPOCHREALTIME; fi
+check_true "VsacctVmOff fires for hv3's vm3" test -n "$t_fire"
+if [[ -n $t_fire ]]; then
+    after=$(awk -v a="$t_off" -v b="$t_fire" 'BEGIN { printf "%.1f", b - a }')
+    echo "VsacctVmOff fired ${after} s after vm3 went off (for: ${FOR_OFF}s)"
+    check_true "not before its for: (${FOR_OFF} s)" awk -v s="$after" -v f="$FOR_OFF" 'BEGIN { exit !(s >= f) }'
+    check_true "within ${LATE} s after it" awk -v s="$after" -v f="$FOR_OFF" -v l="$LATE" 'BEGIN { exit !(s <= f + l) }'
+fi
+check_eq "no other VM raises it" "${TARGET[3]} vm3" \
+    "$(alerts | jq -r '.labels.instance + " " + .labels.vsVmName' | sort -u | xargs)"
+
+# --- rates against the kernel ----------------------------------------------------
+
+# Wait until a whole window lies inside the streams, and an evaluation more.
+while awk -v s="$t_stream" -v n="$EPOCHREALTIME" -v w="$WINDOW" 'BEGIN { exit !(n < s + w + 3) }'; do sleep 0.5; done
+at=$(awk -v n="$EPOCHREALTIME" 'BEGIN { printf "%.3f", n - 1 }')
+
+# kernel_rate COLUMN T: bytes per second over (T - WINDOW, T], from the
+# samples (column 2 + 2*(n-1) = host n's vm1, 3 + 2*(n-1) = its lan0),
+# interpolated linearly at both ends.
+kernel_rate() {
+    awk -v c="$1" -v t="$2" -v w="$WINDOW" '
+        function at(x,   i) {
+            for (i = 2; i <= n; i++) if (ts[i] >= x) break
+            return v[i-1] + (v[i] - v[i-1]) * (x - ts[i-1]) / (ts[i] - ts[i-1])
+        }
+        { n++; ts[n] = $1; v[n] = $c }
+        END { printf "%.3f\n", (at(t) - at(t - w)) / w }' "$LAB_DIR/sampler.log"
+}
+within() { # DESC EXPECTED ACTUAL
+    local ok
+    ok=$(awk -v e="$2" -v a="$3" -v r="$TOLERANCE" 'BEGIN { d = a - e; if (d < 0) d = -d; print (e > 0 && d <= r * e) ? 1 : 0 }')
+    if [[ $ok == 1 ]]; then check_true "$1 ($3 against $2)" true; else check_true "$1: $3 against $2, more than ${TOLERANCE} apart" false; fi
+}
+
+fleet_sum=0 kernel_sum=0
+for n in 1 2 3; do
+    inst=${TARGET[$n]}
+    r=$(query "instance_vm:vsVmNetBytesSent:rate1m{instance=\"$inst\",vsVmName=\"vm1\"}" "$at")
+    v=$(jq -r '.value[1]' <<<"$r") te=$(jq -r '.value[0]' <<<"$r")
+    # The recorded sample's own time is the window's end.
+    te=$(query "timestamp(instance_vm:vsVmNetBytesSent:rate1m{instance=\"$inst\",vsVmName=\"vm1\"})" "$at" | jq -r '.value[1]')
+    within "hv$n: vm1's rate of bytes sent equals the kernel's" "$(kernel_rate $((2 * n)) "$te")" "$v"
+    r=$(query "instance_net:vsNetBytesSent:rate1m{instance=\"$inst\",vsNetName=\"lan0\"}" "$at")
+    v=$(jq -r '.value[1]' <<<"$r")
+    te=$(query "timestamp(instance_net:vsNetBytesSent:rate1m{instance=\"$inst\",vsNetName=\"lan0\"})" "$at" | jq -r '.value[1]')
+    k=$(kernel_rate $((2 * n + 1)) "$te")
+    within "hv$n: lan0's rate equals the kernel's" "$k" "$v"
+    fleet_sum=$(awk -v a="$fleet_sum" -v b="$v" 'BEGIN { printf "%.6f", a + b }')
+    kernel_sum=$(awk -v a="$kernel_sum" -v b="$k" 'BEGIN { printf "%.6f", a + b }')
+done
+fleet=$(query 'vsNetName:vsNetBytesSent:rate1m{vsNetName="lan0"}' "$at" | jq -r '.value[1]')
+check_true "the fleet total of lan0 ($fleet) is the sum of the three hosts' ($fleet_sum)" \
+    awk -v a="$fleet" -v b="$fleet_sum" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(a > 0 && d <= 1e-9 * a) }'
+within "the fleet total of lan0 equals the kernel's" "$kernel_sum" "$fleet"
+lab_stop "$sampler_pid"
+
+# --- vm3 returns ------------------------------------------------------------------
+
+t_on=$EPOCHREALTIME
+ip netns exec "${HV[3]}" ip link set "${IF[3vm3]}" up
+gone() { local a; a=$(alerts) && [[ -z $a ]]; }
+t_gone=""
+if lab_wait_for $((LATE + 5)) gone; then t_gone=$EPOCHREALTIME; fi
+check_true "VsacctVmOff resolves once vm3 runs again" test -n "$t_gone"
+if [[ -n $t_gone ]]; then
+    after=$(awk -v a="$t_on" -v b="$t_gone" 'BEGIN { printf "%.1f", b - a }')
+    echo "resolved ${after} s after vm3 came back"
+    check_true "within ${LATE} s" awk -v s="$after" -v l="$LATE" 'BEGIN { exit !(s <= l) }'
+fi
+
+check_summary fleet
