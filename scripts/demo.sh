@@ -6,8 +6,9 @@
 # from network namespaces (tests/lib/lab.sh): a hypervisor with one bridge,
 # three VMs (web01, db01, backup01) and a private snmpd master.  vsacctd
 # captures on the bridge and serves VS-ACCOUNTING-MIB through the master
-# while the VMs exchange traffic; every 2 s the demo shows vsVmTable and
-# vsNetTable as snmptable prints them, and the network's last 10 seconds.
+# while the VMs exchange traffic; every second the demo draws, from what it
+# reads over SNMP, the network's last 60 seconds (vsNetHistoryTable) and each
+# VM's bytes per second sent and received as charts in 80 columns.
 # When the time is up (or on Ctrl-C) the lab is removed with everything in
 # it.  Nothing is created outside the lab's namespaces and its temp dir.
 #
@@ -22,7 +23,7 @@ usage() {
 usage: $me [-h] [SECONDS]
 Builds vsacctd, starts a throw-away lab host in network namespaces (one
 bridge, VMs web01, db01 and backup01, a private snmpd), runs traffic between
-the VMs and shows VS-ACCOUNTING-MIB's tables every 2 s for SECONDS seconds
+the VMs and draws VS-ACCOUNTING-MIB's counters as charts every second for SECONDS seconds
 (default \$DEMO_SECONDS, else 30).  Ctrl-C stops early; the lab is always
 removed.  Needs root on Debian 12; installs the packages it misses.
 EOF
@@ -161,13 +162,21 @@ fi
 ns_web=$(lab_vm_ns web01) ns_db=$(lab_vm_ns db01) ns_backup=$(lab_vm_ns backup01)
 limit=$((secs + 10))
 
-# A backup stream: web01 pushes 20 Mbit/s of TCP to backup01.
+# A backup stream: web01 pushes TCP to backup01 in runs of 5 s whose
+# rate steps through 8 to 32 Mbit/s, so the charts have a shape.
 lab_bg iperf3-server ip netns exec "$ns_backup" \
-    timeout "$limit" iperf3 -s -1 -B 10.77.0.3 >/dev/null
+    timeout "$limit" iperf3 -s -B 10.77.0.3 >/dev/null
 iperf3_listening() { [[ -n $(ip netns exec "$ns_backup" ss -Hltn 'sport = :5201') ]]; }
 lab_wait_for 5 iperf3_listening || say "warning: iperf3 server did not start"
-lab_bg iperf3-client ip netns exec "$ns_web" \
-    timeout "$limit" iperf3 -c 10.77.0.3 -b 20M -t "$((secs + 2))" >/dev/null
+# shellcheck disable=SC2016 # the inner bash expands them
+lab_bg iperf3-client bash -c '
+    end=$((SECONDS + $2))
+    while ((SECONDS < end)); do
+        for rate in 8M 16M 24M 32M 24M 16M; do
+            ((SECONDS < end)) || break
+            ip netns exec "$1" iperf3 -c 10.77.0.3 -b "$rate" -t 5 >/dev/null || sleep 1
+        done
+    done' demo-iperf3 "$ns_web" "$((secs + 2))" >/dev/null
 
 # Pings of three sizes from db01 to web01.
 for p in "64 0.2" "512 0.5" "1400 1"; do
@@ -189,41 +198,116 @@ lab_bg trafgen bash -c '
     done' demo-trafgen "$ns_db" "$((secs + 2))" >/dev/null
 
 # --- the operator's view ---------------------------------------------------
+#
+# Charts in 80 columns, drawn from what an SNMP manager reads: each
+# network's vsNetHistoryTable row (its last 60 completed seconds, one GET)
+# as a bar chart of Unicode eighth blocks, and each VM's bytes per second
+# sent and received (the difference of vsVmNetBytesSent/Received between
+# two refreshes) as bars. Refreshed in place every second.
 
-# snmptable's options; on a terminal, tables wider than it are split.
-table_opts=(-OU -Cb -Ci)
-if [[ -t 1 ]]; then
-    cols=$(tput cols 2>/dev/null) || cols=80
-    table_opts+=("-Cw" "$cols")
-fi
+# charts.awk's input, one record per line:
+#   net NAME BRIDGE STATE DROPS V1 .. V60   (V1 = the newest second)
+#   vm NAME STATE SENT_PER_S RECV_PER_S     ("-" while unknown)
+chart_awk='
+function human(b,   u) {
+    if (b == "-") return "…"
+    u = ""
+    if (b >= 1e9) { b /= 1e9; u = "G" } else if (b >= 1e6) { b /= 1e6; u = "M" } else if (b >= 1e3) { b /= 1e3; u = "k" }
+    return sprintf(b < 10 && u != "" ? "%.1f %sB/s" : "%d %sB/s", b, u)
+}
+# A bar of WIDTH columns (padded: awk counts bytes, not characters).
+function bar(v, max, width,   n, full, rest, s, i, used) {
+    s = ""; used = 0
+    if (v != "-" && max > 0) {
+        n = v / max * width * 8
+        full = int(n / 8); rest = int(n % 8)
+        for (i = 0; i < full; i++) s = s "█"
+        used = full
+        if (rest > 0 && full < width) { s = s eighth[rest]; used++ }
+        if (used == 0 && v > 0) { s = "▏"; used = 1 }
+    }
+    for (i = used; i < width; i++) s = s " "
+    return s
+}
+BEGIN {
+    split("▁ ▂ ▃ ▄ ▅ ▆ ▇ █", eighth, " ")
+    H = 6 # chart rows
+}
+$1 == "net" {
+    max = 0
+    for (i = 6; i <= NF; i++) if ($i + 0 > max) max = $i + 0
+    printf "%s (bridge %s, %s): bytes/s over the last 60 s\n", $2, $3, $4
+    for (r = H - 1; r >= 0; r--) {
+        label = r == H - 1 ? human(max) : (r == 0 ? "0" : "")
+        line = sprintf("%10s ┤", label)
+        for (i = NF; i >= 6; i--) { # oldest left
+            lv = max > 0 ? $i / max * H * 8 : 0
+            c = lv - r * 8
+            line = line (c >= 8 ? "█" : (c >= 1 ? eighth[int(c)] : (r == 0 && $i > 0 ? "▁" : " ")))
+        }
+        print line
+    }
+    printf "%10s └%s\n", "", "────────────────────────────────────────────────────────────"
+    printf "%10s  %-30s%30s\n", "", "-60 s", "-1 s"
+    printf "%10s  last second %s, capture lost %s frames\n\n", "", human($6), $5
+    next
+}
+$1 == "vm" { n++; name[n] = $2; st[n] = $3; tx[n] = $4; rx[n] = $5
+    if ($4 != "-" && $4 + 0 > vmax) vmax = $4 + 0
+    if ($5 != "-" && $5 + 0 > vmax) vmax = $5 + 0 }
+END {
+    if (n == 0) exit
+    print "VMs: bytes/s now"
+    for (i = 1; i <= n; i++) {
+        printf " %-9.9s %-8s sent %s %s\n", name[i], st[i], bar(tx[i], vmax, 44), human(tx[i])
+        printf " %-9s %-8s recv %s %s\n", "", "", bar(rx[i], vmax, 44), human(rx[i])
+    }
+}'
 
-frame() { # ELAPSED
-    local out n t
-    local -a hist oids=()
-    printf 'vsacctd demo: lab %s, bridge %s, %s s of %s (Ctrl-C stops)\n\n' \
-        "$LAB_PREFIX" "$br" "$1" "$secs"
-    for t in vsVmTable vsNetTable; do
-        out=$(lab_snmp snmptable "${table_opts[@]}" "$mib::$t" 2>&1) || out="$mib::$t: no answer: $out"
-        printf '%s\n\n' "$out"
+declare -A prev_tx=() prev_rx=()
+prev_t=""
+states=(? unknown running off saved paused)
+capture_states=(? capturing down failed)
+
+# frame ELAPSED: one screen, read from the agent.
+frame() {
+    local n i out name v now dt
+    local -a hist vm
+    printf 'vsacctd demo: lab %s, %s s of %s (Ctrl-C stops)\n\n' "$LAB_PREFIX" "$1" "$secs"
+    local nets
+    nets=$(get1 "$mib::vsAcctNetCount.0")
+    for ((n = 1; n <= ${nets:-0}; n++)); do
+        local -a oids=("$mib::vsNetName.$n" "$mib::vsNetBridge.$n" "$mib::vsNetCaptureState.$n" "$mib::vsNetCaptureDrops.$n")
+        for i in {1..60}; do oids+=("$mib::vsNetBytesSentSec$i.$n"); done
+        # One GET: the 60 columns of one second.
+        if out=$(lab_snmp snmpget -t 1 -r 0 -OqvUe "${oids[@]}" 2>/dev/null); then
+            mapfile -t hist <<<"$out"
+            hist[2]=${capture_states[${hist[2]}]:-${hist[2]}}
+            printf 'net %s\n' "${hist[*]}"
+        fi
     done
-    # Columns 1-10 and the end time in one GET: one consistent snapshot.
-    for n in {1..10}; do oids+=("$mib::vsNetBytesSentSec$n.1"); done
-    if out=$(lab_snmp snmpget -OqvU "${oids[@]}" "$mib::vsNetHistoryEndTime.1" 2>&1); then
-        mapfile -t hist <<<"$out"
-        printf 'lan0 bytes/s, newest first: %s\n' "${hist[*]:0:10}"
-        printf 'history ends at sysUpTime %s (vsNetHistoryEndTime.1)\n' "${hist[10]:-?}"
-    else
-        printf 'lan0 history: no answer: %s\n' "$out"
-    fi
-    printf '(snmptable -v2c -c %s %s udp:127.0.0.1:%s ..., in namespace %s)\n' \
-        "$LAB_SNMP_COMMUNITY" "${table_opts[*]}" "$LAB_SNMP_PORT" "$LAB_HV"
+    now=$EPOCHREALTIME
+    for ((n = 1; n <= 3; n++)); do
+        out=$(lab_snmp snmpget -t 1 -r 0 -OqvUe "$mib::vsVmName.$n" "$mib::vsVmState.$n" \
+            "$mib::vsVmNetBytesSent.$n" "$mib::vsVmNetBytesReceived.$n" 2>/dev/null) || continue
+        mapfile -t vm <<<"$out"
+        name=${vm[0]} tx=- rx=-
+        if [[ -n $prev_t && ${vm[2]} =~ ^[0-9]+$ && ${prev_tx[$n]:-} =~ ^[0-9]+$ ]]; then
+            dt=$(awk -v a="$prev_t" -v b="$now" 'BEGIN { print b - a }')
+            tx=$(awk -v a="${prev_tx[$n]}" -v b="${vm[2]}" -v d="$dt" 'BEGIN { printf "%d", (b - a) / d }')
+            rx=$(awk -v a="${prev_rx[$n]}" -v b="${vm[3]}" -v d="$dt" 'BEGIN { printf "%d", (b - a) / d }')
+        fi
+        prev_tx[$n]=${vm[2]} prev_rx[$n]=${vm[3]}
+        printf 'vm %s %s %s %s\n' "$name" "${states[${vm[1]}]:-${vm[1]}}" "$tx" "$rx"
+    done
+    prev_t=$now
 }
 
-say "showing the tables every 2 s for $secs s"
+say "drawing the charts every second for $secs s"
 tty=false
 if [[ -t 1 ]]; then tty=true; fi
 start=${EPOCHREALTIME/[.,]/}
-for ((t = 2; ; t += 2)); do
+for ((t = 1; ; t++)); do
     ((t <= secs)) || t=$secs
     # Wait for the frame's moment; `sleep & wait` so Ctrl-C acts at once.
     now=${EPOCHREALTIME/[.,]/}
@@ -232,14 +316,18 @@ for ((t = 2; ; t += 2)); do
         sleep "$(printf '%d.%06d' $(((due - now) / 1000000)) $(((due - now) % 1000000)))" &
         wait $! || true
     fi
-    out=$(frame "$t")
+    # In this shell, not a subshell: frame keeps the previous counters.
+    frame "$t" >"$LAB_DIR/frame.in"
+    out=$(sed -n '1,2p' "$LAB_DIR/frame.in"; sed '1,2d' "$LAB_DIR/frame.in" | awk "$chart_awk")
     if $tty; then
-        printf '\033[H\033[2J%s\n' "$out"
+        # Home, each line over the old one, then clear what is left below.
+        printf '\033[H%s\033[J' "$(sed 's/$/\x1b[K/' <<<"$out")"
     else
         printf -- '----- %s -----\n%s\n' "$(date +%T)" "$out"
     fi
     ((t < secs)) || break
 done
+if $tty; then echo; fi
 
 # --- summary ---------------------------------------------------------------
 

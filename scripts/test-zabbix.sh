@@ -117,6 +117,10 @@ check_eq "template: items, discovery rules, macros, value maps" "3 2 9 2" \
 protos=$(zbx_api itemprototype.get "{\"templateids\": [\"$templateid\"], \"output\": [\"key_\"], \"countOutput\": true}")
 tprotos=$(zbx_api triggerprototype.get "{\"templateids\": [\"$templateid\"], \"countOutput\": true}")
 check_eq "template: item prototypes, trigger prototypes" "10 4" "$(jq -r . <<<"$protos") $(jq -r . <<<"$tprotos")"
+gprotos=$(zbx_api graphprototype.get "{\"templateids\": [\"$templateid\"], \"output\": [\"name\"], \"sortfield\": \"name\"}")
+check_eq "template: graph prototypes" \
+    "Network {#VSNET.NAME}: frames carried and lost|Network {#VSNET.NAME}: per-second history|Network {#VSNET.NAME}: traffic|VM {#VSVM.NAME}: frames|VM {#VSVM.NAME}: network traffic" \
+    "$(jq -r '[.[].name] | join("|")' <<<"$gprotos")"
 
 # --- the host: SNMPv2 interface at the lab's agent, short intervals
 groupid=$(zbx_api hostgroup.get '{"filter": {"name": ["Hypervisors"]}, "output": ["groupid"]}' | jq -r '.[0].groupid')
@@ -162,6 +166,27 @@ check_eq "network name from vsNetName" "$NETNAME" \
 dtriggers=$(zbx_api trigger.get "{\"hostids\": [\"$hostid\"], \"filter\": {\"flags\": 4}, \"output\": [\"description\"], \"expandDescription\": true}")
 check_eq "discovered triggers (one per VM, three for the network)" 6 "$(jq length <<<"$dtriggers")"
 jq -r '.[].description' <<<"$dtriggers" | sed 's/^/  trigger: /'
+# Graphs made from the prototypes: per VM and per network, each drawing
+# the discovered items of its own VM or network.
+graphs=$(zbx_api graph.get "{\"hostids\": [\"$hostid\"], \"filter\": {\"flags\": 4}, \"output\": [\"name\"],
+    \"selectGraphItems\": [\"itemid\", \"sortorder\"], \"sortfield\": \"name\"}")
+check_eq "discovered graphs: 2 per VM, 3 for the network" 9 "$(jq length <<<"$graphs")"
+graph_keys() { # NAME: the item keys it draws, in order
+    jq -r --arg n "$1" '.[] | select(.name == $n) | .gitems | sort_by(.sortorder | tonumber) | .[].itemid' <<<"$graphs" |
+        while read -r id; do jq -r --arg i "$id" '.[] | select(.itemid == $i) | .key_' <<<"$all"; done | xargs
+}
+for i in 1 2 3; do
+    check_eq "graph 'VM ${VMNAME[$i]}: network traffic' draws its bytes sent and received" \
+        "vsacct.vm.net.bytes.sent[$i] vsacct.vm.net.bytes.received[$i]" "$(graph_keys "VM ${VMNAME[$i]}: network traffic")"
+    check_eq "graph 'VM ${VMNAME[$i]}: frames' draws its frames sent and received" \
+        "vsacct.vm.net.packets.sent[$i] vsacct.vm.net.packets.received[$i]" "$(graph_keys "VM ${VMNAME[$i]}: frames")"
+done
+check_eq "graph 'Network $NETNAME: per-second history' draws vsNetBytesSentRate" \
+    "vsacct.net.rate[1]" "$(graph_keys "Network $NETNAME: per-second history")"
+check_eq "graph 'Network $NETNAME: traffic' draws its bytes carried" \
+    "vsacct.net.bytes[1]" "$(graph_keys "Network $NETNAME: traffic")"
+check_eq "graph 'Network $NETNAME: frames carried and lost'" \
+    "vsacct.net.packets[1] vsacct.net.capture.drops[1]" "$(graph_keys "Network $NETNAME: frames carried and lost")"
 
 lastvalue_is() { # KEY VALUE
     [[ $(zbx_api item.get "{\"hostids\": [\"$hostid\"], \"filter\": {\"key_\": [\"$1\"]}, \"output\": [\"lastvalue\", \"lastclock\"]}" |
