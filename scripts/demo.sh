@@ -208,6 +208,7 @@ lab_bg trafgen bash -c '
 # charts.awk's input, one record per line:
 #   net NAME BRIDGE STATE DROPS V1 .. V60   (V1 = the newest second)
 #   vm NAME STATE SENT_PER_S RECV_PER_S     ("-" while unknown)
+# shellcheck disable=SC2016 # awk's own $fields
 chart_awk='
 function human(b,   u) {
     if (b == "-") return "…"
@@ -321,7 +322,7 @@ for ((t = 1; ; t++)); do
     out=$(sed -n '1,2p' "$LAB_DIR/frame.in"; sed '1,2d' "$LAB_DIR/frame.in" | awk "$chart_awk")
     if $tty; then
         # Home, each line over the old one, then clear what is left below.
-        printf '\033[H%s\033[J' "$(sed 's/$/\x1b[K/' <<<"$out")"
+        printf '\033[H%s\033[K\033[J' "${out//$'\n'/$'\033[K\n'}"
     else
         printf -- '----- %s -----\n%s\n' "$(date +%T)" "$out"
     fi

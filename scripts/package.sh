@@ -25,6 +25,7 @@ src=$work/vsacctd
 
 mkdir "$src"
 if git -C "$top" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    # shellcheck disable=SC2016 # for the inner sh
     git -C "$top" ls-files -z --cached --others --exclude-standard |
         (cd "$top" && xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' _) |
         tar -C "$top" --null -T - -cf - | tar -C "$src" -xf -

@@ -59,6 +59,7 @@ if [[ ${1:-} == --hypervisor ]]; then
     lab_snmpd_start
     vmlab_conf "$LAB_DIR/vsacctd.conf" "agentXSocket $LAB_AGENTX" "agentXPingInterval 1"
     lab_vsacctd "$builddir" -f -Le -c "$LAB_DIR/vsacctd.conf" >/dev/null
+    # shellcheck disable=SC2317 # called by lab_wait_for
     ready() { [[ $(lab_snmp snmpget -Oqv "$OID_vsAcctVmCount.0" 2>/dev/null) == 3 ]]; }
     lab_wait_for 15 ready || { echo "hv$n: vsacctd does not answer" >&2; tail "$LAB_DIR/vsacctd.log" >&2; exit 1; }
     {
@@ -108,7 +109,7 @@ for n in 1 2 3; do
         case $k in
         hv) HV[$n]=$v ;;
         target) TARGET[$n]=$v ;;
-        vm*) read -r NS[$n$k] IF[$n$k] <<<"$v" ;;
+        vm*) read -r "NS[$n$k]" "IF[$n$k]" <<<"$v" ;;
         esac
     done <"$LAB_DIR/hv$n.info"
 done

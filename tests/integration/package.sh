@@ -187,7 +187,7 @@ snmpd_pid=$LAB_BG_PID
 
 # Clients: numeric OIDs, their own persistent directory (not /var/lib/snmp).
 mkdir -p "$LAB_DIR/client"
-client() { SNMP_PERSISTENT_DIR=$LAB_DIR/client MIBS= ip netns exec "$LAB_HV" "$@"; }
+client() { SNMP_PERSISTENT_DIR=$LAB_DIR/client MIBS='' ip netns exec "$LAB_HV" "$@"; }
 v2c() { client snmpget -v2c -c public -Oqvt localhost "$@"; }
 v3() { client snmpget -v3 -l authPriv -u "$V3_USER" -a SHA -A "$V3_PASS" -x AES -X "$V3_PASS" -Oqvt localhost "$@"; }
 snmpd_up() { v2c .1.3.6.1.2.1.1.3.0 >/dev/null 2>&1; }
@@ -206,7 +206,7 @@ read -r -a vsacctd_argv <<<"$(sed -n 's/^ExecStart=//p' "$unit")"
 # -Ls is syslog, which this machine may not run: the same messages to stderr
 # (the lab's log), everything else as the unit says.
 vsacctd_argv=("${vsacctd_argv[@]/#-Ls/-Le}")
-caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | grep . | sed 's/^CAP_/+/' | tr 'A-Z' 'a-z' | paste -sd,)
+caps=$(sed -n 's/^CapabilityBoundingSet=//p' "$unit" | tr ' ' '\n' | grep . | sed 's/^CAP_/+/' | tr '[:upper:]' '[:lower:]' | paste -sd,)
 check_true "the unit sets NoNewPrivileges and UMask=0077" \
     bash -c "grep -qx NoNewPrivileges=yes '$unit' && grep -qx UMask=0077 '$unit'"
 # StateDirectory=vsacct: systemd hands the directory to root at each start;
