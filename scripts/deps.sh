@@ -19,7 +19,7 @@ deps_guests=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 q
 deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp tmux)
 # dpkg-buildpackage and lintian; the package's own Build-Depends come from
 # debian/control (scripts/package.sh: apt-get build-dep).
-deps_package=(build-essential debhelper dpkg-dev fakeroot devscripts lintian)
+deps_package=(build-essential debhelper dpkg-dev fakeroot lintian)
 deps_prometheus=(prometheus prometheus-snmp-exporter jq)
 
 deps_install() {
