@@ -33,7 +33,10 @@ done
 # shellcheck source=../../scripts/deps.sh
 . "$top/scripts/deps.sh"
 lab_oids "$builddir"
-deps_install package test
+# man (man-db) finds the installed pages.
+# shellcheck disable=SC2034 # deps_install reads it by name
+deps_package_tools=(man-db)
+deps_install package test package_tools
 
 PKG=vsacctd
 USER_NAME=vsacct
@@ -74,15 +77,23 @@ saved=$(mktemp -d "${TMPDIR:-/tmp}/vsacct-package-saved.XXXXXX")
 before_etc=$(etc_snmp)
 before_verify=$(dpkg --verify snmpd 2>&1 || true)
 before_id=$(id Debian-snmp)
-tar -C /var/lib -cpf "$saved/var-lib-snmp.tar" snmp
+had_snmp_dir=unknown
+if [[ -d /var/lib/snmp ]]; then
+    tar -C /var/lib -cpf "$saved/var-lib-snmp.tar" snmp
+    had_snmp_dir=true
+else
+    had_snmp_dir=false
+fi
 [[ -e /var/agentx ]] && had_agentx=true || had_agentx=false
 [[ -e /run/agentx ]] && had_run_agentx=true || had_run_agentx=false
 restore_machine() {
     if dpkg-query -W -f='${db:Status-Status}' "$PKG" 2>/dev/null | grep -qv '^not-installed$'; then
         DEBIAN_FRONTEND=noninteractive apt-get purge -y -q "$PKG" >/dev/null 2>&1 || true
     fi
-    if [[ -s $saved/var-lib-snmp.tar ]]; then
+    if [[ $had_snmp_dir == true && -s $saved/var-lib-snmp.tar ]]; then
         rm -rf /var/lib/snmp && tar -C /var/lib -xpf "$saved/var-lib-snmp.tar"
+    elif [[ $had_snmp_dir == false ]]; then
+        rm -rf /var/lib/snmp # there was none
     fi
     rm -rf "$saved"
     $had_agentx || rm -rf /var/agentx
@@ -178,6 +189,7 @@ check_eq "snmpd's unit runs what this suite runs" \
 mkdir -p /run/agentx
 # The v3 user of snmpd.conf's rouser line, created where snmpd.conf's
 # comments say (snmpd turns it into a usmUser line at exit).
+[[ -d /var/lib/snmp ]] || install -d -o Debian-snmp -g Debian-snmp /var/lib/snmp
 echo "createUser $V3_USER SHA $V3_PASS AES $V3_PASS" >>/var/lib/snmp/snmpd.conf
 # snmpd binds 127.0.0.1 and [::1] (agentaddress): the lab turned IPv6 off.
 ip netns exec "$LAB_HV" sysctl -q -w net.ipv6.conf.lo.disable_ipv6=0
