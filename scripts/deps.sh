@@ -4,7 +4,9 @@
 # missing, so the README's commands work on a fresh Debian 12 machine.
 #
 #   deps_install GROUP...    groups: build, test, demo, guests (real libvirtd
-#                            and QEMU guests: tests/lib/guests.sh)
+#                            and QEMU guests: tests/lib/guests.sh), proxmox
+#                            (tests/integration/proxmox.sh: clang builds its
+#                            VLAN access ports, tc programs)
 
 deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev libvirt-dev)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
@@ -13,6 +15,7 @@ deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf
 deps_valgrind=(valgrind)
 deps_guests=(libvirt-daemon-system libvirt-clients libvirt-dev qemu-system-x86 qemu-utils
              busybox-static cpio socat iproute2 xz-utils dnsmasq-base dbus polkitd)
+deps_proxmox=(clang tcpdump tshark socat)
 deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snmp)
 
 deps_install() {

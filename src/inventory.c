@@ -446,6 +446,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 			continue;
 		vm->state = was->state;
 		vm->discontinuity_usec = was->discontinuity_usec;
+		vm->restarted_down = was->restarted_down;
 		vm->runs_known = was->runs_known;
 		vm->runs = was->runs;
 		bool lost = false;

@@ -83,6 +83,10 @@ struct inv_vm {
 	bool runs_known;            /* runs holds what its source said */
 	uint32_t runs;              /* the source's power-up count, last seen */
 	int64_t discontinuity_usec; /* monotonic clock at the last power-up */
+	/* Its counters restarted while it was off or saved, when a host
+	 * interface of its came: the power-up that follows restarts nothing
+	 * more (lifecycle). */
+	bool restarted_down;
 	struct inv_vnic *vnics;     /* nvnics of them */
 	size_t nvnics;
 	size_t vnic_capacity;       /* the array's size: it never moves */
