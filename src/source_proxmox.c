@@ -196,7 +196,7 @@ static bool send_all(int fd, const char *msg, int64_t deadline)
  * qmp_capabilities, then query-status, as qemu-server does. QEMU serves
  * one QMP client at a time: when another holds it, the answer does not
  * come in time and the status is unknown. */
-static enum qmp_status qmp_query(const struct source *src, uint32_t vmid)
+static enum qmp_status qmp_query(const struct source *src, uint32_t vmid, int64_t budget_end)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
 	if (snprintf(sa.sun_path, sizeof sa.sun_path, "%s/%" PRIu32 ".qmp", src->run_dir, vmid) >=
@@ -206,6 +206,8 @@ static enum qmp_status qmp_query(const struct source *src, uint32_t vmid)
 	if (fd < 0)
 		return QMP_UNKNOWN;
 	int64_t deadline = clock_mono_usec() + SOURCE_PROXMOX_QMP_MSEC * 1000LL;
+	if (deadline > budget_end)
+		deadline = budget_end;
 	enum qmp_status status = QMP_UNKNOWN;
 	char buf[4096];
 	size_t used = 0;
@@ -244,8 +246,9 @@ static bool ifname_exists(const char *ifname)
 	return access(path, F_OK) == 0;
 }
 
-/* Sets the guest's state (and runs, pid) from what the node shows now. */
-static void look_at_runtime(const struct source *src, struct pve_guest *g)
+/* Sets the guest's state (and runs, pid) from what the node shows now;
+ * QMP is asked only until budget_end (monotonic µs). */
+static void look_at_runtime(const struct source *src, struct pve_guest *g, int64_t budget_end)
 {
 	struct domain_record *rec = &g->rec;
 	if (g->kind == PROXMOX_LXC) {
@@ -271,7 +274,7 @@ static void look_at_runtime(const struct source *src, struct pve_guest *g)
 	g->pid = pid;
 	g->start_ticks = start;
 	rec->pid = pid;
-	enum qmp_status qs = qmp_query(src, g->vmid);
+	enum qmp_status qs = qmp_query(src, g->vmid, budget_end);
 	if (qs == QMP_PAUSED)
 		rec->state = DOMAIN_PAUSED;
 	else if (qs == QMP_RUNNING || (rec->state != DOMAIN_PAUSED && rec->state != DOMAIN_RUNNING))
@@ -461,12 +464,16 @@ static void look(struct source *src)
 		free(g);
 		src->guests[i] = src->guests[--src->n];
 	}
+	/* QEMU answers QMP in microseconds; one that holds the loop (a hung
+	 * guest, a socket another client holds) costs one look this much at
+	 * most: the guests after it keep their paused/running as it was. */
+	int64_t budget_end = clock_mono_usec() + SOURCE_PROXMOX_QMP_BUDGET_MSEC * 1000LL;
 	for (size_t i = 0; i < src->n; i++) {
 		struct pve_guest *g = src->guests[i];
 		if (!g->valid)
 			continue;
 		struct domain_record before = g->rec;
-		look_at_runtime(src, g);
+		look_at_runtime(src, g, budget_end);
 		if (before.state != g->rec.state || before.runs != g->rec.runs ||
 		    before.pid != g->rec.pid)
 			src->changed = true;

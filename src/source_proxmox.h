@@ -25,8 +25,9 @@
  * nodes write, so the source polls every SOURCE_PROXMOX_POLL_SEC: the
  * directories' and files' change times (a file is read again only when
  * they changed), the pid files and /proc, and each running QEMU guest's
- * QMP status (one short exchange, SOURCE_PROXMOX_QMP_MSEC at most). The
- * host interfaces' own changes reach the inventory through netlink.
+ * QMP status (one short exchange, SOURCE_PROXMOX_QMP_MSEC at most, and
+ * SOURCE_PROXMOX_QMP_BUDGET_MSEC for all of a look's together). The host
+ * interfaces' own changes reach the inventory through netlink.
  *
  * A file that does not parse is logged once (file, line, why) per change;
  * its guest keeps the last configuration read, or has no record before
@@ -42,6 +43,8 @@
 #define SOURCE_PROXMOX_RUN_DIR "/var/run/qemu-server"
 #define SOURCE_PROXMOX_POLL_SEC 2
 #define SOURCE_PROXMOX_QMP_MSEC 250
+/* All the QMP exchanges of one look together, at most. */
+#define SOURCE_PROXMOX_QMP_BUDGET_MSEC 500
 
 extern const struct source_ops source_proxmox_ops;
 
