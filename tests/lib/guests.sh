@@ -51,6 +51,8 @@
 #   guest_pid NAME            guest_log NAME           guest_console NAME
 #   guests_events_start       guests_events_stop       guests_wait_for SECS CMD...
 #   guests_libvirtd_ours      guests_libvirtd_restart
+#   guests_boot_files         guests_console_run SOCK CMD [SECS]   (guests that
+#                             a test starts itself, without libvirtd)
 #
 # Variables set by guests_setup (exported):
 #   GUESTS_PREFIX   vsgXXXX, 7 characters: every domain, network, bridge and
