@@ -7,7 +7,9 @@
 #                            and QEMU guests: tests/lib/guests.sh), package
 #                            (the Debian package: scripts/package.sh),
 #                            prometheus (a real Prometheus server and
-#                            promtool: tests/integration/fleet.sh)
+#                            promtool: tests/integration/fleet.sh), proxmox
+#                            (tests/integration/proxmox.sh: clang builds its
+#                            VLAN access ports, tc programs)
 
 deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev libvirt-dev)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
@@ -21,6 +23,7 @@ deps_demo=(iproute2 procps snmpd snmp iputils-ping netsniff-ng iperf3 erlang-snm
 # debian/control (scripts/package.sh: apt-get build-dep).
 deps_package=(build-essential debhelper dpkg-dev fakeroot lintian)
 deps_prometheus=(prometheus prometheus-snmp-exporter jq)
+deps_proxmox=(clang tcpdump tshark socat)
 
 deps_install() {
     local group pkg missing=()

@@ -11,7 +11,7 @@
 #   scripts/fuzz.sh --regress [TARGET...]
 #       runs every seed and regression input once through its target (CI).
 #
-# Targets: frames, conf, libvirt, statefile (tests/fuzz/fuzz_TARGET.c).
+# Targets: frames, conf, libvirt, statefile, proxmox (tests/fuzz/fuzz_TARGET.c).
 # Each is linked from the src/*.c files its includes lead to, found by
 # following '#include "…"' (no autotools). Prints one line per target;
 # exits non-zero if any target crashed, naming the input that did and the
@@ -20,7 +20,7 @@
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 fuzzdir=$top/tests/fuzz
-all_targets=(frames conf libvirt statefile)
+all_targets=(frames conf libvirt statefile proxmox)
 
 usage() {
     sed -n '3,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
@@ -48,7 +48,7 @@ for t in "${targets[@]}"; do
 done
 
 # Longest input each target gets while fuzzing (seeds longer are cut).
-declare -A max_len=([frames]=4096 [conf]=4096 [libvirt]=16384 [statefile]=2048)
+declare -A max_len=([frames]=4096 [conf]=4096 [libvirt]=16384 [statefile]=2048 [proxmox]=4096)
 
 # shellcheck source=deps.sh
 . "$top/scripts/deps.sh"

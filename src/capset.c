@@ -84,7 +84,20 @@ static const char *member_dev(const struct capset_member *m)
  * captures is open, down otherwise, and its first open capture counts its
  * group frames.
  */
+static void refresh_members(struct capset *cs);
+
 static void refresh(struct capset *cs)
+{
+	refresh_members(cs);
+	/* A VLAN network is seen as its bridge is (down when not counted). */
+	for (size_t i = 0; cs->inv && i < inventory_net_count(cs->inv); i++) {
+		struct inv_net *net = inventory_net(cs->inv, i);
+		if (net->vlan)
+			net->capture_state = net->parent ? net->parent->capture_state : NET_DOWN;
+	}
+}
+
+static void refresh_members(struct capset *cs)
 {
 	for (size_t i = 0; i < cs->n; i++) {
 		struct capset_member *m = &cs->members[i];
@@ -162,14 +175,15 @@ static size_t plan_members(struct capset *cs, struct inventory *inv,
 	size_t n = 0;
 	for (size_t i = 0; i < inventory_net_count(inv) && n < max; i++) {
 		struct inv_net *net = inventory_net(inv, i);
-		if (!net->by_port)
+		/* A VLAN's frames are its bridge's: the bridge's capture. */
+		if (!net->by_port && !net->vlan)
 			members[n++] = (struct capset_member){ .cs = cs, .net = net, .polled_fd = -1 };
 	}
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		struct inv_vm *vm = inventory_vm(inv, i);
 		for (size_t j = 0; j < vm->nvnics && n < max; j++) {
 			struct inv_vnic *vnic = &vm->vnics[j];
-			if (vnic->home && *vnic->ifname)
+			if (vnic->home && vnic->home->by_port && *vnic->ifname)
 				members[n++] = (struct capset_member){
 					.cs = cs, .net = vnic->home, .vnic = vnic, .polled_fd = -1
 				};

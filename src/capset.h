@@ -1,7 +1,9 @@
 /*
  * capset: the captures' set: one capture per network of the inventory on
  * its bridge, except for a network of macvtap vNICs (by_port): one capture
- * per such vNIC on its macvtap device (meter's rule counts each frame once).
+ * per such vNIC on its macvtap device (meter's rule counts each frame once),
+ * and a VLAN's network, whose frames its bridge's capture sees (meter
+ * counts them there; its capture state is its bridge's).
  * All of them sit in one epoll set, so that a wake-up polls one descriptor
  * whatever the number of captures. Frames go to meter, which credits the
  * inventory. A network counted by port is capturing(1) while any of its

@@ -167,27 +167,50 @@ static int want_args(const struct line_ctx *ctx, int nargs, int min, int max,
 	return 0;
 }
 
+int conf_parse_vlan(const char *word, uint16_t *vlan)
+{
+	if (strncasecmp(word, "vlan=", 5) != 0)
+		return -1;
+	const char *digits = word + 5;
+	char *end;
+	errno = 0;
+	unsigned long n = strtoul(digits, &end, 10);
+	if (!isdigit((unsigned char)digits[0]) || digits[0] == '0' || *end || errno || n > CONF_VLAN_MAX)
+		return -1;
+	*vlan = (uint16_t)n;
+	return 0;
+}
+
 static int parse_network(struct conf *conf, const struct line_ctx *ctx,
 			 char **args, int nargs)
 {
-	if (want_args(ctx, nargs, 2, 2, "network NAME BRIDGE") < 0)
+	if (want_args(ctx, nargs, 2, 3, "network NAME BRIDGE [vlan=N]") < 0)
 		return -1;
 	if (!conf_valid_name(args[0], CONF_NAME_MAX))
 		return fail(ctx, "'%.64s' is not a valid network name", args[0]);
 	if (!conf_valid_ifname(args[1]))
 		return fail(ctx, "'%.64s' is not a valid bridge interface name", args[1]);
+	uint16_t vlan = 0;
+	if (nargs == 3 && conf_parse_vlan(args[2], &vlan) < 0)
+		return fail(ctx, "'%.64s' is not vlan=N (N from 1 to %d)", args[2], CONF_VLAN_MAX);
 	for (size_t i = 0; i < conf->n_networks; i++) {
-		if (!strcmp(conf->networks[i].name, args[0]))
+		const struct conf_network *other = &conf->networks[i];
+		if (!strcmp(other->name, args[0]))
 			return fail(ctx, "network '%.64s' is already defined", args[0]);
-		if (!strcmp(conf->networks[i].bridge, args[1]))
+		if (!strcmp(other->bridge, args[1]) && other->vlan == vlan) {
+			if (vlan)
+				return fail(ctx, "VLAN %u of bridge '%s' already belongs to network '%.64s'",
+					    vlan, args[1], other->name);
 			return fail(ctx, "bridge '%s' already belongs to network '%.64s'",
-				    args[1], conf->networks[i].name);
+				    args[1], other->name);
+		}
 	}
 	struct conf_network *net = array_push(&conf->networks, &conf->n_networks, sizeof *net);
 	if (!net)
 		return fail(ctx, "out of memory");
 	strcpy(net->name, args[0]);
 	strcpy(net->bridge, args[1]);
+	net->vlan = vlan;
 	return 0;
 }
 
@@ -331,7 +354,7 @@ static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args
 	return 0;
 }
 
-const char *const conf_source_kinds[] = { "libvirt", NULL };
+const char *const conf_source_kinds[] = { "libvirt", "proxmox", NULL };
 
 static bool known_source(const char *kind)
 {
@@ -345,7 +368,7 @@ static bool known_source(const char *kind)
  * when it starts. */
 static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
-	if (want_args(ctx, nargs, 1, 2, "discover KIND [ARG]") < 0)
+	if (want_args(ctx, nargs, 1, 3, "discover KIND [ARG] [run=DIR]") < 0)
 		return -1;
 	if (!known_source(args[0])) {
 		char known[64] = "";
@@ -359,10 +382,28 @@ static int parse_discover(struct conf *conf, const struct line_ctx *ctx, char **
 			return fail(ctx, "discovery source '%s' given twice", args[0]);
 	if (conf->n_sources == CONF_MAX_SOURCES)
 		return fail(ctx, "more than %d discovery sources", CONF_MAX_SOURCES);
-	const char *arg = nargs == 2 ? args[1] : "";
+	/* run=DIR: where Proxmox VE's qemu-server keeps its run-time files. */
+	bool proxmox = !strcmp(args[0], "proxmox");
+	if (!proxmox && want_args(ctx, nargs, 1, 2, "discover KIND [ARG]") < 0)
+		return -1;
+	const char *arg = "", *run = "";
+	for (int i = 1; i < nargs; i++) {
+		if (proxmox && !strncmp(args[i], "run=", 4) && !*run)
+			run = args[i] + 4;
+		else if (i == 1)
+			arg = args[i];
+		else
+			return fail(ctx, "unknown option '%.64s'; usage: discover %s", args[i],
+				    proxmox ? "proxmox [DIR] [run=DIR]" : "KIND [ARG]");
+	}
 	if (strlen(arg) >= CONF_PATH_MAX)
 		return fail(ctx, "argument longer than %d characters", CONF_PATH_MAX - 1);
-	struct conf_source *src = &conf->sources[conf->n_sources++];
+	struct conf_source *src = &conf->sources[conf->n_sources];
+	if (*run && parse_path(ctx, run, src->run_dir, "a directory") < 0)
+		return -1;
+	if (proxmox && *arg && parse_path(ctx, arg, src->arg, "a directory") < 0)
+		return -1;
+	conf->n_sources++;
 	snprintf(src->kind, sizeof src->kind, "%s", args[0]);
 	snprintf(src->arg, sizeof src->arg, "%s", arg);
 	return 0;

@@ -39,9 +39,14 @@
 #define CONF_MAX_SOURCES 4
 #define CONF_SOURCE_KIND_MAX 15
 
+#define CONF_VLAN_MAX 4094 /* 802.1Q VIDs 1..4094 */
+
 struct conf_network {
 	char name[CONF_NAME_MAX + 1];
 	char bridge[CONF_IFNAME_MAX + 1];
+	/* 0: the whole bridge; 1..CONF_VLAN_MAX: the frames of that VLAN on
+	 * the (VLAN-aware) bridge, counted as a network of their own. */
+	uint16_t vlan;
 };
 
 struct conf_vm {
@@ -56,15 +61,21 @@ struct conf_vnic {
 	char ifname[CONF_IFNAME_MAX + 1]; /* "" when not given */
 };
 
-/* A discovery source: 'discover KIND [ARG]'. */
+/* A discovery source: 'discover KIND [ARG] [run=DIR]'. */
 struct conf_source {
 	char kind[CONF_SOURCE_KIND_MAX + 1]; /* one of conf_source_kinds */
 	char arg[CONF_PATH_MAX];             /* "" for the source's default */
+	/* proxmox only: where qemu-server keeps its guests' pid files and
+	 * QMP sockets; "" for the default. */
+	char run_dir[CONF_PATH_MAX];
 };
 
 /* The kinds 'discover' takes, NULL-terminated: the words of the
  * configuration's language; each names a source of the sources table. */
 extern const char *const conf_source_kinds[];
+
+/* Parses "vlan=N" (N 1..CONF_VLAN_MAX). Returns 0, or -1. */
+int conf_parse_vlan(const char *word, uint16_t *vlan);
 
 /* A line for Net-SNMP's own configuration system: its words, single-spaced. */
 struct conf_foreign {

@@ -52,7 +52,7 @@ static int rebind(void *ctx, struct inventory *inv)
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		const struct inv_vm *vm = inventory_vm(inv, i);
 		for (size_t j = 0; j < vm->nvnics; j++)
-			if (vm->vnics[j].home && *vm->vnics[j].ifname)
+			if (vm->vnics[j].home && vm->vnics[j].home->by_port && *vm->vnics[j].ifname)
 				follow_link(c, vm->vnics[j].ifname);
 	}
 	c->next_tick_usec = 0; /* new networks get their state at once */

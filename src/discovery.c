@@ -28,8 +28,7 @@ struct discovery *discovery_open(const struct conf *conf, int64_t now_usec)
 	for (size_t i = 0; i < conf->n_sources && i < DISCOVERY_MAX_SOURCES; i++) {
 		const struct conf_source *cs = &conf->sources[i];
 		const struct source_ops *ops = sources_find(cs->kind);
-		struct source *src = ops ? ops->open(*cs->arg ? cs->arg : ops->default_arg, now_usec)
-					 : NULL;
+		struct source *src = ops ? ops->open(cs, now_usec) : NULL;
 		if (!src) {
 			log_warnx("discovery source %s cannot start", cs->kind);
 			discovery_close(d);

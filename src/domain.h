@@ -38,6 +38,13 @@ struct domain_vnic {
 	/* For a macvtap vNIC, its lower device ("" otherwise): its frames
 	 * never cross a bridge. */
 	char lower[CONF_IFNAME_MAX + 1];
+	/* The 802.1Q VLAN of its port on a VLAN-aware bridge (1..4094), 0
+	 * for none: it sits on that VLAN's network of the bridge. */
+	uint16_t vlan;
+	/* It sits on bridge (and vlan) whatever its host device is a port
+	 * of: the source knows the network better than the host does (a
+	 * Proxmox VE firewall bridge stands between its tap and bridge). */
+	bool pinned;
 };
 
 struct domain_record {

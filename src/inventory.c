@@ -94,13 +94,20 @@ struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *nam
 	return NULL;
 }
 
-/* Networks are few (one per bridge): a scan is the simplest lookup. */
-struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char *bridge)
+/* Networks are few (one per bridge and VLAN): a scan is the simplest
+ * lookup; the frame path finds a VLAN's through its parent's table. */
+struct inv_net *inventory_net_by_vlan(const struct inventory *inv, const char *bridge,
+				      uint16_t vlan)
 {
 	for (size_t i = 0; i < inv->nnets; i++)
-		if (!strcmp(inv->nets[i].bridge, bridge))
+		if (inv->nets[i].vlan == vlan && !strcmp(inv->nets[i].bridge, bridge))
 			return &inv->nets[i];
 	return NULL;
+}
+
+struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char *bridge)
+{
+	return inventory_net_by_vlan(inv, bridge, 0);
 }
 
 struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *name)
@@ -113,12 +120,18 @@ struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *n
 
 /* --- building --- */
 
-static void add_net(struct inventory *inv, const char *name, const char *bridge, int64_t now_usec)
+static void add_net(struct inventory *inv, const char *name, const char *bridge, uint16_t vlan,
+		    int64_t now_usec)
 {
-	if (inventory_net_by_bridge(inv, bridge))
+	if (inventory_net_by_vlan(inv, bridge, vlan))
 		return;
 	if (inventory_net_by_name(inv, name)) {
-		log_warnx("bridge %s: a network named '%s' exists already; not captured", bridge, name);
+		if (vlan)
+			log_warnx("bridge %s VLAN %u: a network named '%s' exists already; not counted",
+				  bridge, vlan, name);
+		else
+			log_warnx("bridge %s: a network named '%s' exists already; not captured", bridge,
+				  name);
 		return;
 	}
 	uint32_t index = inv->indexes ? indexes_net(inv->indexes, name) : (uint32_t)inv->nnets + 1;
@@ -130,6 +143,7 @@ static void add_net(struct inventory *inv, const char *name, const char *bridge,
 	net->index = index;
 	snprintf(net->name, sizeof net->name, "%s", name);
 	snprintf(net->bridge, sizeof net->bridge, "%s", bridge);
+	net->vlan = vlan;
 	net->capture_state = NET_DOWN;
 	net->discontinuity_usec = now_usec;
 	acct_net_init(&net->acct);
@@ -161,8 +175,22 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 	return vm;
 }
 
+/* Where a vNIC lives whatever its host device is a port of: a macvtap
+ * vNIC's lower device's network, a pinned one's bridge (and VLAN). */
+static struct inv_net *home_of(const struct inventory *inv, const struct domain_vnic *dv)
+{
+	if (!dv)
+		return NULL;
+	if (*dv->lower)
+		return inventory_net_by_bridge(inv, dv->lower);
+	if (dv->pinned && *dv->bridge)
+		return inventory_net_by_vlan(inv, dv->bridge, dv->vlan);
+	return NULL;
+}
+
+/* dv: what discovery says of it (NULL for a configured vNIC). */
 static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac[MAC_LEN],
-		     const char *ifname, const char *lower)
+		     const char *ifname, const struct domain_vnic *dv)
 {
 	char text[MAC_STRLEN];
 	struct inv_vnic *vnic = inventory_vnic_by_mac(inv, mac);
@@ -190,7 +218,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		vnic->index = index;
 		memcpy(vnic->mac, mac, MAC_LEN);
 		acct_port_init(&vnic->acct);
-		vnic->home = *lower ? inventory_net_by_bridge(inv, lower) : NULL;
+		vnic->home = home_of(inv, dv);
 		size_t pos = (size_t)(vnic - inv->vnics);
 		inv->vnic_keys[pos] = mac_key(mac);
 		hashidx_add(&inv->by_mac, inv->vnic_keys[pos], pos);
@@ -238,7 +266,7 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 	for (size_t j = 0; j < conf->n_vnics; j++) {
 		const struct conf_vnic *cv = &conf->vnics[j];
 		if (of_conf[cv->vm_index])
-			add_vnic(inv, of_conf[cv->vm_index], cv->mac, cv->ifname, "");
+			add_vnic(inv, of_conf[cv->vm_index], cv->mac, cv->ifname, NULL);
 	}
 	/* Then what discovery adds: interfaces of configured VMs, and VMs. */
 	for (size_t d = 0; d < src->ndomains; d++) {
@@ -251,21 +279,46 @@ static void build_vms(struct inventory *inv, const struct inventory_source *src,
 			vm->discovered = true;
 		}
 		for (size_t k = 0; k < dom->nvnics; k++)
-			add_vnic(inv, vm, dom->vnics[k].mac, dom->vnics[k].ifname,
-				 dom->vnics[k].lower);
+			add_vnic(inv, vm, dom->vnics[k].mac, dom->vnics[k].ifname, &dom->vnics[k]);
 	}
 	free(of_conf);
 out:
 	free(match);
 }
 
+/* Puts every VLAN network under its bridge's network (made when none is
+ * configured) and fills the bridges' tables of VLANs. -1: out of memory. */
+static int link_vlans(struct inventory *inv, int64_t now_usec)
+{
+	size_t n = inv->nnets; /* the parents made here need no parent */
+	for (size_t i = 0; i < n; i++) {
+		struct inv_net *net = &inv->nets[i];
+		if (!net->vlan)
+			continue;
+		add_net(inv, net->bridge, net->bridge, 0, now_usec);
+		struct inv_net *parent = inventory_net_by_bridge(inv, net->bridge);
+		if (!parent || parent->by_port) {
+			log_warnx("network %s: bridge %s is not captured; VLAN %u not counted", net->name,
+				  net->bridge, net->vlan);
+			continue;
+		}
+		if (!parent->vlans && !(parent->vlans = calloc(CONF_VLAN_MAX + 1, sizeof *parent->vlans)))
+			return -1;
+		parent->vlans[net->vlan] = net;
+		net->parent = parent;
+	}
+	return 0;
+}
+
 struct inventory *inventory_build(const struct inventory_source *src, int64_t now_usec)
 {
 	const struct conf *conf = src->conf;
-	size_t max_nets = conf->n_networks, max_vms = conf->n_vms + src->ndomains;
+	/* Each configured network may need its bridge's, each vNIC a bridge's
+	 * and a VLAN's. */
+	size_t max_nets = 2 * conf->n_networks, max_vms = conf->n_vms + src->ndomains;
 	size_t max_vnics = conf->n_vnics, room = 0;
 	for (size_t d = 0; d < src->ndomains; d++) {
-		max_nets += src->domains[d]->nvnics;
+		max_nets += 2 * src->domains[d]->nvnics;
 		max_vnics += src->domains[d]->nvnics;
 		room += src->domains[d]->nvnics;
 	}
@@ -291,12 +344,13 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 		return NULL;
 	}
 	for (size_t i = 0; i < conf->n_networks; i++)
-		add_net(inv, conf->networks[i].name, conf->networks[i].bridge, now_usec);
+		add_net(inv, conf->networks[i].name, conf->networks[i].bridge, conf->networks[i].vlan,
+			now_usec);
 	for (size_t d = 0; d < src->ndomains; d++)
 		for (size_t k = 0; k < src->domains[d]->nvnics; k++)
 			if (*src->domains[d]->vnics[k].bridge)
 				add_net(inv, src->domains[d]->vnics[k].bridge,
-					src->domains[d]->vnics[k].bridge, now_usec);
+					src->domains[d]->vnics[k].bridge, 0, now_usec);
 	/* A macvtap vNIC's frames cross no bridge: its lower device's network
 	 * counts them at each vNIC's own device. */
 	for (size_t d = 0; d < src->ndomains; d++)
@@ -304,11 +358,25 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 			const char *lower = src->domains[d]->vnics[k].lower;
 			if (!*lower)
 				continue;
-			add_net(inv, lower, lower, now_usec);
+			add_net(inv, lower, lower, 0, now_usec);
 			struct inv_net *net = inventory_net_by_bridge(inv, lower);
 			if (net)
 				net->by_port = true;
 		}
+	/* Each VLAN in use on a bridge is a network of its own. */
+	for (size_t d = 0; d < src->ndomains; d++)
+		for (size_t k = 0; k < src->domains[d]->nvnics; k++) {
+			const struct domain_vnic *dv = &src->domains[d]->vnics[k];
+			if (!dv->vlan || !*dv->bridge)
+				continue;
+			char name[CONF_NAME_MAX + 1];
+			snprintf(name, sizeof name, "%s.%u", dv->bridge, dv->vlan);
+			add_net(inv, name, dv->bridge, dv->vlan, now_usec);
+		}
+	if (link_vlans(inv, now_usec) < 0) {
+		inventory_free(inv);
+		return NULL;
+	}
 	build_vms(inv, src, now_usec);
 	inv->mac_prefix = shared_mac_prefix(inv);
 	/* A VM whose host interfaces are named is off until one of them is
@@ -335,6 +403,8 @@ void inventory_free(struct inventory *inv)
 {
 	if (!inv)
 		return;
+	for (size_t i = 0; i < inv->nnets; i++)
+		free(inv->nets[i].vlans);
 	free(inv->vms);
 	free(inv->vnics);
 	free(inv->vnic_keys);
@@ -351,7 +421,7 @@ void inventory_free(struct inventory *inv)
 static struct inv_net *successor(const struct inventory *inv, const struct inv_net *old)
 {
 	struct inv_net *net = old ? inventory_net_by_name(inv, old->name) : NULL;
-	return net && !strcmp(net->bridge, old->bridge) ? net : NULL;
+	return net && !strcmp(net->bridge, old->bridge) && net->vlan == old->vlan ? net : NULL;
 }
 
 static bool counted_anything(const struct inv_vnic *vnic)
@@ -376,6 +446,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 			continue;
 		vm->state = was->state;
 		vm->discontinuity_usec = was->discontinuity_usec;
+		vm->restarted_down = was->restarted_down;
 		vm->runs_known = was->runs_known;
 		vm->runs = was->runs;
 		bool lost = false;

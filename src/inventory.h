@@ -50,6 +50,13 @@ struct inv_net {
 	/* The lower device of macvtap vNICs (bridge names it): counted by one
 	 * capture per vNIC, on its host device, not by one on the device. */
 	bool by_port;
+	/* A VLAN of a VLAN-aware bridge (1..4094; 0: the whole bridge): its
+	 * frames are seen by its parent's capture, the bridge's network. */
+	uint16_t vlan;
+	struct inv_net *parent;
+	/* On a bridge's network with VLAN networks: its VLAN networks by VID
+	 * (CONF_VLAN_MAX + 1 of them, NULL where none); NULL otherwise. */
+	struct inv_net **vlans;
 	int64_t discontinuity_usec; /* monotonic clock at the last discontinuity */
 	struct acct_net acct;
 };
@@ -76,6 +83,10 @@ struct inv_vm {
 	bool runs_known;            /* runs holds what its source said */
 	uint32_t runs;              /* the source's power-up count, last seen */
 	int64_t discontinuity_usec; /* monotonic clock at the last power-up */
+	/* Its counters restarted while it was off or saved, when a host
+	 * interface of its came: the power-up that follows restarts nothing
+	 * more (lifecycle). */
+	bool restarted_down;
 	struct inv_vnic *vnics;     /* nvnics of them */
 	size_t nvnics;
 	size_t vnic_capacity;       /* the array's size: it never moves */
@@ -100,7 +111,11 @@ struct inventory;
  * discovered vNIC sits on that no network names (named after the bridge),
  * then one per lower device of discovered macvtap vNICs that no network
  * names (named after the device); a network holding macvtap vNICs is
- * counted by port (by_port) and is their home.
+ * counted by port (by_port) and is their home. VLAN networks: the
+ * configured ones, then one per VLAN a discovered vNIC's port has on a
+ * bridge ("BRIDGE.VID"), each under its bridge's network (made, named after
+ * the bridge, when none is configured). A vNIC its source pins sits on its
+ * bridge's network (its VLAN's, when it has one): that is its home.
  * VMs: the configured ones, merged by name with discovered domains, then
  * the other domains. A MAC already taken by another VM is skipped (logged).
  * NULL when out of memory.
@@ -131,6 +146,9 @@ struct inv_vnic *inventory_vnic_by_mac(const struct inventory *inv,
 struct inv_vnic *inventory_vnic_by_ifname(const struct inventory *inv, const char *ifname);
 struct inv_vm *inventory_vm_by_name(const struct inventory *inv, const char *name);
 struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char *bridge);
+/* The network of VLAN vlan on bridge (vlan 0: the bridge's own). */
+struct inv_net *inventory_net_by_vlan(const struct inventory *inv, const char *bridge,
+				      uint16_t vlan);
 struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *name);
 
 /* Places a vNIC on a network (or none): its received share follows. */

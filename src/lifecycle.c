@@ -12,8 +12,13 @@ static void power_up(struct inv_vm *vm, int64_t now_usec)
 static bool enter(struct inv_vm *vm, enum vm_state next, int64_t now_usec)
 {
 	bool was_down = vm->state == VM_OFF || vm->state == VM_SAVED;
-	if (was_down && next != VM_OFF && next != VM_SAVED)
+	bool up = next != VM_OFF && next != VM_SAVED;
+	if (was_down && up && vm->restarted_down)
+		vm->discontinuity_usec = now_usec; /* counting since its interface came */
+	else if (was_down && up)
 		power_up(vm, now_usec);
+	if (!was_down || up)
+		vm->restarted_down = false;
 	bool changed = next != vm->state;
 	vm->state = next;
 	return changed;
@@ -22,7 +27,7 @@ static bool enter(struct inv_vm *vm, enum vm_state next, int64_t now_usec)
 bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		     const struct hostif_info *obs, int64_t now_usec)
 {
-	bool named = false, running = false, reappeared = false;
+	bool named = false, running = false, reappeared = false, came = false;
 	for (size_t i = 0; i < vm->nvnics; i++) {
 		struct inv_vnic *vnic = &vm->vnics[i];
 		if (!*vnic->ifname)
@@ -32,6 +37,8 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		int ifindex = o->exists ? o->ifindex : 0;
 		if (ifindex && vnic->host_ifindex && ifindex != vnic->host_ifindex)
 			reappeared = true;
+		if (ifindex && ifindex != vnic->host_ifindex)
+			came = true;
 		vnic->host_ifindex = ifindex;
 		running |= o->exists && o->up;
 		/* An interface that exists sits on its bridge's network, or
@@ -46,6 +53,14 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 	}
 	if (reappeared && lifecycle_counts_visible(vm))
 		power_up(vm, now_usec);
+	/* A host interface of a VM that is down came: it is being powered up,
+	 * and may send before its source says so (a Proxmox node is polled):
+	 * its counters restart now, once, and the power-up keeps them. */
+	if (came && !lifecycle_counts_visible(vm) && !vm->restarted_down) {
+		for (size_t i = 0; i < vm->nvnics; i++)
+			acct_port_reset(&vm->vnics[i].acct);
+		vm->restarted_down = true;
+	}
 	if (!named || vm->discovered)
 		return false;
 	return enter(vm, running ? VM_RUNNING : VM_OFF, now_usec);

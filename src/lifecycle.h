@@ -13,7 +13,10 @@
  * - a power-up (off or saved → any state that counts: running, paused,
  *   unknown; a source's power-up count moving; or a host interface back
  *   with a new ifindex: the VM restarted between two looks) restarts the VM's and its vNICs' counters at 0 and
- *   moves its discontinuity time to now;
+ *   moves its discontinuity time to now; when a host interface of the VM
+ *   came while it was off or saved, its counters restarted then (once), and
+ *   the power-up that follows only moves the discontinuity time: what it
+ *   sent before its source said it runs is counted;
  * - a vNIC sits on the network whose bridge its host interface is a port
  *   of, or on none; a macvtap vNIC on its home (its lower device's
  *   network) while its interface exists; one whose interface is gone

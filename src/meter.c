@@ -11,6 +11,21 @@ static void count(struct inventory *inv, struct inv_net *net, struct inv_vnic *s
 			 f->len, ts_sec);
 }
 
+/* A frame of a VLAN that is a network of its own: counted there whole,
+ * and in its bridge's totals; without the tag, which the bridge added at
+ * the sender's port and removes at the receiver's. */
+static struct inv_net *vlan_of(struct inv_net *net, struct decoded_frame *f, int64_t ts_sec)
+{
+	struct inv_net *vlan = f->vlan && net->vlans ? net->vlans[f->vlan] : NULL;
+	if (!vlan)
+		return net;
+	f->len -= DECODE_VLAN_TAG_BYTES;
+	/* Its bridge's totals only: the bridge's group frames are the ones
+	 * its untagged ports receive. */
+	acct_count_frame(&net->acct, NULL, NULL, false, f->len, ts_sec);
+	return vlan;
+}
+
 void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
 		 const uint8_t *bytes, uint32_t caplen, uint32_t len)
 {
@@ -19,6 +34,7 @@ void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
 		acct_count_malformed(&net->acct, len, ts_sec);
 		return;
 	}
+	net = vlan_of(net, &f, ts_sec);
 	struct inv_vnic *src = inventory_vnic_by_mac(inv, f.src);
 	bool group = mac_is_group(f.dst);
 	if (src && !src->net && !*src->ifname)

@@ -34,7 +34,10 @@
 #include "inventory.h"
 
 /*
- * Counts a frame seen on net. A vNIC with no host interface named is placed
+ * Counts a frame seen on net. A frame of a VLAN that has a network of its
+ * own (net->vlans) is counted there, and in net's totals and history but
+ * not its group frames, and everywhere without its 4-byte tag: the bytes
+ * the guests at the VLAN's access ports send and receive. A vNIC with no host interface named is placed
  * on the first network it is seen sending on; one with a host interface is
  * placed by its bridge port (lifecycle).
  */

@@ -7,7 +7,8 @@
  * A new source is one module defining a struct source_ops and one entry in
  * the table of sources.c; nothing else changes.
  *
- * Lifecycle: sources_find(kind) → ops->open(arg) (never blocks for long:
+ * Lifecycle: sources_find(kind) → ops->open(its configuration line) (never
+ * blocks for long:
  * an unreachable hypervisor is retried from handle) → per loop turn:
  * ops->pollfds, poll, ops->handle → ops->count / ops->record after handle
  * said the records changed → ops->close.
@@ -20,6 +21,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "conf.h"
 #include "domain.h"
 
 struct source;
@@ -27,8 +29,9 @@ struct source;
 struct source_ops {
 	const char *kind; /* the word after 'discover' in vsacctd.conf */
 	const char *default_arg;
-	/* NULL (logged) when the source cannot work at all. */
-	struct source *(*open)(const char *arg, int64_t now_usec);
+	/* NULL (logged) when the source cannot work at all. cs is its
+	 * 'discover' line (an empty arg: default_arg). */
+	struct source *(*open)(const struct conf_source *cs, int64_t now_usec);
 	void (*close)(struct source *src);
 	/* Adds its descriptors (up to max) and lowers *timeout_ms to when it
 	 * next wants to run; returns how many descriptors it added. */

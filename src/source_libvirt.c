@@ -783,8 +783,9 @@ static bool commit(struct source *src)
 	return true;
 }
 
-static struct source *lv_open(const char *arg, int64_t now_usec)
+static struct source *lv_open(const struct conf_source *cs, int64_t now_usec)
 {
+	const char *arg = cs->arg;
 	ev_register();
 	struct source *src = calloc(1, sizeof *src);
 	if (!src || !(src->uri = strdup(arg && *arg ? arg : DEFAULT_URI))) {

@@ -3,10 +3,12 @@
 #include <string.h>
 
 #include "source_libvirt.h"
+#include "source_proxmox.h"
 
 /* Every discovery source: a new one is one more entry. */
 static const struct source_ops *const sources[] = {
 	&source_libvirt_ops,
+	&source_proxmox_ops,
 };
 
 const struct source_ops *sources_find(const char *kind)
@@ -17,4 +19,4 @@ const struct source_ops *sources_find(const char *kind)
 	return NULL;
 }
 
-const char *sources_kinds(void) { return "libvirt"; }
+const char *sources_kinds(void) { return "libvirt, proxmox"; }

@@ -14,7 +14,7 @@
  *                  | NAME vnics              (the vNICs changed)
  *   T records N
  *   T domain NAME UUID|- STATE runs=R pid=P vnics=K
- *   T   vnic MAC if=IFNAME|- bridge=BRIDGE|- lower=DEV|-
+ *   T   vnic MAC if=IFNAME|- bridge=BRIDGE|- lower=DEV|- vlan=N pinned=0|1
  */
 #include <errno.h>
 #include <poll.h>
@@ -142,8 +142,9 @@ static void dump(const struct source_ops *ops, struct source *src)
 			const struct domain_vnic *v = &r->vnics[k];
 			char mac[MAC_STRLEN];
 			stamp();
-			printf("  vnic %s if=%s bridge=%s lower=%s\n", mac_format(v->mac, mac),
-			       or_dash(v->ifname), or_dash(v->bridge), or_dash(v->lower));
+			printf("  vnic %s if=%s bridge=%s lower=%s vlan=%u pinned=%d\n",
+			       mac_format(v->mac, mac), or_dash(v->ifname), or_dash(v->bridge),
+			       or_dash(v->lower), v->vlan, v->pinned);
 		}
 	}
 	fflush(stdout);
@@ -158,13 +159,13 @@ int main(int argc, char **argv)
 	bool verbose = false;
 	while ((opt = getopt(argc, argv, "v")) != -1) {
 		if (opt != 'v') {
-			fprintf(stderr, "usage: sourcedump [-v] KIND [ARG]\n");
+			fprintf(stderr, "usage: sourcedump [-v] KIND [ARG] [run=DIR]\n");
 			return 2;
 		}
 		verbose = true;
 	}
-	if (optind >= argc || argc - optind > 2) {
-		fprintf(stderr, "usage: sourcedump [-v] KIND [ARG]\n");
+	if (optind >= argc || argc - optind > 3) {
+		fprintf(stderr, "usage: sourcedump [-v] KIND [ARG] [run=DIR]\n");
 		return 2;
 	}
 	const struct source_ops *ops = sources_find(argv[optind]);
@@ -173,7 +174,15 @@ int main(int argc, char **argv)
 			sources_kinds());
 		return 2;
 	}
-	const char *arg = optind + 1 < argc ? argv[optind + 1] : ops->default_arg;
+	/* The source's 'discover' line, as the configuration would give it. */
+	struct conf_source cs = { .arg = "" };
+	snprintf(cs.kind, sizeof cs.kind, "%s", argv[optind]);
+	for (int i = optind + 1; i < argc; i++) {
+		if (!strncmp(argv[i], "run=", 4))
+			snprintf(cs.run_dir, sizeof cs.run_dir, "%s", argv[i] + 4);
+		else
+			snprintf(cs.arg, sizeof cs.arg, "%s", argv[i]);
+	}
 
 	log_init("sourcedump", LOG_TO_STDERR, NULL);
 	if (verbose)
@@ -186,7 +195,7 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	start_usec = mono_usec();
-	struct source *src = ops->open(arg, mono_usec());
+	struct source *src = ops->open(&cs, mono_usec());
 	if (!src)
 		return 1;
 	dump(ops, src);

@@ -527,9 +527,54 @@ static void test_conf_network_missing_args(void)
 
 static void test_conf_network_too_many_args(void)
 {
-	EXPECT_BAD_LINE("network lan1 br1 extra", FILE_NAME ":3: network: ", "too many arguments");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=2 extra", FILE_NAME ":3: network: ",
+			"too many arguments");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=2 extra", FILE_NAME ":3: network: ",
+			"usage: network NAME BRIDGE [vlan=N]");
+}
+
+/* network NAME BRIDGE vlan=N: one network per VLAN of a bridge, beside
+ * the bridge's own. */
+static void test_conf_network_vlan(void)
+{
+	struct conf *conf = conf_new();
+	struct conf_error err;
+	const char *text = "network lan vmbr0\n"
+			   "network lan20 vmbr0 vlan=20\n"
+			   "network lan30 vmbr0 VLAN=4094\n"
+			   "network other20 vmbr1 vlan=20\n";
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, FILE_NAME, text, strlen(text), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(conf->n_networks, 4);
+	CU_ASSERT_EQUAL(conf->networks[0].vlan, 0);
+	CU_ASSERT_EQUAL(conf->networks[1].vlan, 20);
+	CU_ASSERT_STRING_EQUAL(conf->networks[1].bridge, "vmbr0");
+	CU_ASSERT_EQUAL(conf->networks[2].vlan, 4094);
+	CU_ASSERT_EQUAL(conf->networks[3].vlan, 20);
+	conf_free(conf);
+}
+
+static void test_conf_network_bad_vlan(void)
+{
 	EXPECT_BAD_LINE("network lan1 br1 extra", FILE_NAME ":3: network: ",
-			"usage: network NAME BRIDGE");
+			"'extra' is not vlan=N (N from 1 to 4094)");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=0", FILE_NAME ":3: network: ", "'vlan=0' is not vlan=N");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=4095", FILE_NAME ":3: network: ",
+			"'vlan=4095' is not vlan=N");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=020", FILE_NAME ":3: network: ",
+			"'vlan=020' is not vlan=N");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=", FILE_NAME ":3: network: ", "'vlan=' is not vlan=N");
+	EXPECT_BAD_LINE("network lan1 br1 vlan=-5", FILE_NAME ":3: network: ", "'vlan=-5' is not vlan=N");
+}
+
+static void test_conf_network_duplicate_vlan(void)
+{
+	struct conf *conf = conf_new();
+	struct conf_error err;
+	const char *text = "network a vmbr0 vlan=20\nnetwork b vmbr0 vlan=20\n";
+	CU_ASSERT_EQUAL(conf_parse_buffer(conf, FILE_NAME, text, strlen(text), &err), -1);
+	CU_ASSERT_STRING_EQUAL(err.msg, FILE_NAME ":2: network: VLAN 20 of bridge 'vmbr0' already "
+					      "belongs to network 'a'");
+	conf_free(conf);
 }
 
 static void test_conf_network_name_too_long(void)
@@ -1114,6 +1159,40 @@ static void test_conf_discover_too_many_args(void)
 			    "too many arguments");
 	EXPECT_BAD_DIR_LINE("discover libvirt qemu:///system extra", FILE_NAME ":3: discover: ",
 			    "usage: discover KIND [ARG]");
+	EXPECT_BAD_DIR_LINE("discover proxmox /etc/pve run=/run/x extra", FILE_NAME ":3: discover: ",
+			    "too many arguments");
+}
+
+/* discover proxmox [DIR] [run=DIR]: absolute paths, in either order. */
+static void test_conf_discover_proxmox(void)
+{
+	struct conf *conf = conf_new();
+	struct conf_error err;
+	const char *text = "discover proxmox /srv/pve run=/tmp/run\n";
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, FILE_NAME, text, strlen(text), &err), 0);
+	CU_ASSERT_EQUAL_FATAL(conf->n_sources, 1);
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].kind, "proxmox");
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].arg, "/srv/pve");
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].run_dir, "/tmp/run");
+	conf_free(conf);
+	conf = conf_new();
+	text = "discover proxmox run=/tmp/run\n";
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, FILE_NAME, text, strlen(text), &err), 0);
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].arg, "");
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].run_dir, "/tmp/run");
+	conf_free(conf);
+	conf = conf_new();
+	text = "discover proxmox\n";
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, FILE_NAME, text, strlen(text), &err), 0);
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].arg, "");
+	CU_ASSERT_STRING_EQUAL(conf->sources[0].run_dir, "");
+	conf_free(conf);
+	EXPECT_BAD_DIR_LINE("discover proxmox etc/pve", FILE_NAME ":3: discover: ",
+			    "'etc/pve' is not an absolute path to a directory");
+	EXPECT_BAD_DIR_LINE("discover proxmox /etc/pve run=run", FILE_NAME ":3: discover: ",
+			    "'run' is not an absolute path to a directory");
+	EXPECT_BAD_DIR_LINE("discover proxmox /a /b", FILE_NAME ":3: discover: ",
+			    "unknown option '/b'");
 }
 
 /* ---- foreign tokens ------------------------------------------------------ */
@@ -1424,6 +1503,9 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: unknown token", test_conf_unknown_token },
 	{ "error: network missing arguments", test_conf_network_missing_args },
 	{ "error: network too many arguments", test_conf_network_too_many_args },
+	{ "network with vlan=N", test_conf_network_vlan },
+	{ "error: network bad vlan", test_conf_network_bad_vlan },
+	{ "error: network duplicate VLAN of a bridge", test_conf_network_duplicate_vlan },
 	{ "error: network name too long", test_conf_network_name_too_long },
 	{ "error: network name with bad characters", test_conf_network_name_bad_chars },
 	{ "error: network bad bridge name", test_conf_network_bad_bridge },
@@ -1467,6 +1549,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: discover unknown source", test_conf_discover_unknown_source },
 	{ "error: discover missing arguments", test_conf_discover_missing_args },
 	{ "error: discover too many arguments", test_conf_discover_too_many_args },
+	{ "discover proxmox with its directories", test_conf_discover_proxmox },
 	{ "foreign lines kept verbatim with file and line", test_conf_foreign_kept_verbatim },
 	{ "error: unknown token with a foreign predicate", test_conf_foreign_unknown_still_error },
 	{ "error: foreign token without a predicate", test_conf_foreign_without_predicate },

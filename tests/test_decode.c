@@ -222,8 +222,8 @@ static void test_decode_caplen_above_len(void)
 
 static void test_decode_reads_only_the_addresses(void)
 {
-	/* Bytes after the twelfth change nothing, and the frame is not
-	 * written to. */
+	/* Bytes after the twelfth change nothing (but a VLAN tag: not these
+	 * bytes), and the frame is not written to. */
 	uint8_t a[64], b[64], copy[64];
 	struct decoded_frame out_a, out_b;
 	make_frame(a);
@@ -238,6 +238,40 @@ static void test_decode_reads_only_the_addresses(void)
 	CU_ASSERT_EQUAL(memcmp(a, copy, sizeof copy), 0);
 }
 
+/* An 802.1Q or 802.1ad tag after the addresses gives its VLAN; the
+ * length stays the frame's (the caller decides what the tag means). */
+static void test_decode_vlan_tag(void)
+{
+	uint8_t frame[64];
+	struct decoded_frame out;
+	make_frame(frame);
+	frame[12] = 0x81, frame[13] = 0x00, frame[14] = 0xe0, frame[15] = 0x14; /* PCP 7, VID 20 */
+	CU_ASSERT_EQUAL(decode_frame(frame, 64, 64, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 20);
+	CU_ASSERT_EQUAL(out.len, 64);
+	frame[12] = 0x88, frame[13] = 0xa8, frame[14] = 0x0f, frame[15] = 0xfe;
+	CU_ASSERT_EQUAL(decode_frame(frame, 64, 64, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 4094);
+	/* Priority-tagged (VID 0), the reserved VID 4095, another type. */
+	frame[14] = 0x00, frame[15] = 0x00;
+	CU_ASSERT_EQUAL(decode_frame(frame, 64, 64, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 0);
+	frame[14] = 0x0f, frame[15] = 0xff;
+	CU_ASSERT_EQUAL(decode_frame(frame, 64, 64, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 0);
+	frame[12] = 0x08, frame[13] = 0x00, frame[14] = 0x00, frame[15] = 0x14;
+	CU_ASSERT_EQUAL(decode_frame(frame, 64, 64, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 0);
+	/* A tag cut by caplen or len is not read. */
+	frame[12] = 0x81, frame[13] = 0x00;
+	CU_ASSERT_EQUAL(decode_before_guard_page(frame, 15, 64, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 0);
+	CU_ASSERT_EQUAL(decode_frame(frame, 64, 15, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 0);
+	CU_ASSERT_EQUAL(decode_before_guard_page(frame, 16, 16, &out), 0);
+	CU_ASSERT_EQUAL(out.vlan, 20);
+}
+
 static CU_TestInfo decode_tests[] = {
 	{ "full frame gives dst, src and len", test_decode_full_frame },
 	{ "len is the original length, not caplen", test_decode_len_is_original_length },
@@ -249,6 +283,7 @@ static CU_TestInfo decode_tests[] = {
 	{ "len below 12 with caplen 12+ is malformed", test_decode_len_shorter_than_addresses },
 	{ "caplen above len still decodes", test_decode_caplen_above_len },
 	{ "only the address bytes matter", test_decode_reads_only_the_addresses },
+	{ "an 802.1Q/802.1ad tag gives its VLAN", test_decode_vlan_tag },
 	CU_TEST_INFO_NULL,
 };
 

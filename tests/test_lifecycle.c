@@ -777,6 +777,38 @@ static void test_lifecycle_discovered_conf_vm_state_from_libvirt(void)
 	inventory_free(d.f.inv);
 }
 
+/* A polled source (Proxmox VE) says a guest runs a moment after its tap
+ * came: what it sent meanwhile is counted, and the power-up that follows
+ * restarts nothing more. */
+static void test_lifecycle_domain_interface_before_its_power_up(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T2)); /* stopped: off */
+	struct hostif_info gone[2] = { { .exists = false }, { .exists = false } };
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, d.dom, gone, T2));
+	/* Its taps come (new QEMU process); the source has not looked yet. */
+	struct hostif_info obs[2] = { seen(50, true, "br0"), seen(51, true, "br0") };
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, d.dom, obs, T2 + 10));
+	CU_ASSERT_EQUAL(d.dom->state, VM_OFF);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	exchange(&d.f, &d.dom->vnics[0]); /* it sends before the source looks */
+	/* Looked at again (a rebuild): no second restart. */
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, d.dom, obs, T2 + 20));
+	ASSERT_COUNTS(acct_port_sent(&d.dom->vnics[0].acct), 100, 1);
+	/* The source says running: the discontinuity moves, the counts stay. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), T3));
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3);
+	ASSERT_COUNTS(acct_port_sent(&d.dom->vnics[0].acct), 100, 1);
+	CU_ASSERT_FALSE(d.dom->restarted_down);
+	/* Off again, and started with no interface seen first: as ever. */
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T3 + 1));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), T3 + 2));
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, T3 + 2);
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	inventory_free(d.f.inv);
+}
+
 static CU_TestInfo lifecycle_tests[] = {
 	{ "VM without host interface stays unknown", test_lifecycle_no_ifname_stays_unknown },
 	{ "interfaces absent: off", test_lifecycle_absent_is_off },
@@ -800,6 +832,8 @@ static CU_TestInfo lifecycle_tests[] = {
 	{ "domain: off to running and restarted, one power-up", test_lifecycle_domain_off_restarted_powers_up_once },
 	{ "discovered VM: interfaces place vNICs, never set state", test_lifecycle_discovered_vm_follows_networks_not_state },
 	{ "configured VM known to discovery follows libvirt", test_lifecycle_discovered_conf_vm_state_from_libvirt },
+	{ "a host interface before its power-up: counted, restarted once",
+	  test_lifecycle_domain_interface_before_its_power_up },
 	CU_TEST_INFO_NULL,
 };
 

@@ -63,6 +63,14 @@ static const struct domain_record *find(struct source *src, const char *name)
 	return NULL;
 }
 
+/* The source of a 'discover libvirt URI' line. */
+static struct source *open_uri(const char *uri)
+{
+	struct conf_source cs = { .kind = "libvirt" };
+	snprintf(cs.arg, sizeof cs.arg, "%s", uri);
+	return ops->open(&cs, now_usec());
+}
+
 static virDomainPtr test_domain(void)
 {
 	virDomainPtr d = virDomainLookupByName(rw, "test");
@@ -77,7 +85,7 @@ static int setup(void)
 		return -1;
 	/* libvirt's event implementation is registered by the first source
 	 * opened, and must be before any connection. */
-	ops->close(ops->open(TEST_URI, now_usec()));
+	ops->close(open_uri(TEST_URI));
 	rw = virConnectOpen(TEST_URI);
 	return rw ? 0 : -1;
 }
@@ -99,7 +107,7 @@ static void test_source_libvirt_table(void)
 
 static void test_source_libvirt_records(void)
 {
-	struct source *src = ops->open(TEST_URI, now_usec());
+	struct source *src = open_uri(TEST_URI);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
 	CU_ASSERT_EQUAL_FATAL(ops->count(src), 1);
 	const struct domain_record *r = ops->record(src, 0);
@@ -119,7 +127,7 @@ static void test_source_libvirt_records(void)
 
 static void test_source_libvirt_lifecycle(void)
 {
-	struct source *src = ops->open(TEST_URI, now_usec());
+	struct source *src = open_uri(TEST_URI);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
 	virDomainPtr d = test_domain();
 
@@ -163,7 +171,7 @@ static void test_source_libvirt_lifecycle(void)
 
 static void test_source_libvirt_managed_save(void)
 {
-	struct source *src = ops->open(TEST_URI, now_usec());
+	struct source *src = open_uri(TEST_URI);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
 	virDomainPtr d = test_domain();
 	CU_ASSERT_EQUAL(virDomainManagedSave(d, 0), 0);
@@ -189,7 +197,7 @@ static void test_source_libvirt_managed_save(void)
 
 static void test_source_libvirt_define_undefine(void)
 {
-	struct source *src = ops->open(TEST_URI, now_usec());
+	struct source *src = open_uri(TEST_URI);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
 	size_t before = ops->count(src);
 	virDomainPtr d = virDomainDefineXML(
@@ -259,8 +267,8 @@ static void test_source_libvirt_define_undefine(void)
  * both follow their domains; closing the first hands the polling on. */
 static void test_source_libvirt_two_sources(void)
 {
-	struct source *a = ops->open(TEST_URI, now_usec());
-	struct source *b = ops->open(TEST_URI, now_usec());
+	struct source *a = open_uri(TEST_URI);
+	struct source *b = open_uri(TEST_URI);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(a);
 	CU_ASSERT_PTR_NOT_NULL_FATAL(b);
 	virDomainPtr d = test_domain();
@@ -282,8 +290,7 @@ static void test_source_libvirt_two_sources(void)
 static void test_source_libvirt_unreachable(void)
 {
 	skew = 0; /* pollfds reads the clock itself */
-	struct source *src = ops->open("qemu+unix:///system?socket=/nonexistent/libvirt-sock",
-				       now_usec());
+	struct source *src = open_uri("qemu+unix:///system?socket=/nonexistent/libvirt-sock");
 	CU_ASSERT_PTR_NOT_NULL_FATAL(src);
 	CU_ASSERT_EQUAL(ops->count(src), 0);
 	struct pollfd fds[16];

@@ -51,6 +51,8 @@
 #   guest_pid NAME            guest_log NAME           guest_console NAME
 #   guests_events_start       guests_events_stop       guests_wait_for SECS CMD...
 #   guests_libvirtd_ours      guests_libvirtd_restart
+#   guests_boot_files         guests_console_run SOCK CMD [SECS]   (guests that
+#                             a test starts itself, without libvirtd)
 #
 # Variables set by guests_setup (exported):
 #   GUESTS_PREFIX   vsgXXXX, 7 characters: every domain, network, bridge and
@@ -1094,6 +1096,39 @@ _guests_console_run() {
         _guests_log "no answer; the console said: ${pre:0:500}"
     fi
     return "$rc"
+}
+
+# guests_console_run SOCK CMD [SECS]
+# guest_run for a guest this library did not define (a QEMU started by a
+# test itself, as a hypervisor other than libvirt starts it): CMD on the
+# shell behind console socket SOCK (the guest's first serial port, a unix
+# socket server).  Same output, status and framing as guest_run; calls to
+# one socket take turns through SOCK.lock.
+guests_console_run() {
+    local sock=${1:-} cmd=${2:-} secs=${3:-30}
+    [[ -n $sock && -n $cmd ]] || { _guests_err "usage: guests_console_run SOCK CMD [SECS]"; return 1; }
+    local rc=0
+    (
+        exec 9>"$sock.lock"
+        flock 9
+        _guests_console_run "$sock" "$cmd" "$secs"
+    ) || rc=$?
+    return "$rc"
+}
+
+# guests_boot_files
+# What a guest boots from, without libvirtd: installs the guests group of
+# scripts/deps.sh, fetches the kernel and builds the initramfs (cached as
+# for guests_setup), picks KVM or TCG.  Sets and exports GUESTS_KERNEL,
+# GUESTS_INITRD, GUESTS_KVER, GUESTS_ACCEL.  The guest's init is the one
+# described in the header (vs.ip=, vs.name= on the kernel command line,
+# the shell on the first serial port, messages on the second).
+guests_boot_files() {
+    # shellcheck source-path=SCRIPTDIR/../.. source=scripts/deps.sh
+    . "$_GUESTS_HERE/../../scripts/deps.sh" || return 1
+    deps_install guests || return 1
+    _guests_boot_files || return 1
+    _guests_pick_accel
 }
 
 # guest_wait_ready NAME [SECS]
