@@ -130,6 +130,13 @@ for i in 1 2 3; do
     check_eq "snmp_exporter scrape: vm$i's bytes sent" "$(get "$OID_vsVmNetBytesSent.$i")" "$value"
 done
 check_eq "snmp_exporter scrape: 60 history gauges" 60 "$(grep -c '^vsNetBytesSentSec{' <<<"$scrape")"
+for m in vsNetBytesReceived vsNetPacketsReceived vsNetPacketsDropped; do
+    v=OID_$m
+    check_eq "snmp_exporter scrape: $m" "$(get "${!v}.1")" \
+        "$(sed -nE "s/^$m\{.*vsNetIndex=\"1\".*\} ([0-9.e+]+)\$/\1/p" <<<"$scrape" | awk '{ printf "%.0f", $1 }')"
+done
+check_eq "snmp_exporter scrape: an uptime per VM (the lab's VMs have no CPU or disk source)" 3 \
+    "$(grep -c '^vsVmUpTime{' <<<"$scrape")"
 lab_stop "$EXPORTER_PID"
 
 # --- Nagios' check_snmp with thresholds
