@@ -271,6 +271,7 @@ struct acct_usage acct_vm_usage(const struct acct_vm *vm)
 		.wr_bytes = vm->last.wr_bytes - vm->base.wr_bytes,
 		.rd_ops = vm->last.rd_ops - vm->base.rd_ops,
 		.wr_ops = vm->last.wr_ops - vm->base.wr_ops,
+		.no_ops = vm->last.no_ops,
 	};
 }
 

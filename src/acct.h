@@ -102,6 +102,7 @@ struct acct_net {
 struct acct_usage {
 	uint64_t cpu_time; /* nanoseconds of CPU, every vCPU and the emulator */
 	uint64_t rd_bytes, wr_bytes, rd_ops, wr_ops; /* every disk */
+	bool no_ops; /* the source counts no disk operations (/proc) */
 };
 
 /* A VM's 60-second history (allocated by the VM's owner, zeroed). */

@@ -10,6 +10,7 @@
 #include "log.h"
 #include "netlink.h"
 #include "portdrops.h"
+#include "procusage.h"
 #include "statedir.h"
 
 #include <unistd.h>
@@ -216,8 +217,29 @@ static void apply_usage(struct counting *c, struct inventory *inv)
 		struct inv_vm *vm = u->known ? inventory_vm_by_name(inv, records[i]->name) : NULL;
 		if (!vm)
 			continue;
-		struct acct_usage a = { u->cpu_time, u->rd_bytes, u->wr_bytes, u->rd_ops, u->wr_ops };
+		struct acct_usage a = { u->cpu_time, u->rd_bytes, u->wr_bytes, u->rd_ops, u->wr_ops, false };
 		acct_vm_sample(&vm->acct, &a, c->host_cpus, u->read_usec);
+	}
+}
+
+/* The VMs whose `vm` line names a pid file and that no discovery source
+ * reports: their process's /proc accounting. */
+static void apply_pidfiles(struct counting *c, struct inventory *inv, const struct loop_now *now)
+{
+	for (size_t i = 0; i < c->conf->n_pidfiles; i++) {
+		const struct conf_pidfile *pf = &c->conf->pidfiles[i];
+		struct inv_vm *vm = inventory_vm_by_name(inv, c->conf->vms[pf->vm_index].name);
+		struct proc_usage p;
+		if (!vm || vm->discovered || procusage_read(pf->path, &p) < 0)
+			continue;
+		struct acct_usage a = { .cpu_time = p.cpu_ns, .rd_bytes = p.rd_bytes,
+					.wr_bytes = p.wr_bytes, .no_ops = true };
+		acct_vm_sample(&vm->acct, &a, c->host_cpus, now->real_usec);
+		/* A process met for the first time started the VM (maybe before
+		 * vsacctd did); later power-ups (a reset) come from lifecycle. */
+		if (p.pid != vm->proc_pid && p.start_mono_usec <= now->mono_usec)
+			vm->powerup_usec = p.start_mono_usec;
+		vm->proc_pid = p.pid;
 	}
 }
 
@@ -229,6 +251,7 @@ static void each_second(struct counting *c, struct inventory *inv, const struct 
 		acct_count_kernel_drops(&net->acct, portdrops_read(c->drops, net->bridge), now->real_usec);
 	}
 	portdrops_sweep(c->drops);
+	apply_pidfiles(c, inv, now);
 }
 
 /* The work of a tick: what the captures lost, the seconds of history, the

@@ -457,6 +457,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 		vm->runs_known = was->runs_known;
 		vm->runs = was->runs;
 		vm->powerup_usec = was->powerup_usec;
+		vm->proc_pid = was->proc_pid;
 		acct_vm_carry(&vm->acct, &was->acct);
 		bool lost = false;
 		for (size_t j = 0; j < was->nvnics; j++) {

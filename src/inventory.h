@@ -90,6 +90,7 @@ struct inv_vm {
 	/* Monotonic clock at its last power-up (start, restore, reset) as
 	 * seen or estimated; 0 when not known. */
 	int64_t powerup_usec;
+	int proc_pid; /* its pid file's process when last read, 0 if none */
 	struct acct_vm acct; /* its hypervisor's accounting and its history */
 	struct inv_vnic *vnics;     /* nvnics of them */
 	size_t nvnics;

@@ -125,8 +125,16 @@ static int vm_usage_value(const struct mib *mib, const struct inv_vm *vm, unsign
 	switch (column) {
 	case MIB_vsVmDiskBytesRead: set_counter64(vb, u.rd_bytes); return 0;
 	case MIB_vsVmDiskBytesWritten: set_counter64(vb, u.wr_bytes); return 0;
-	case MIB_vsVmDiskReadOps: set_counter64(vb, u.rd_ops); return 0;
-	case MIB_vsVmDiskWriteOps: set_counter64(vb, u.wr_ops); return 0;
+	case MIB_vsVmDiskReadOps:
+		if (u.no_ops)
+			return -1;
+		set_counter64(vb, u.rd_ops);
+		return 0;
+	case MIB_vsVmDiskWriteOps:
+		if (u.no_ops)
+			return -1;
+		set_counter64(vb, u.wr_ops);
+		return 0;
 	case MIB_vsVmCpuTime: set_counter64(vb, u.cpu_time); return 0;
 	case MIB_vsVmCpuUtilization:
 		if (!acct_vm_cpu_percent(&vm->acct, &percent))

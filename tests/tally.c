@@ -13,7 +13,8 @@
  *   vnic VM INDEX MAC sent_bytes=… sent_packets=… recv_bytes=… recv_packets=… net=NAME|-
  *   vm NAME state=S sent_bytes=… sent_packets=… recv_bytes=… recv_packets=…
  *       vend=SEC v1=C1,…,C60 v2=… v3=… (each vsVmSeries, ending at the
- *       first network's end)
+ *       first network's end) usage=0|1 cpu_ns=… disk_rd=… disk_wr=…
+ *       uptime=SECONDS|-
  */
 #include <signal.h>
 #include <stdio.h>
@@ -103,7 +104,14 @@ static void dump(struct inventory *inv, const char *out)
 			inventory_vm_history(vm, series, vend, real_offset, h);
 			print_seconds(fp, key, h);
 		}
-		fputc('\n', fp);
+		struct acct_usage u = acct_vm_usage(&vm->acct);
+		fprintf(fp, " usage=%d cpu_ns=%llu disk_rd=%llu disk_wr=%llu", acct_vm_has_usage(&vm->acct),
+			(unsigned long long)u.cpu_time, (unsigned long long)u.rd_bytes,
+			(unsigned long long)u.wr_bytes);
+		if (vm->powerup_usec)
+			fprintf(fp, " uptime=%lld\n", (long long)((clock_mono_usec() - vm->powerup_usec) / 1000000));
+		else
+			fprintf(fp, " uptime=-\n");
 	}
 	if (fclose(fp) != 0 || rename(tmp, out) != 0)
 		log_warn("%s", out);

@@ -406,7 +406,7 @@ static void test_acct_vm_usage(void)
 	acct_vm_init(&vm, &h);
 	unsigned pct;
 	CU_ASSERT_FALSE(acct_vm_has_usage(&vm));
-	struct acct_usage u = { 5000000000u, 1000, 2000, 10, 20 };
+	struct acct_usage u = { 5000000000u, 1000, 2000, 10, 20, false };
 	acct_vm_sample(&vm, &u, 2, T0 * USEC + 50000);
 	CU_ASSERT_TRUE(acct_vm_has_usage(&vm));
 	CU_ASSERT_FALSE(acct_vm_cpu_percent(&vm, &pct)); /* one reading: no rate */
@@ -433,7 +433,7 @@ static void test_acct_vm_usage(void)
 	acct_vm_seconds(&vm, ACCT_VM_CPU, T0 + 2, 0, out, NULL);
 	CU_ASSERT_EQUAL(out[1], 0); /* the history restarted */
 	/* A new process (its totals went back): from 0, no rate across. */
-	struct acct_usage fresh = { 300000000u, 100, 0, 1, 0 };
+	struct acct_usage fresh = { 300000000u, 100, 0, 1, 0, false };
 	acct_vm_sample(&vm, &fresh, 2, (T0 + 3) * USEC + 50000);
 	CU_ASSERT_EQUAL(acct_vm_usage(&vm).cpu_time, 300000000u);
 	CU_ASSERT_EQUAL(acct_vm_usage(&vm).rd_bytes, 100);

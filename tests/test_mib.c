@@ -108,7 +108,8 @@ static void mib_setup(void)
 	lifecycle_apply(f.inv, f.run, &up, T1);
 	/* run's hypervisor: two readings a second apart, 0.5 s of CPU on a
 	 * 2-CPU host in between (25%); its power-up seen at T1. */
-	struct acct_usage u1 = { 1000000000u, 4096, 8192, 1, 2 }, u2 = { 1500000000u, 12288, 8192, 3, 2 };
+	struct acct_usage u1 = { 1000000000u, 4096, 8192, 1, 2, false },
+			  u2 = { 1500000000u, 12288, 8192, 3, 2, false };
 	acct_vm_sample(&f.run->acct, &u1, 2, NOW_REAL - 2 * SEC);
 	acct_vm_sample(&f.run->acct, &u2, 2, NOW_REAL - SEC);
 	f.run->powerup_usec = T1;

@@ -18,6 +18,11 @@
 # series = the reference's bytes and frames of that second; each VM's
 # sent and received history = the reference's frames from / to it (group
 # frames from others included) of that second.
+#
+# And the /proc fallback: vm1's line names a pid file, whose process (a
+# bash that writes 4 MiB to a file of its own, then waits) is vm1's
+# "hypervisor process": vm1's CPU time and disk bytes written equal that
+# process's /proc/PID/stat and /proc/PID/io, its uptime the process's age.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 builddir=${VSACCT_BUILDDIR:-$here/../..}
@@ -33,6 +38,11 @@ lab_arp_static
 uplink=$(lab_hostif up)
 conf=$LAB_DIR/vsacctd.conf
 vmlab_conf "$conf"
+pidfile=$LAB_DIR/vm1.pid
+sed -i "s|^vm vm1\$|vm vm1 pidfile=$pidfile|" "$conf"
+mkfifo "$LAB_DIR/vm1.wait"
+proc_pid=$(lab_bg vm1proc bash -c 'echo $$ >"$1"; exec 3>"$2"; printf "%*s" 4194304 "" >&3; exec 3>&-
+    read -r -t 600 _ <>"$3" || true' vm1proc "$pidfile" "$LAB_DIR/vm1.disk" "$LAB_DIR/vm1.wait")
 traffic_prime vm1 vm2 vm3
 traffic_trafgen up 1 "{ fill(0xff, 6), 0x52, 0x54, 0x00, 0x00, 0x00, 0x0a, c16(0x88b5), fill(0x00, 46) }"
 
@@ -73,6 +83,8 @@ traffic_trafgen vm1 "$dropped_sent" "{ $(_traffic_mac_bytes 3), $(_traffic_mac_b
 ip -n "$(lab_vm_ns vm3)" link set eth0 mtu 1500
 sleep 2.5 # the drops read, every second of traffic closed in the history
 tally_dump
+# vm1's process as /proc shows it at the dump (it is idle: nothing moves).
+proc_stat=$(cat "/proc/$proc_pid/stat") proc_io=$(cat "/proc/$proc_pid/io") proc_now=$(cut -d' ' -f1 /proc/uptime)
 ref_stop
 cat "$out"
 
@@ -145,5 +157,20 @@ for vm in vm1 vm2 vm3; do
     compare "$vm bytes received" "rx-$mac" "$(field "vm $vm" v2)"
 done
 check_eq "no CPU history without a hypervisor's accounting" "$(printf '0%.0s,' $(seq 1 59))0" "$(field "vm vm1" v3)"
+
+# --- the pid file's process -------------------------------------------------------------
+read -r -a f <<<"${proc_stat##*) }"
+hz=$(getconf CLK_TCK)
+check_eq "vm1 has the /proc accounting of its pid file's process" 1 "$(field "vm vm1" usage)"
+check_eq "vm1's CPU time = utime + stime of /proc/PID/stat, in ns" \
+    "$(((f[11] + f[12]) * (1000000000 / hz)))" "$(field "vm vm1" cpu_ns)"
+check_eq "vm1's disk bytes written = write_bytes of /proc/PID/io (the 4 MiB it wrote)" \
+    "$(sed -n 's/^write_bytes: //p' <<<"$proc_io")" "$(field "vm vm1" disk_wr)"
+check_true "which are at least the 4194304 bytes it wrote" test "$(field "vm vm1" disk_wr)" -ge 4194304
+# Whole seconds both ways: they may differ by one.
+age=$((${proc_now%.*} - f[19] / hz))
+up=$(field "vm vm1" uptime)
+check_true "vm1's uptime is its process's age ($up s, $age s)" test "$up" -ge $((age - 1)) -a "$up" -le $((age + 1))
+check_eq "vm2 names no pid file: no CPU or disk accounting" 0 "$(field "vm vm2" usage)"
 
 check_summary series
