@@ -75,7 +75,8 @@ static void vm_add(struct acct_vm *vm, int64_t sec, unsigned which, uint64_t val
 		return;
 	if (!h->clock.started || sec > h->clock.cur_sec)
 		ring_advance(&h->clock, &h->ring[0][0], ACCT_VM_RING_WIDTH, sec);
-	int slot = ring_slot(&h->clock, sec);
+	/* The frame path's case, without a division. */
+	int slot = sec == h->clock.cur_sec ? (int)h->clock.head : ring_slot(&h->clock, sec);
 	if (slot >= 0 && which == VM_CPU)
 		h->ring[slot][which] = value; /* one sample per second */
 	else if (slot >= 0)
