@@ -777,9 +777,12 @@ static void read_usage(struct source *src)
 {
 	virDomainStatsRecordPtr *stats = NULL;
 	unsigned int what = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_STATE;
+	int64_t before = clock_real_usec();
 	int n = virConnectGetAllDomainStats(src->conn, what, &stats,
 					    VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
-	int64_t now = clock_real_usec();
+	/* libvirtd read them somewhere in between: a busy libvirtd answers
+	 * late, and the middle is nearer than either end. */
+	int64_t now = before + (clock_real_usec() - before) / 2;
 	if (n < 0) {
 		log_debug("libvirt: domain statistics: %s", last_error());
 		return;

@@ -12,14 +12,16 @@
 # - CPU: the guest spins its one vCPU for 10 s. vsVmHistoryTable's
 #   cpuUtilization row shows it second by second: each column equals what
 #   libvirt's cpu.time (sampled here every 0.2 s) says for the same
-#   second, as a percentage of the host's CPUs, within 6 points. Why a
-#   tolerance: vsacctd reads at about 50 ms into each second and this test
-#   reads at other instants, so the test interpolates between its own
-#   samples; the loop's lateness (a few ms to tens of ms under load) moves
-#   a second's boundaries by up to 5% of its length, and the percentage is
-#   rounded (0.5). The two seconds where the spin starts and stops mix busy
-#   and idle time and are left out; the total over the spin must agree
-#   within 2 seconds' worth (one edge each side).
+#   second, as a percentage of the host's CPUs, within 3 points of the
+#   range it takes when that second's reading instants move by 0 to 0.5 s.
+#   Why a tolerance: vsacctd reads at about 50 ms into each second and this
+#   test reads at other instants, so the test interpolates between its own
+#   samples; on a loaded machine vsacctd's reading (a call to libvirtd) can
+#   come a few hundred ms late, moving the second's boundaries, and a
+#   guest's CPU share under TCG varies from one second to the next; the
+#   percentage is rounded (0.5). The two seconds where the spin starts and
+#   stops mix busy and idle time and are left out; the total over the spin
+#   must agree within 2 seconds' worth (one edge each side).
 # - Uptime: grows with the guest's life, and restarts at a reset, as do the
 #   CPU time and disk totals (vsVmDiscontinuityTime moves).
 set -euo pipefail
@@ -116,14 +118,26 @@ expect=$(awk -v cpus="$cpus" -v from="$spin_from" -v to="$spin_to" '
             if (t[i] >= x) return c[i - 1] + (c[i] - c[i - 1]) * (x - t[i - 1]) / (t[i] - t[i - 1])
         return -1
     }
+    function pct(x,   a, b) {
+        a = at(x); b = at(x + 1)
+        return a >= 0 && b >= 0 ? (b - a) / 1e9 / cpus * 100 : -1
+    }
     END {
         for (s = from - 1; s <= to + 1; s++) {
-            a = at(s + 0.05); b = at(s + 1.05)
-            if (a >= 0 && b >= 0) printf "%d %.1f\n", s, (b - a) / 1e9 / cpus * 100
+            p = pct(s + 0.05)
+            if (p < 0) continue
+            lo = hi = p
+            for (d = 0.1; d <= 0.55; d += 0.1) {
+                q = pct(s + 0.05 + d)
+                if (q < 0) continue
+                if (q < lo) lo = q
+                if (q > hi) hi = q
+            }
+            printf "%d %.1f %.1f %.1f\n", s, p, lo, hi
         }
     }' "$samples")
 bad=0 inner=0 sum_vs=0 sum_lv=0
-while read -r s pct; do
+while read -r s pct lo hi; do
     n=$((end - s))
     ((n >= 1 && n <= 60)) || continue
     got=${col[n]}
@@ -131,13 +145,13 @@ while read -r s pct; do
     sum_lv=$(awk -v a="$sum_lv" -v b="$pct" 'BEGIN { print a + b }')
     edge=""
     ((s <= spin_from || s >= spin_to)) && edge=" (edge, not compared)"
-    echo "  second $s: vsacctd $got%, libvirt $pct%$edge"
+    echo "  second $s: vsacctd $got%, libvirt $pct% ($lo..$hi with its reading up to 0.5 s late)$edge"
     [[ -z $edge ]] || continue
     inner=$((inner + 1))
-    awk -v a="$got" -v b="$pct" 'BEGIN { exit !(a - b <= 6 && b - a <= 6) }' || bad=$((bad + 1))
+    awk -v a="$got" -v lo="$lo" -v hi="$hi" 'BEGIN { exit !(a >= lo - 3 && a <= hi + 3) }' || bad=$((bad + 1))
 done <<<"$expect"
 check_true "the spin's seconds are in the history ($inner of them)" test "$inner" -ge 7
-check_eq "each second's CPU utilization = libvirt's cpu.time over it, within 6 points" 0 "$bad"
+check_eq "each second's CPU utilization = libvirt's cpu.time over it, within 3 points of its range" 0 "$bad"
 check_true "the total over the spin agrees within two seconds' worth ($sum_vs vs $sum_lv %·s)" \
     awk -v a="$sum_vs" -v b="$sum_lv" -v c="$cpus" 'BEGIN { d = a - b; if (d < 0) d = -d; exit !(d <= 2 * 100 / c + 6) }'
 cpu_now=$(get "$OID_vsVmCpuTime.$idx")
