@@ -783,6 +783,8 @@ static void read_usage(struct source *src)
 	/* libvirtd read them somewhere in between: a busy libvirtd answers
 	 * late, and the middle is nearer than either end. */
 	int64_t now = before + (clock_real_usec() - before) / 2;
+	log_debug("libvirt: domain statistics of %d domains at %lld.%06lld", n,
+		  (long long)(now / USEC_PER_SEC), (long long)(now % USEC_PER_SEC));
 	if (n < 0) {
 		log_debug("libvirt: domain statistics: %s", last_error());
 		return;
