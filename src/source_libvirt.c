@@ -826,15 +826,20 @@ static void read_usage(struct source *src)
 	virDomainStatsRecordListFree(stats);
 }
 
-/* The monotonic time of the next reading: USAGE_PHASE_USEC into the wall
- * clock's next second. */
-static int64_t next_usage_at(int64_t now_usec)
+/* The monotonic time of the next reading: USAGE_PHASE_USEC into a later
+ * second of the wall clock, 0.5 to 1.5 s from now. */
+static int64_t next_usage_at(void)
 {
+	/* From the clocks now, not the loop turn's (older) time; at least half
+	 * a second on, so that a reading made a little before the phase point
+	 * (a timer rounded) is not followed by another at once. */
 	int64_t real = clock_real_usec();
 	int64_t wait = USEC_PER_SEC - real % USEC_PER_SEC + USAGE_PHASE_USEC;
-	if (wait > USEC_PER_SEC)
+	if (wait < USEC_PER_SEC / 2)
+		wait += USEC_PER_SEC;
+	else if (wait > USEC_PER_SEC + USEC_PER_SEC / 2)
 		wait -= USEC_PER_SEC;
-	return now_usec + wait;
+	return clock_mono_usec() + wait;
 }
 
 /* --- the source's operations ------------------------------------------ */
@@ -958,7 +963,7 @@ static bool lv_handle(struct source *src, const struct pollfd *fds, size_t n, in
 	}
 	if (src->conn && now_usec >= src->usage_at) {
 		read_usage(src);
-		src->usage_at = next_usage_at(now_usec);
+		src->usage_at = next_usage_at();
 	}
 	return commit(src);
 }
