@@ -2,7 +2,7 @@
 
 #include <string.h>
 
-#define RING_SLOTS (ACCT_HISTORY_SECONDS + 1)
+#define RING_SLOTS ACCT_RING_SLOTS
 #define USEC_PER_SEC 1000000
 
 static inline void counts_add(struct acct_counts *c, uint64_t bytes)
@@ -16,61 +16,115 @@ void acct_net_init(struct acct_net *net)
 	memset(net, 0, sizeof *net);
 }
 
+/* --- rings: width values per second, slots[RING_SLOTS][width] --- */
+
 /* Moves the collecting slot forward to second sec, zeroing the seconds
  * skipped over: they carried nothing. */
-static void ring_advance(struct acct_net *net, int64_t sec)
+static void ring_advance(struct acct_ring *r, uint64_t *slots, unsigned width, int64_t sec)
 {
-	if (!net->started) {
-		net->started = true;
-		net->cur_sec = sec;
+	if (!r->started) {
+		r->started = true;
+		r->cur_sec = sec;
 		return;
 	}
-	int64_t steps = sec - net->cur_sec;
+	int64_t steps = sec - r->cur_sec;
 	if (steps <= 0)
 		return;
 	if (steps >= RING_SLOTS) {
-		memset(net->ring, 0, sizeof net->ring);
-		net->head = 0;
+		memset(slots, 0, RING_SLOTS * width * sizeof *slots);
+		r->head = 0;
 	} else {
 		for (int64_t i = 0; i < steps; i++) {
-			net->head = (net->head + 1) % RING_SLOTS;
-			net->ring[net->head] = 0;
+			r->head = (r->head + 1) % RING_SLOTS;
+			memset(slots + r->head * width, 0, width * sizeof *slots);
 		}
 	}
-	net->cur_sec = sec;
+	r->cur_sec = sec;
 }
 
-static void ring_add(struct acct_net *net, int64_t ts_sec, uint32_t len)
+/* The slot holding second sec, or -1 when the ring does not hold it. */
+static int ring_slot(const struct acct_ring *r, int64_t sec)
 {
-	/* Frames of one capture arrive in time order, so a frame from a later
-	 * second closes the current one; an earlier second can only be a clock
-	 * step back, counted in the current second. */
-	if (!net->started || ts_sec > net->cur_sec)
-		ring_advance(net, ts_sec);
-	net->ring[net->head] += len;
+	if (!r->started || sec > r->cur_sec || sec <= r->cur_sec - RING_SLOTS)
+		return -1;
+	return (int)((r->head + RING_SLOTS - (unsigned)(r->cur_sec - sec)) % RING_SLOTS);
 }
+
+/* A network's ring: frames of one capture arrive in time order, so a frame
+ * from a later second closes the current one; an earlier second can only
+ * be a clock step back, counted in the current second. */
+static uint64_t *net_second(struct acct_net *net, int64_t ts_sec)
+{
+	if (!net->clock.started || ts_sec > net->clock.cur_sec)
+		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, ts_sec);
+	return net->ring[net->clock.head];
+}
+
+/* Columns of a VM's ring. */
+#define VM_CPU 3
+#define VM_SENT 0
+#define VM_RX_UNICAST 1
+#define VM_GROUP_OWN 2
+
+/* A VM's ring: its vNICs' captures and its samples write seconds in no
+ * common order; a second it no longer holds is dropped. */
+static void vm_add(struct acct_vm *vm, int64_t sec, unsigned which, uint64_t value)
+{
+	struct acct_vm_history *h = vm ? vm->hist : NULL;
+	if (!h)
+		return;
+	if (!h->clock.started || sec > h->clock.cur_sec)
+		ring_advance(&h->clock, &h->ring[0][0], ACCT_VM_RING_WIDTH, sec);
+	/* The frame path's case, without a division. */
+	int slot = sec == h->clock.cur_sec ? (int)h->clock.head : ring_slot(&h->clock, sec);
+	if (slot >= 0 && which == VM_CPU)
+		h->ring[slot][which] = value; /* one sample per second */
+	else if (slot >= 0)
+		h->ring[slot][which] += value;
+}
+
+#define NET_GROUP_BYTES ACCT_NET_SERIES
 
 void acct_count_frame(struct acct_net *net, struct acct_port *src,
 		      struct acct_port *dst, bool group, uint32_t len,
 		      int64_t ts_sec)
 {
+	uint64_t *sec = net_second(net, ts_sec);
+	bool own = src && src->net == net;
 	counts_add(&net->carried, len);
-	ring_add(net, ts_sec, len);
-	if (src)
+	sec[ACCT_BYTES_SENT] += len;
+	sec[ACCT_PACKETS_SENT]++;
+	if (!own) {
+		counts_add(&net->received, len);
+		sec[ACCT_BYTES_RECEIVED] += len;
+		sec[ACCT_PACKETS_RECEIVED]++;
+	}
+	if (src) {
 		counts_add(&src->sent, len);
+		vm_add(src->vm, ts_sec, VM_SENT, len);
+	}
 	if (group) {
 		counts_add(&net->group, len);
-		if (src && src->net == net)
+		sec[NET_GROUP_BYTES] += len;
+		if (own) {
 			counts_add(&src->group_sent_own, len);
+			vm_add(src->vm, ts_sec, VM_GROUP_OWN, len);
+		}
 	} else if (dst) {
 		counts_add(&dst->rx_unicast, len);
+		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);
 	}
 }
 
 void acct_count_malformed(struct acct_net *net, uint32_t len, int64_t ts_sec)
 {
+	uint64_t *sec = net_second(net, ts_sec);
 	counts_add(&net->carried, len);
-	ring_add(net, ts_sec, len);
+	counts_add(&net->received, len);
+	sec[ACCT_BYTES_SENT] += len;
+	sec[ACCT_PACKETS_SENT]++;
+	sec[ACCT_BYTES_RECEIVED] += len;
+	sec[ACCT_PACKETS_RECEIVED]++;
 	net->malformed++;
 }
 
@@ -79,38 +133,177 @@ void acct_count_drops(struct acct_net *net, uint64_t drops)
 	net->capture_drops += drops;
 }
 
+void acct_count_kernel_drops(struct acct_net *net, uint64_t packets, int64_t now_usec)
+{
+	if (!packets)
+		return;
+	net->dropped.packets += packets;
+	net_second(net, now_usec / USEC_PER_SEC)[ACCT_PACKETS_DROPPED] += packets;
+}
+
 void acct_net_tick(struct acct_net *net, int64_t now_usec)
 {
 	int64_t now_sec = now_usec / USEC_PER_SEC;
 	int64_t closable_sec = (now_usec - ACCT_CLOSE_GRACE_USEC) / USEC_PER_SEC;
 
-	if (!net->started) {
-		ring_advance(net, now_sec);
-	} else if (now_sec < net->cur_sec) {
+	if (!net->clock.started) {
+		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, now_sec);
+	} else if (now_sec < net->clock.cur_sec) {
 		/* Every timestamp seen so far was at or before the clock's
 		 * reading then, so the clock stepped back: relabel the
 		 * collecting slot, keep every column. */
-		net->cur_sec = now_sec;
-	} else if (closable_sec > net->cur_sec) {
-		ring_advance(net, closable_sec);
+		net->clock.cur_sec = now_sec;
+	} else if (closable_sec > net->clock.cur_sec) {
+		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, closable_sec);
 	}
+}
+
+void acct_net_series_history(const struct acct_net *net, enum acct_series series,
+			     uint64_t out[ACCT_HISTORY_SECONDS], int64_t *end_sec)
+{
+	unsigned slot = net->clock.head;
+	for (unsigned i = 0; i < ACCT_HISTORY_SECONDS; i++) {
+		slot = (slot + RING_SLOTS - 1) % RING_SLOTS;
+		out[i] = net->ring[slot][series];
+	}
+	*end_sec = net->clock.started ? net->clock.cur_sec : 0;
 }
 
 void acct_net_history(const struct acct_net *net,
 		      uint64_t out[ACCT_HISTORY_SECONDS], int64_t *end_sec)
 {
-	unsigned slot = net->head;
-	for (unsigned i = 0; i < ACCT_HISTORY_SECONDS; i++) {
-		slot = (slot + RING_SLOTS - 1) % RING_SLOTS;
-		out[i] = net->ring[slot];
-	}
-	*end_sec = net->started ? net->cur_sec : 0;
+	acct_net_series_history(net, ACCT_BYTES_SENT, out, end_sec);
+}
+
+uint64_t acct_net_series_rate(const struct acct_net *net, enum acct_series series)
+{
+	return net->ring[(net->clock.head + RING_SLOTS - 1) % RING_SLOTS][series];
 }
 
 uint64_t acct_net_rate(const struct acct_net *net)
 {
-	return net->ring[(net->head + RING_SLOTS - 1) % RING_SLOTS];
+	return acct_net_series_rate(net, ACCT_BYTES_SENT);
 }
+
+struct acct_counts acct_net_received(const struct acct_net *net) { return net->received; }
+struct acct_counts acct_net_dropped(const struct acct_net *net) { return net->dropped; }
+
+void acct_net_group_seconds(const struct acct_net *net, int64_t end_sec,
+			    uint64_t out[ACCT_HISTORY_SECONDS])
+{
+	for (unsigned i = 0; i < ACCT_HISTORY_SECONDS; i++) {
+		int slot = ring_slot(&net->clock, end_sec - 1 - (int64_t)i);
+		out[i] = slot < 0 ? 0 : net->ring[slot][NET_GROUP_BYTES];
+	}
+}
+
+/* --- a VM --- */
+
+void acct_vm_init(struct acct_vm *vm, struct acct_vm_history *hist)
+{
+	memset(vm, 0, sizeof *vm);
+	vm->hist = hist; /* left untouched until the VM counts */
+}
+
+void acct_vm_carry(struct acct_vm *vm, const struct acct_vm *from)
+{
+	struct acct_vm_history *mine = vm->hist;
+	*vm = *from;
+	vm->hist = mine;
+	/* Only a history that was written is copied: the others' pages stay
+	 * untouched. */
+	if (mine && from->hist && from->hist->clock.started)
+		*mine = *from->hist;
+}
+
+void acct_vm_restart(struct acct_vm *vm, bool same_process, int64_t now_usec)
+{
+	if (same_process && vm->sampled) {
+		vm->base = vm->last;
+	} else {
+		memset(&vm->base, 0, sizeof vm->base);
+		/* The next sample starts a new process's totals: no rate
+		 * across the two. */
+		vm->sampled = false;
+		memset(&vm->last, 0, sizeof vm->last);
+	}
+	vm->has_rate = false;
+	vm->restart_usec = now_usec;
+	if (vm->hist && vm->hist->clock.started)
+		memset(vm->hist, 0, sizeof *vm->hist);
+}
+
+static bool went_back(const struct acct_usage *now, const struct acct_usage *was)
+{
+	return now->cpu_time < was->cpu_time || now->rd_bytes < was->rd_bytes ||
+	       now->wr_bytes < was->wr_bytes || now->rd_ops < was->rd_ops || now->wr_ops < was->wr_ops;
+}
+
+void acct_vm_sample(struct acct_vm *vm, const struct acct_usage *u, unsigned host_cpus,
+		    int64_t now_usec)
+{
+	if (vm->sampled && now_usec == vm->last_usec)
+		return; /* this reading again */
+	if (vm->sampled && went_back(u, &vm->last)) {
+		memset(&vm->base, 0, sizeof vm->base);
+		vm->sampled = false;
+	}
+	if (vm->sampled && now_usec > vm->last_usec && host_cpus) {
+		uint64_t used = u->cpu_time - vm->last.cpu_time;
+		uint64_t capacity = (uint64_t)(now_usec - vm->last_usec) * 1000u * host_cpus;
+		uint64_t percent = (used * 100 + capacity / 2) / capacity;
+		vm->cpu_percent = percent > 100 ? 100 : (unsigned)percent;
+		vm->has_rate = true;
+		int64_t middle = vm->last_usec + (now_usec - vm->last_usec) / 2;
+		vm_add(vm, middle / USEC_PER_SEC, VM_CPU, vm->cpu_percent);
+	}
+	vm->last = *u;
+	vm->last_usec = now_usec;
+	vm->sampled = true;
+}
+
+bool acct_vm_has_usage(const struct acct_vm *vm) { return vm->sampled; }
+
+struct acct_usage acct_vm_usage(const struct acct_vm *vm)
+{
+	return (struct acct_usage){
+		.cpu_time = vm->last.cpu_time - vm->base.cpu_time,
+		.rd_bytes = vm->last.rd_bytes - vm->base.rd_bytes,
+		.wr_bytes = vm->last.wr_bytes - vm->base.wr_bytes,
+		.rd_ops = vm->last.rd_ops - vm->base.rd_ops,
+		.wr_ops = vm->last.wr_ops - vm->base.wr_ops,
+		.no_ops = vm->last.no_ops,
+	};
+}
+
+bool acct_vm_cpu_percent(const struct acct_vm *vm, unsigned *percent)
+{
+	*percent = vm->cpu_percent;
+	return vm->has_rate;
+}
+
+void acct_vm_seconds(const struct acct_vm *vm, enum acct_vm_series series, int64_t end_sec,
+		     int64_t since_sec, uint64_t out[ACCT_HISTORY_SECONDS],
+		     uint64_t own_group[ACCT_HISTORY_SECONDS])
+{
+	const struct acct_vm_history *h = vm->hist;
+	for (unsigned i = 0; i < ACCT_HISTORY_SECONDS; i++) {
+		int64_t sec = end_sec - 1 - (int64_t)i;
+		int slot = h && sec >= since_sec ? ring_slot(&h->clock, sec) : -1;
+		if (own_group)
+			own_group[i] = slot < 0 ? 0 : h->ring[slot][VM_GROUP_OWN];
+		if (slot < 0)
+			out[i] = 0;
+		else
+			out[i] = h->ring[slot][series == ACCT_VM_CPU	      ? VM_CPU
+					       : series == ACCT_VM_BYTES_SENT ? VM_SENT
+									: VM_RX_UNICAST];
+	}
+}
+
+int64_t acct_vm_restart_usec(const struct acct_vm *vm) { return vm->restart_usec; }
+
+void acct_port_set_vm(struct acct_port *port, struct acct_vm *vm) { port->vm = vm; }
 
 void acct_port_init(struct acct_port *port)
 {
@@ -120,8 +313,10 @@ void acct_port_init(struct acct_port *port)
 void acct_port_reset(struct acct_port *port)
 {
 	struct acct_net *net = port->net;
+	struct acct_vm *vm = port->vm;
 	acct_port_init(port);
 	port->net = net;
+	port->vm = vm;
 	if (net)
 		port->group_base = net->group;
 }
@@ -208,7 +403,9 @@ void acct_port_rejoin(struct acct_port *port)
 
 void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net)
 {
+	struct acct_vm *vm = to->vm;
 	*to = *from;
+	to->vm = vm;
 	if (from->net && !net)
 		keep_share(to, from->net->group);
 	to->net = net;
@@ -225,7 +422,7 @@ void acct_port_restore(struct acct_port *port, const struct acct_port_saved *sav
 {
 	struct acct_net *now = port->net;
 	*port = (struct acct_port){ saved->sent, saved->rx_unicast, saved->rx_carried,
-				    saved->group_base, saved->group_sent_own, net };
+				    saved->group_base, saved->group_sent_own, net, port->vm };
 	if (was && !net)
 		keep_share(port, was->group);
 	/* Where it sits now, which may be elsewhere. */

@@ -17,6 +17,21 @@
  * multicast frame only adds to its network's group totals; each vNIC's share
  * is derived when read (network group total since the vNIC attached, minus
  * the group frames it sent itself).
+ *
+ * A network keeps six series (bytes and packets sent, received, dropped),
+ * each as a total and a 60-second history. Sent: every frame it carried.
+ * Received: the frames among them that did not come from a vNIC sitting on
+ * it (from its uplinks and the host), decided per frame by the source MAC.
+ * Dropped: what the kernel counted as dropped on its device and ports, fed
+ * as per-second deltas by the host side (acct_count_kernel_drops); the
+ * kernel counts no bytes of a dropped frame, so that series stays 0.
+ *
+ * A VM's (acct_vm): its hypervisor's CPU and disk totals since its last
+ * power-up, sampled at most once a second (acct_vm_sample), the CPU
+ * utilization of the last sample, and a 60-second history of its network
+ * bytes and CPU utilization. The history lives in a block the owner
+ * allocates (acct_vm_init), written only once the VM counts: an idle VM's
+ * pages are never touched.
  */
 #ifndef VS_ACCT_H
 #define VS_ACCT_H
@@ -37,17 +52,75 @@ struct acct_counts {
 	uint64_t packets;
 };
 
+/* A network's series, in vsNetSeries order (value = series + 1). */
+enum acct_series {
+	ACCT_BYTES_SENT,
+	ACCT_PACKETS_SENT,
+	ACCT_BYTES_RECEIVED,
+	ACCT_PACKETS_RECEIVED,
+	ACCT_BYTES_DROPPED, /* always 0: the kernel counts no dropped bytes */
+	ACCT_PACKETS_DROPPED,
+	ACCT_NET_SERIES
+};
+
+/* A VM's series, in vsVmSeries order (value = series + 1). */
+enum acct_vm_series {
+	ACCT_VM_BYTES_SENT,
+	ACCT_VM_BYTES_RECEIVED,
+	ACCT_VM_CPU, /* percent of the host's CPU capacity */
+	ACCT_VM_SERIES
+};
+
+/* Which second each slot of a ring holds: slot head collects second
+ * cur_sec, the slots before it (going backwards, wrapping) cur_sec-1, … */
+struct acct_ring {
+	unsigned head;
+	int64_t cur_sec;
+	bool started; /* false until the first write or tick sets cur_sec */
+};
+
+#define ACCT_RING_SLOTS (ACCT_HISTORY_SECONDS + 1)
+/* The network's series, plus its group bytes (a VM's received history is
+ * derived from them as its received total is). */
+#define ACCT_NET_RING_WIDTH (ACCT_NET_SERIES + 1)
+/* A VM's: bytes sent, unicast bytes received, group bytes it sent itself,
+ * CPU utilization. */
+#define ACCT_VM_RING_WIDTH 4
+
 struct acct_net {
 	struct acct_counts carried; /* every frame the network carried */
 	struct acct_counts group;   /* broadcast and multicast among them */
+	struct acct_counts received; /* those not sent by its own vNICs */
+	struct acct_counts dropped;  /* what the kernel dropped (packets only) */
 	uint64_t malformed;         /* frames too short to attribute */
 	uint64_t capture_drops;     /* frames the capture lost */
-	/* ring[head] collects second cur_sec; the slots before it (going
-	 * backwards, wrapping) hold cur_sec-1, cur_sec-2, ... */
-	uint64_t ring[ACCT_HISTORY_SECONDS + 1];
-	unsigned head;
-	int64_t cur_sec;
-	bool started; /* false until the first frame or tick sets cur_sec */
+	uint64_t ring[ACCT_RING_SLOTS][ACCT_NET_RING_WIDTH];
+	struct acct_ring clock;
+};
+
+/* A hypervisor's totals for one VM, as it reports them. */
+struct acct_usage {
+	uint64_t cpu_time; /* nanoseconds of CPU, every vCPU and the emulator */
+	uint64_t rd_bytes, wr_bytes, rd_ops, wr_ops; /* every disk */
+	bool no_ops; /* the source counts no disk operations (/proc) */
+};
+
+/* A VM's 60-second history (allocated by the VM's owner, zeroed). */
+struct acct_vm_history {
+	uint64_t ring[ACCT_RING_SLOTS][ACCT_VM_RING_WIDTH];
+	struct acct_ring clock;
+};
+
+struct acct_vm {
+	struct acct_usage base;  /* the totals at its last power-up */
+	struct acct_usage last;  /* the last sample */
+	int64_t last_usec;       /* wall-clock time of the last sample */
+	bool sampled;            /* a sample came since vsacctd started */
+	bool has_rate;           /* cpu_percent holds a measured second */
+	bool reset_pending;      /* a reset: the next sample rebases if none came */
+	unsigned cpu_percent;
+	int64_t restart_usec;    /* monotonic clock at its last power-up, or 0 */
+	struct acct_vm_history *hist; /* NULL: no history kept */
 };
 
 struct acct_port {
@@ -57,6 +130,7 @@ struct acct_port {
 	struct acct_counts group_base;     /* net->group when attached or reset */
 	struct acct_counts group_sent_own; /* group frames it sent on net since */
 	struct acct_net *net;              /* where it receives group frames */
+	struct acct_vm *vm;                /* its VM's history, or NULL */
 };
 
 /* What is saved of a network's counters, to be restored at the next start. */
@@ -125,6 +199,76 @@ void acct_net_restore(struct acct_net *net, const struct acct_net_saved *saved);
 
 /* Bytes of the last completed second (column 1). */
 uint64_t acct_net_rate(const struct acct_net *net);
+
+/* The same for any series: history (newest first) and last second. */
+void acct_net_series_history(const struct acct_net *net, enum acct_series series,
+			     uint64_t out[ACCT_HISTORY_SECONDS], int64_t *end_sec);
+uint64_t acct_net_series_rate(const struct acct_net *net, enum acct_series series);
+
+/* Frames (not sent by its own vNICs) and kernel drops, since it started. */
+struct acct_counts acct_net_received(const struct acct_net *net);
+struct acct_counts acct_net_dropped(const struct acct_net *net);
+
+/* Adds packets the kernel counted dropped on the network's device or
+ * ports since the last call; they belong to the second of now_usec (wall
+ * clock). */
+void acct_count_kernel_drops(struct acct_net *net, uint64_t packets, int64_t now_usec);
+
+/* The network's group bytes in the seconds end_sec-1 … end_sec-60 (out[0]
+ * the newest; 0 for seconds it does not hold). */
+void acct_net_group_seconds(const struct acct_net *net, int64_t end_sec,
+			    uint64_t out[ACCT_HISTORY_SECONDS]);
+
+/* --- a VM --- */
+
+/* hist: its history block (zeroed), or NULL for none. */
+void acct_vm_init(struct acct_vm *vm, struct acct_vm_history *hist);
+
+/* Makes from's totals and history vm's (a rebuilt inventory); vm keeps its
+ * own history block. */
+void acct_vm_carry(struct acct_vm *vm, const struct acct_vm *from);
+
+/*
+ * A power-up at monotonic now_usec: the totals restart from the next
+ * sample, the history empties. same_process: a reset, the hypervisor's
+ * totals go on (the last sample is the new base); otherwise a new process
+ * whose totals start at 0.
+ */
+void acct_vm_restart(struct acct_vm *vm, bool same_process, int64_t now_usec);
+
+/*
+ * A sample of the hypervisor's totals at wall-clock now_usec, host_cpus
+ * CPUs on the host. The CPU utilization is the CPU time used since the
+ * previous sample over the time passed times host_cpus, in percent; it
+ * goes to the history's second that holds the middle of that interval.
+ * Totals that went back mean a new process: they count from 0. A second
+ * sample with the same now_usec is the same reading: ignored.
+ */
+void acct_vm_sample(struct acct_vm *vm, const struct acct_usage *u, unsigned host_cpus,
+		    int64_t now_usec);
+
+/* Whether a source gave samples: without, the columns have no value. */
+bool acct_vm_has_usage(const struct acct_vm *vm);
+
+/* The totals since the last power-up. */
+struct acct_usage acct_vm_usage(const struct acct_vm *vm);
+
+/* CPU utilization of the last measured second (0..100); false if none. */
+bool acct_vm_cpu_percent(const struct acct_vm *vm, unsigned *percent);
+
+/* A series' values in the seconds end_sec-1 … end_sec-60, newest first,
+ * 0 before second since_sec: ACCT_VM_CPU and ACCT_VM_BYTES_SENT as kept;
+ * ACCT_VM_BYTES_RECEIVED only the unicast part (the owner adds its
+ * networks' group seconds, less own_group). own_group may be NULL. */
+void acct_vm_seconds(const struct acct_vm *vm, enum acct_vm_series series, int64_t end_sec,
+		     int64_t since_sec, uint64_t out[ACCT_HISTORY_SECONDS],
+		     uint64_t own_group[ACCT_HISTORY_SECONDS]);
+
+/* Monotonic time of its last power-up, 0 if none was seen. */
+int64_t acct_vm_restart_usec(const struct acct_vm *vm);
+
+/* Makes vm the VM whose history the vNIC's frames go to (NULL: none). */
+void acct_port_set_vm(struct acct_port *port, struct acct_vm *vm);
 
 void acct_port_init(struct acct_port *port);
 

@@ -68,6 +68,7 @@ void conf_free(struct conf *conf)
 	free(conf->networks);
 	free(conf->vms);
 	free(conf->vnics);
+	free(conf->pidfiles);
 	if (conf->lookup) {
 		hashidx_free(&conf->lookup->vm_by_name);
 		hashidx_free(&conf->lookup->vnic_by_mac);
@@ -216,21 +217,31 @@ static int parse_network(struct conf *conf, const struct line_ctx *ctx,
 
 static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
-	if (want_args(ctx, nargs, 1, 2, "vm NAME [uuid=UUID]") < 0)
+	if (want_args(ctx, nargs, 1, 3, "vm NAME [uuid=UUID] [pidfile=PATH]") < 0)
 		return -1;
 	if (!conf_valid_name(args[0], CONF_NAME_MAX))
 		return fail(ctx, "'%.64s' is not a valid VM name", args[0]);
 	uint64_t hash = hashidx_string(args[0]);
 	if (find_vm(conf, args[0], hash) != HASHIDX_NONE)
 		return fail(ctx, "VM '%.64s' is already defined", args[0]);
-	const char *uuid = "";
-	if (nargs == 2) {
-		if (strncasecmp(args[1], "uuid=", 5) != 0)
-			return fail(ctx, "unknown option '%.64s'; usage: vm NAME [uuid=UUID]", args[1]);
-		uuid = args[1] + 5;
-		if (!conf_valid_uuid(uuid))
-			return fail(ctx, "'%.64s' is not a UUID (8-4-4-4-12 hex digits)", uuid);
+	const char *uuid = "", *pidfile = NULL;
+	for (int i = 1; i < nargs; i++) {
+		if (!strncasecmp(args[i], "uuid=", 5) && !*uuid) {
+			uuid = args[i] + 5;
+			if (!conf_valid_uuid(uuid))
+				return fail(ctx, "'%.64s' is not a UUID (8-4-4-4-12 hex digits)", uuid);
+		} else if (!strncasecmp(args[i], "pidfile=", 8) && !pidfile) {
+			pidfile = args[i] + 8;
+			if (*pidfile != '/' || strlen(pidfile) >= CONF_PATH_MAX)
+				return fail(ctx, "'%.64s' is not an absolute path", pidfile);
+		} else {
+			return fail(ctx, "unknown option '%.64s'; usage: vm NAME [uuid=UUID] [pidfile=PATH]",
+				    args[i]);
+		}
 	}
+	struct conf_pidfile *pf = NULL;
+	if (pidfile && !(pf = array_push(&conf->pidfiles, &conf->n_pidfiles, sizeof *pf)))
+		return fail(ctx, "out of memory");
 	struct hashidx *by_name = &conf->lookup->vm_by_name;
 	struct conf_vm *vm;
 	if (hashidx_reserve(by_name, by_name->n + 1) < 0 ||
@@ -239,6 +250,10 @@ static int parse_vm(struct conf *conf, const struct line_ctx *ctx, char **args, 
 	strcpy(vm->name, args[0]);
 	for (int i = 0; uuid[i]; i++)
 		vm->uuid[i] = (char)tolower((unsigned char)uuid[i]);
+	if (pf) {
+		pf->vm_index = conf->n_vms - 1;
+		strcpy(pf->path, pidfile);
+	}
 	hashidx_add(by_name, hash, conf->n_vms - 1);
 	return 0;
 }

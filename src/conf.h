@@ -61,6 +61,13 @@ struct conf_vnic {
 	char ifname[CONF_IFNAME_MAX + 1]; /* "" when not given */
 };
 
+/* 'vm NAME pidfile=PATH': the VM's process, whose /proc accounting gives
+ * its CPU, disk bytes and uptime when no discovery source reports them. */
+struct conf_pidfile {
+	size_t vm_index; /* of its VM in conf->vms */
+	char path[CONF_PATH_MAX];
+};
+
 /* A discovery source: 'discover KIND [ARG] [run=DIR]'. */
 struct conf_source {
 	char kind[CONF_SOURCE_KIND_MAX + 1]; /* one of conf_source_kinds */
@@ -102,6 +109,8 @@ struct conf {
 	size_t n_vms;
 	struct conf_vnic *vnics;
 	size_t n_vnics;
+	struct conf_pidfile *pidfiles; /* the VMs that name one */
+	size_t n_pidfiles;
 	struct conf_foreign *foreign;
 	size_t n_foreign;
 	struct conf_lookup *lookup; /* lookup tables used while parsing */

@@ -9,7 +9,13 @@
 #include "discovery.h"
 #include "log.h"
 #include "netlink.h"
+#include "portdrops.h"
+#include "procusage.h"
 #include "statedir.h"
+
+#include <unistd.h>
+
+#define USEC_PER_SEC 1000000
 
 struct counting {
 	struct conf *conf;
@@ -20,6 +26,9 @@ struct counting {
 	struct capset *captures;
 	int64_t now_usec; /* the loop's monotonic time at this turn */
 	int64_t next_tick_usec;
+	int64_t next_second_usec; /* the once-a-second work: drops, usage */
+	struct portdrops *drops;
+	unsigned host_cpus;
 	counting_vm_fn on_vm_state;
 	void *on_vm_state_ctx;
 	size_t ndiscovery_fds; /* the discovery's descriptors at the last pollfds */
@@ -106,9 +115,12 @@ struct counting *counting_new(struct conf *conf, int64_t now_usec)
 	struct builder_hooks hooks = { lookup, rebind, vm_state, c };
 	c->state = statedir_open(conf->state_dir, conf->save_interval, now_usec);
 	c->captures = capset_new();
+	c->drops = portdrops_new("/sys/class/net");
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	c->host_cpus = cpus > 0 ? (unsigned)cpus : 1;
 	c->builder = builder_new(&hooks);
 	c->netlink = netlink_open();
-	if (!c->state || !c->captures || !c->builder || !c->netlink || netlink_sync(c->netlink) < 0)
+	if (!c->state || !c->captures || !c->drops || !c->builder || !c->netlink || netlink_sync(c->netlink) < 0)
 		goto fail;
 	c->discovery = discovery_open(conf, now_usec);
 	if (!c->discovery || rebuild(c, now_usec) < 0)
@@ -130,6 +142,7 @@ void counting_free(struct counting *c)
 	if (!c)
 		return;
 	capset_free(c->captures);
+	portdrops_free(c->drops);
 	builder_free(c->builder);
 	discovery_close(c->discovery);
 	netlink_close(c->netlink);
@@ -191,12 +204,68 @@ static void link_changed(void *ctx, const char *ifname)
 	follow_link(c, ifname);
 }
 
+/* The hypervisors' readings of the VMs' CPU and disks (acct takes each
+ * reading once). */
+static void apply_usage(struct counting *c, struct inventory *inv)
+{
+	size_t n;
+	const struct domain_record *const *records;
+	if (discovery_records(c->discovery, &records, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct domain_usage *u = &records[i]->usage;
+		struct inv_vm *vm = u->known ? inventory_vm_by_name(inv, records[i]->name) : NULL;
+		if (!vm)
+			continue;
+		struct acct_usage a = { u->cpu_time, u->rd_bytes, u->wr_bytes, u->rd_ops, u->wr_ops, false };
+		acct_vm_sample(&vm->acct, &a, c->host_cpus, u->read_usec);
+	}
+}
+
+/* The VMs whose `vm` line names a pid file and that no discovery source
+ * reports: their process's /proc accounting. */
+static void apply_pidfiles(struct counting *c, struct inventory *inv, const struct loop_now *now)
+{
+	for (size_t i = 0; i < c->conf->n_pidfiles; i++) {
+		const struct conf_pidfile *pf = &c->conf->pidfiles[i];
+		struct inv_vm *vm = inventory_vm_by_name(inv, c->conf->vms[pf->vm_index].name);
+		struct proc_usage p;
+		if (!vm || vm->discovered || procusage_read(pf->path, &p) < 0)
+			continue;
+		struct acct_usage a = { .cpu_time = p.cpu_ns, .rd_bytes = p.rd_bytes,
+					.wr_bytes = p.wr_bytes, .no_ops = true };
+		acct_vm_sample(&vm->acct, &a, c->host_cpus, now->real_usec);
+		/* A process met for the first time started the VM (maybe before
+		 * vsacctd did); later power-ups (a reset) come from lifecycle. */
+		if (p.pid != vm->proc_pid && p.start_mono_usec <= now->mono_usec)
+			vm->powerup_usec = p.start_mono_usec;
+		vm->proc_pid = p.pid;
+	}
+}
+
+/* Once a second: what the kernel dropped on each network, the VMs' usage. */
+static void each_second(struct counting *c, struct inventory *inv, const struct loop_now *now)
+{
+	for (size_t i = 0; i < inventory_net_count(inv); i++) {
+		struct inv_net *net = inventory_net(inv, i);
+		acct_count_kernel_drops(&net->acct, portdrops_read(c->drops, net->bridge), now->real_usec);
+	}
+	portdrops_sweep(c->drops);
+	apply_pidfiles(c, inv, now);
+}
+
 /* The work of a tick: what the captures lost, the seconds of history, the
  * periodic save. */
 static void tick(struct counting *c, const struct loop_now *now)
 {
 	struct inventory *inv = builder_inventory(c->builder);
 	capset_tick(c->captures, now->mono_usec);
+	if (now->mono_usec >= c->next_second_usec) {
+		c->next_second_usec = now->mono_usec + USEC_PER_SEC;
+		each_second(c, inv, now);
+	}
+	/* Every tick, so a reading is applied within 100 ms of being made. */
+	apply_usage(c, inv);
 	for (size_t i = 0; i < inventory_net_count(inv); i++)
 		acct_net_tick(&inventory_net(inv, i)->acct, now->real_usec);
 	statedir_tick(c->state, inv, now->mono_usec);

@@ -47,6 +47,14 @@ struct domain_vnic {
 	bool pinned;
 };
 
+/* The hypervisor's own accounting of a running domain, as last read. */
+struct domain_usage {
+	bool known;          /* read at least once since it last started */
+	int64_t read_usec;   /* wall clock (µs since the epoch) of the reading */
+	uint64_t cpu_time;   /* nanoseconds of CPU (libvirt's cpu.time) */
+	uint64_t rd_bytes, wr_bytes, rd_ops, wr_ops; /* summed over its disks */
+};
+
 struct domain_record {
 	char name[CONF_NAME_MAX + 1];
 	char uuid[CONF_UUID_LEN + 1]; /* lower case, "" if unknown */
@@ -56,6 +64,9 @@ struct domain_record {
 	 * (once, whatever the step). Its value means nothing across runs. */
 	uint32_t runs;
 	int pid; /* the hypervisor's process for the domain, 0 if not known */
+	/* Refreshed by the source at most once a second without the record
+	 * counting as changed: no rebuild follows a new reading. */
+	struct domain_usage usage;
 	struct domain_vnic vnics[DOMAIN_MAX_VNICS];
 	size_t nvnics;
 };

@@ -24,6 +24,9 @@ struct inventory {
 	struct inv_vm *vms;
 	size_t nvms;
 	struct inv_vnic *vnics; /* every VM's slice */
+	/* One history block per VM, calloc'd: a block's pages are touched
+	 * only once its VM counts. */
+	struct acct_vm_history *histories;
 	uint64_t *vnic_keys;    /* the MAC's mac_key, beside each vNIC in vnics */
 	size_t vnics_given, vnics_room;
 	/* The first two octets (mac_key >> 32) that every vNIC's MAC starts
@@ -171,6 +174,7 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 	snprintf(vm->uuid, sizeof vm->uuid, "%s", uuid);
 	vm->state = VM_UNKNOWN;
 	vm->discontinuity_usec = now_usec;
+	acct_vm_init(&vm->acct, &inv->histories[vm - inv->vms]);
 	hashidx_add(&inv->by_vm_name, hashidx_string(vm->name), (size_t)(vm - inv->vms));
 	return vm;
 }
@@ -219,6 +223,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		memcpy(vnic->mac, mac, MAC_LEN);
 		acct_port_init(&vnic->acct);
 		vnic->home = home_of(inv, dv);
+		acct_port_set_vm(&vnic->acct, &vm->acct);
 		size_t pos = (size_t)(vnic - inv->vnics);
 		inv->vnic_keys[pos] = mac_key(mac);
 		hashidx_add(&inv->by_mac, inv->vnic_keys[pos], pos);
@@ -333,10 +338,11 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	inv->mac_prefix = MIXED_PREFIXES; /* while building: compare keys */
 	inv->nets = calloc(max_nets + 1, sizeof *inv->nets);
 	inv->vms = calloc(max_vms + 1, sizeof *inv->vms);
+	inv->histories = calloc(max_vms + 1, sizeof *inv->histories);
 	inv->vnics = calloc(room + 1, sizeof *inv->vnics);
 	inv->vnic_keys = calloc(room + 1, sizeof *inv->vnic_keys);
 	inv->vnics_room = room;
-	if (!inv->nets || !inv->vms || !inv->vnics || !inv->vnic_keys ||
+	if (!inv->nets || !inv->vms || !inv->histories || !inv->vnics || !inv->vnic_keys ||
 	    hashidx_reserve(&inv->by_mac, max_vnics) < 0 ||
 	    hashidx_reserve(&inv->by_ifname, max_vnics) < 0 ||
 	    hashidx_reserve(&inv->by_vm_name, max_vms) < 0) {
@@ -406,6 +412,7 @@ void inventory_free(struct inventory *inv)
 	for (size_t i = 0; i < inv->nnets; i++)
 		free(inv->nets[i].vlans);
 	free(inv->vms);
+	free(inv->histories);
 	free(inv->vnics);
 	free(inv->vnic_keys);
 	free(inv->nets);
@@ -449,6 +456,9 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 		vm->restarted_down = was->restarted_down;
 		vm->runs_known = was->runs_known;
 		vm->runs = was->runs;
+		vm->powerup_usec = was->powerup_usec;
+		vm->proc_pid = was->proc_pid;
+		acct_vm_carry(&vm->acct, &was->acct);
 		bool lost = false;
 		for (size_t j = 0; j < was->nvnics; j++) {
 			struct inv_vnic *w = &was->vnics[j];
@@ -501,6 +511,33 @@ struct acct_counts inventory_vm_sent(const struct inv_vm *vm)
 struct acct_counts inventory_vm_received(const struct inv_vm *vm)
 {
 	return vm_sum(vm, acct_port_received);
+}
+
+void inventory_vm_history(const struct inv_vm *vm, enum acct_vm_series series, int64_t end_sec,
+			  int64_t real_offset_usec, uint64_t out[ACCT_HISTORY_SECONDS])
+{
+	int64_t restart = acct_vm_restart_usec(&vm->acct);
+	/* The first whole second after its power-up. */
+	int64_t since = restart ? (restart + real_offset_usec) / 1000000 + 1 : 0;
+	if (series != ACCT_VM_BYTES_RECEIVED) {
+		acct_vm_seconds(&vm->acct, series, end_sec, since, out, NULL);
+		return;
+	}
+	/* As acct_port_received: unicast, plus each vNIC's network's group
+	 * frames, less those the VM sent itself. */
+	uint64_t own[ACCT_HISTORY_SECONDS], group[ACCT_HISTORY_SECONDS];
+	acct_vm_seconds(&vm->acct, series, end_sec, since, out, own);
+	for (size_t j = 0; j < vm->nvnics; j++) {
+		const struct acct_net *net = acct_port_network(&vm->vnics[j].acct);
+		if (!net)
+			continue;
+		acct_net_group_seconds(net, end_sec, group);
+		for (unsigned i = 0; i < ACCT_HISTORY_SECONDS; i++)
+			if (end_sec - 1 - (int64_t)i >= since)
+				out[i] += group[i];
+	}
+	for (unsigned i = 0; i < ACCT_HISTORY_SECONDS; i++)
+		out[i] = out[i] >= own[i] ? out[i] - own[i] : 0;
 }
 
 const char *inventory_vm_state_name(enum vm_state state)

@@ -87,6 +87,11 @@ struct inv_vm {
 	 * interface of its came: the power-up that follows restarts nothing
 	 * more (lifecycle). */
 	bool restarted_down;
+	/* Monotonic clock at its last power-up (start, restore, reset) as
+	 * seen or estimated; 0 when not known. */
+	int64_t powerup_usec;
+	int proc_pid; /* its pid file's process when last read, 0 if none */
+	struct acct_vm acct; /* its hypervisor's accounting and its history */
 	struct inv_vnic *vnics;     /* nvnics of them */
 	size_t nvnics;
 	size_t vnic_capacity;       /* the array's size: it never moves */
@@ -157,6 +162,14 @@ void inventory_vnic_attach(struct inv_vnic *vnic, struct inv_net *net);
 /* Sums a VM's vNICs. */
 struct acct_counts inventory_vm_sent(const struct inv_vm *vm);
 struct acct_counts inventory_vm_received(const struct inv_vm *vm);
+
+/* A VM's series in the seconds end_sec-1 … end_sec-60 (wall clock, which
+ * is the monotonic clock plus real_offset_usec), newest first; seconds
+ * before the first whole one after its last power-up are 0. Received:
+ * unicast frames to its vNICs plus their networks' group frames it did not
+ * send, as its received total counts them. */
+void inventory_vm_history(const struct inv_vm *vm, enum acct_vm_series series, int64_t end_sec,
+			  int64_t real_offset_usec, uint64_t out[ACCT_HISTORY_SECONDS]);
 
 /* "running", "off", … */
 const char *inventory_vm_state_name(enum vm_state state);

@@ -1,10 +1,13 @@
 #include "lifecycle.h"
 
-static void power_up(struct inv_vm *vm, int64_t now_usec)
+/* same_process: a reset (the hypervisor's totals go on), not a start. */
+static void power_up(struct inv_vm *vm, bool same_process, int64_t now_usec)
 {
 	for (size_t i = 0; i < vm->nvnics; i++)
 		acct_port_reset(&vm->vnics[i].acct);
+	acct_vm_restart(&vm->acct, same_process, now_usec);
 	vm->discontinuity_usec = now_usec;
+	vm->powerup_usec = now_usec;
 }
 
 /* Moves the VM to state next, powering it up when it comes from off.
@@ -13,10 +16,12 @@ static bool enter(struct inv_vm *vm, enum vm_state next, int64_t now_usec)
 {
 	bool was_down = vm->state == VM_OFF || vm->state == VM_SAVED;
 	bool up = next != VM_OFF && next != VM_SAVED;
-	if (was_down && up && vm->restarted_down)
+	if (was_down && up && vm->restarted_down) {
 		vm->discontinuity_usec = now_usec; /* counting since its interface came */
-	else if (was_down && up)
-		power_up(vm, now_usec);
+		vm->powerup_usec = now_usec;
+	} else if (was_down && up) {
+		power_up(vm, false, now_usec);
+	}
 	if (!was_down || up)
 		vm->restarted_down = false;
 	bool changed = next != vm->state;
@@ -52,13 +57,14 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 		}
 	}
 	if (reappeared && lifecycle_counts_visible(vm))
-		power_up(vm, now_usec);
+		power_up(vm, false, now_usec);
 	/* A host interface of a VM that is down came: it is being powered up,
 	 * and may send before its source says so (a Proxmox node is polled):
 	 * its counters restart now, once, and the power-up keeps them. */
 	if (came && !lifecycle_counts_visible(vm) && !vm->restarted_down) {
 		for (size_t i = 0; i < vm->nvnics; i++)
 			acct_port_reset(&vm->vnics[i].acct);
+		acct_vm_restart(&vm->acct, false, now_usec);
 		vm->restarted_down = true;
 	}
 	if (!named || vm->discovered)
@@ -88,8 +94,10 @@ bool lifecycle_apply_domain(struct inv_vm *vm, const struct domain_record *rec,
 {
 	if (!rec)
 		return enter(vm, VM_OFF, now_usec);
+	/* Seen while it counted: a reset, or a restart between two looks
+	 * (then its totals went back, which acct_vm_sample notices). */
 	if (vm->runs_known && rec->runs != vm->runs && lifecycle_counts_visible(vm))
-		power_up(vm, now_usec);
+		power_up(vm, true, now_usec);
 	vm->runs = rec->runs;
 	vm->runs_known = true;
 	return enter(vm, vm_state_of(rec->state), now_usec);

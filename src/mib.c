@@ -14,6 +14,14 @@ const size_t mib_root_len = sizeof mib_root / sizeof mib_root[0];
 _Static_assert(MIB_HISTORY_SECONDS == ACCT_HISTORY_SECONDS,
 	       "vsNetHistoryTable has one column per second of acct's history");
 #define HISTORY_LAST (MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS - 1)
+_Static_assert(MIB_NET_SERIES_MAX == ACCT_NET_SERIES && MIB_VM_SERIES_MAX == ACCT_VM_SERIES,
+	       "vsNetSeries and vsVmSeries number acct's series from 1");
+
+/* vsNetSeries values served: every series but bytesDropped, which the
+ * kernel does not count. */
+static const unsigned net_series[] = { 1, 2, 3, 4, 6 };
+#define NET_SERIES_SERVED (sizeof net_series / sizeof net_series[0])
+#define USEC_PER_SEC 1000000
 
 struct mib {
 	mib_clock_fn clock;
@@ -96,6 +104,47 @@ static int general_value(void *ctx, size_t row, unsigned column, netsnmp_variabl
 
 /* --- vsVmTable --- */
 
+/* The columns from the hypervisor's accounting: no instance while the VM
+ * is off or saved, nor without a source that reports them. */
+static int vm_usage_value(const struct mib *mib, const struct inv_vm *vm, unsigned column,
+			  netsnmp_variable_list *vb)
+{
+	if (!lifecycle_counts_visible(vm))
+		return -1;
+	if (column == MIB_vsVmUpTime) {
+		if (!vm->powerup_usec || vm->powerup_usec > mib->now.mono_usec)
+			return -1;
+		set_u32(vb, ASN_UNSIGNED,
+			(uint32_t)((mib->now.mono_usec - vm->powerup_usec) / USEC_PER_SEC));
+		return 0;
+	}
+	if (!acct_vm_has_usage(&vm->acct))
+		return -1;
+	struct acct_usage u = acct_vm_usage(&vm->acct);
+	unsigned percent;
+	switch (column) {
+	case MIB_vsVmDiskBytesRead: set_counter64(vb, u.rd_bytes); return 0;
+	case MIB_vsVmDiskBytesWritten: set_counter64(vb, u.wr_bytes); return 0;
+	case MIB_vsVmDiskReadOps:
+		if (u.no_ops)
+			return -1;
+		set_counter64(vb, u.rd_ops);
+		return 0;
+	case MIB_vsVmDiskWriteOps:
+		if (u.no_ops)
+			return -1;
+		set_counter64(vb, u.wr_ops);
+		return 0;
+	case MIB_vsVmCpuTime: set_counter64(vb, u.cpu_time); return 0;
+	case MIB_vsVmCpuUtilization:
+		if (!acct_vm_cpu_percent(&vm->acct, &percent))
+			return -1;
+		set_u32(vb, ASN_GAUGE, percent);
+		return 0;
+	}
+	return -1;
+}
+
 static size_t vm_rows(void *ctx) { return ((struct mib *)ctx)->nvms; }
 
 static void vm_index(void *ctx, size_t row, oid *out)
@@ -124,7 +173,7 @@ static int vm_value(void *ctx, size_t row, unsigned column, netsnmp_variable_lis
 		return 0;
 	case MIB_vsVmVnicCount: set_u32(vb, ASN_GAUGE, (uint32_t)vm->nvnics); return 0;
 	}
-	return -1;
+	return vm_usage_value(mib, vm, column, vb);
 }
 
 /* --- vsVnicTable --- */
@@ -182,6 +231,41 @@ static int net_value(void *ctx, size_t row, unsigned column, netsnmp_variable_li
 	case MIB_vsNetDiscontinuityTime:
 		set_u32(vb, ASN_TIMETICKS, mib_timestamp(&mib->now, net->discontinuity_usec));
 		return 0;
+	case MIB_vsNetBytesReceived: set_counter64(vb, acct_net_received(&net->acct).bytes); return 0;
+	case MIB_vsNetPacketsReceived: set_counter64(vb, acct_net_received(&net->acct).packets); return 0;
+	case MIB_vsNetPacketsDropped: set_counter64(vb, acct_net_dropped(&net->acct).packets); return 0;
+	case MIB_vsNetPacketsSentRate:
+		set_counter64(vb, acct_net_series_rate(&net->acct, ACCT_PACKETS_SENT));
+		return 0;
+	case MIB_vsNetBytesReceivedRate:
+		set_counter64(vb, acct_net_series_rate(&net->acct, ACCT_BYTES_RECEIVED));
+		return 0;
+	case MIB_vsNetPacketsReceivedRate:
+		set_counter64(vb, acct_net_series_rate(&net->acct, ACCT_PACKETS_RECEIVED));
+		return 0;
+	case MIB_vsNetPacketsDroppedRate:
+		set_counter64(vb, acct_net_series_rate(&net->acct, ACCT_PACKETS_DROPPED));
+		return 0;
+	}
+	return -1;
+}
+
+/* A history row's column: one of its seconds h (newest first), or the end
+ * of column 1's second (end_column). */
+static int seconds_value(const struct mib *mib, const uint64_t h[ACCT_HISTORY_SECONDS],
+			 int64_t end_sec, unsigned column, unsigned end_column,
+			 netsnmp_variable_list *vb)
+{
+	if (column >= MIB_HISTORY_FIRST && column <= HISTORY_LAST) {
+		set_counter64(vb, h[column - MIB_HISTORY_FIRST]);
+		return 0;
+	}
+	if (column == end_column) {
+		/* The end of column 1's second, moved onto the monotonic clock
+		 * the TimeStamps are computed on. */
+		int64_t end_mono = end_sec * USEC_PER_SEC - mib->now.real_offset_usec;
+		set_u32(vb, ASN_TIMETICKS, end_sec ? mib_timestamp(&mib->now, end_mono) : 0);
+		return 0;
 	}
 	return -1;
 }
@@ -189,22 +273,56 @@ static int net_value(void *ctx, size_t row, unsigned column, netsnmp_variable_li
 static int history_value(void *ctx, size_t row, unsigned column, netsnmp_variable_list *vb)
 {
 	struct mib *mib = ctx;
-	const struct inv_net *net = mib->nets[row];
 	uint64_t h[ACCT_HISTORY_SECONDS];
 	int64_t end_sec;
-	acct_net_history(&net->acct, h, &end_sec);
-	if (column >= MIB_HISTORY_FIRST && column <= HISTORY_LAST) {
-		set_counter64(vb, h[column - MIB_HISTORY_FIRST]);
-		return 0;
-	}
-	if (column == MIB_vsNetHistoryEndTime) {
-		/* The end of column 1's second, moved onto the monotonic clock
-		 * the TimeStamps are computed on. */
-		int64_t end_mono = end_sec * 1000000 - mib->now.real_offset_usec;
-		set_u32(vb, ASN_TIMETICKS, end_sec ? mib_timestamp(&mib->now, end_mono) : 0);
-		return 0;
-	}
-	return -1;
+	acct_net_history(&mib->nets[row]->acct, h, &end_sec);
+	return seconds_value(mib, h, end_sec, column, MIB_vsNetHistoryEndTime, vb);
+}
+
+/* --- vsNetSeriesHistoryTable: NET_SERIES_SERVED rows per network --- */
+
+static size_t net_series_rows(void *ctx) { return ((struct mib *)ctx)->nnets * NET_SERIES_SERVED; }
+
+static void net_series_index(void *ctx, size_t row, oid *out)
+{
+	out[0] = ((struct mib *)ctx)->nets[row / NET_SERIES_SERVED]->index;
+	out[1] = net_series[row % NET_SERIES_SERVED];
+}
+
+static int net_series_value(void *ctx, size_t row, unsigned column, netsnmp_variable_list *vb)
+{
+	struct mib *mib = ctx;
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end_sec;
+	acct_net_series_history(&mib->nets[row / NET_SERIES_SERVED]->acct,
+				(enum acct_series)(net_series[row % NET_SERIES_SERVED] - 1), h, &end_sec);
+	return seconds_value(mib, h, end_sec, column, MIB_vsNetSeriesEndTime, vb);
+}
+
+/* --- vsVmHistoryTable: ACCT_VM_SERIES rows per VM --- */
+
+static size_t vm_history_rows(void *ctx) { return ((struct mib *)ctx)->nvms * ACCT_VM_SERIES; }
+
+static void vm_history_index(void *ctx, size_t row, oid *out)
+{
+	out[0] = ((struct mib *)ctx)->vm_keys[row / ACCT_VM_SERIES];
+	out[1] = row % ACCT_VM_SERIES + 1;
+}
+
+static int vm_history_value(void *ctx, size_t row, unsigned column, netsnmp_variable_list *vb)
+{
+	struct mib *mib = ctx;
+	const struct inv_vm *vm = mib->vms[row / ACCT_VM_SERIES];
+	enum acct_vm_series series = (enum acct_vm_series)(row % ACCT_VM_SERIES);
+	if (!lifecycle_counts_visible(vm) || (series == ACCT_VM_CPU && !acct_vm_has_usage(&vm->acct)))
+		return -1;
+	/* The last second every network has closed, as the request's clock
+	 * says: one second for every column of every row of the request. */
+	int64_t end_sec = (mib->now.mono_usec + mib->now.real_offset_usec - ACCT_CLOSE_GRACE_USEC) /
+			  USEC_PER_SEC;
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	inventory_vm_history(vm, series, end_sec, mib->now.real_offset_usec, h);
+	return seconds_value(mib, h, end_sec, column, MIB_vsVmSeriesEndTime, vb);
 }
 
 static void define_table(struct mib *mib, enum mib_table_id id, const char *name,
@@ -233,19 +351,26 @@ struct mib *mib_new(struct inventory *inv, mib_clock_fn clock)
 	mib->clock = clock;
 	static const oid general[] = { MIB_vsAcctGeneral }, vm[] = { MIB_vsVmEntry },
 			 vnic[] = { MIB_vsVnicEntry }, net[] = { MIB_vsNetEntry },
-			 history[] = { MIB_vsNetHistoryEntry };
+			 history[] = { MIB_vsNetHistoryEntry },
+			 series[] = { MIB_vsNetSeriesHistoryEntry }, vm_history[] = { MIB_vsVmHistoryEntry };
 	/* From the first accessible column to the last: the indexes are
 	 * not-accessible. */
 	define_table(mib, MIB_SCALARS, "vsAcctGeneral", general, OID_LENGTH(general),
 		     MIB_vsAcctVmCount, MIB_vsAcctSoftwareVersion, 1, one_row, zero_index, general_value);
-	define_table(mib, MIB_VM, "vsVmTable", vm, OID_LENGTH(vm), MIB_vsVmName, MIB_vsVmVnicCount,
+	define_table(mib, MIB_VM, "vsVmTable", vm, OID_LENGTH(vm), MIB_vsVmName, MIB_vsVmUpTime,
 		     1, vm_rows, vm_index, vm_value);
 	define_table(mib, MIB_VNIC, "vsVnicTable", vnic, OID_LENGTH(vnic), MIB_vsVnicMacAddress,
 		     MIB_vsVnicPacketsReceived, 2, vnic_rows, vnic_index, vnic_value);
 	define_table(mib, MIB_NET, "vsNetTable", net, OID_LENGTH(net), MIB_vsNetName,
-		     MIB_vsNetDiscontinuityTime, 1, net_rows, net_index, net_value);
+		     MIB_vsNetPacketsDroppedRate, 1, net_rows, net_index, net_value);
 	define_table(mib, MIB_HISTORY, "vsNetHistoryTable", history, OID_LENGTH(history),
 		     MIB_HISTORY_FIRST, MIB_vsNetHistoryEndTime, 1, net_rows, net_index, history_value);
+	define_table(mib, MIB_NET_SERIES, "vsNetSeriesHistoryTable", series, OID_LENGTH(series),
+		     MIB_HISTORY_FIRST, MIB_vsNetSeriesEndTime, 2, net_series_rows, net_series_index,
+		     net_series_value);
+	define_table(mib, MIB_VM_HISTORY, "vsVmHistoryTable", vm_history, OID_LENGTH(vm_history),
+		     MIB_HISTORY_FIRST, MIB_vsVmSeriesEndTime, 2, vm_history_rows, vm_history_index,
+		     vm_history_value);
 	if (mib_refresh(mib, inv) < 0) {
 		mib_free(mib);
 		return NULL;

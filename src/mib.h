@@ -42,6 +42,8 @@ enum mib_table_id {
 	MIB_VNIC,      /* vsVnicTable */
 	MIB_NET,       /* vsNetTable */
 	MIB_HISTORY,   /* vsNetHistoryTable */
+	MIB_NET_SERIES, /* vsNetSeriesHistoryTable */
+	MIB_VM_HISTORY, /* vsVmHistoryTable */
 	MIB_NTABLES
 };
 

@@ -42,6 +42,10 @@
 #define MIB_vsNetEntry MIB_vsNetTable, 1
 #define MIB_vsNetHistoryTable MIB_vsAcctObjects, 5
 #define MIB_vsNetHistoryEntry MIB_vsNetHistoryTable, 1
+#define MIB_vsNetSeriesHistoryTable MIB_vsAcctObjects, 6
+#define MIB_vsNetSeriesHistoryEntry MIB_vsNetSeriesHistoryTable, 1
+#define MIB_vsVmHistoryTable MIB_vsAcctObjects, 7
+#define MIB_vsVmHistoryEntry MIB_vsVmHistoryTable, 1
 
 /* X(name) for every inner node above, in tree order. */
 #define MIB_NODES(X)                                                       \
@@ -56,6 +60,10 @@
 	X(vsNetEntry)                                                      \
 	X(vsNetHistoryTable)                                               \
 	X(vsNetHistoryEntry)                                               \
+	X(vsNetSeriesHistoryTable)                                         \
+	X(vsNetSeriesHistoryEntry)                                         \
+	X(vsVmHistoryTable)                                                \
+	X(vsVmHistoryEntry)                                                \
 	X(vsAcctConformance)
 
 /* --- vsNetHistoryEntry's numbered columns -------------------------------- */
@@ -65,6 +73,20 @@
 #define MIB_HISTORY_SECONDS 60
 #define MIB_HISTORY_FIRST 1 /* vsNetBytesSentSec1's column */
 #define MIB_HISTORY_PREFIX "vsNetBytesSentSec"
+
+/* Every history table's numbered columns, column N the N-th most recent
+ * completed second, as X(entry, prefix of the columns' names). */
+#define MIB_HISTORY_TABLES(X)                                              \
+	X(vsNetHistoryEntry, "vsNetBytesSentSec")                          \
+	X(vsNetSeriesHistoryEntry, "vsNetSeriesSec")                       \
+	X(vsVmHistoryEntry, "vsVmSeriesSec")
+
+/* vsNetSeries: a network's series (acct's enum acct_series + 1);
+ * bytesDropped(5) is not served: the kernel counts no dropped bytes. */
+#define MIB_NET_SERIES_BYTES_DROPPED 5
+#define MIB_NET_SERIES_MAX 6
+/* vsVmSeries: netBytesSent(1), netBytesReceived(2), cpuUtilization(3). */
+#define MIB_VM_SERIES_MAX 3
 
 /* --- leaves: X(parent, name, number) ------------------------------------- */
 
@@ -88,6 +110,13 @@
 	X(vsVmEntry, vsVmNetPacketsReceived, 8)                            \
 	X(vsVmEntry, vsVmDiscontinuityTime, 9)                             \
 	X(vsVmEntry, vsVmVnicCount, 10)                                    \
+	X(vsVmEntry, vsVmDiskBytesRead, 11)                                \
+	X(vsVmEntry, vsVmDiskBytesWritten, 12)                             \
+	X(vsVmEntry, vsVmDiskReadOps, 13)                                  \
+	X(vsVmEntry, vsVmDiskWriteOps, 14)                                 \
+	X(vsVmEntry, vsVmCpuUtilization, 15)                               \
+	X(vsVmEntry, vsVmCpuTime, 16)                                      \
+	X(vsVmEntry, vsVmUpTime, 17)                                       \
 	/* vsVnicTable, INDEX { vsVmIndex, vsVnicIndex } */                \
 	X(vsVnicEntry, vsVnicIndex, 1)                                     \
 	X(vsVnicEntry, vsVnicMacAddress, 2)                                \
@@ -107,9 +136,26 @@
 	X(vsNetEntry, vsNetBytesSentRate, 7)                               \
 	X(vsNetEntry, vsNetCaptureDrops, 8)                                \
 	X(vsNetEntry, vsNetDiscontinuityTime, 9)                           \
+	X(vsNetEntry, vsNetBytesReceived, 10)                              \
+	X(vsNetEntry, vsNetPacketsReceived, 11)                            \
+	X(vsNetEntry, vsNetPacketsDropped, 12)                             \
+	X(vsNetEntry, vsNetPacketsSentRate, 13)                            \
+	X(vsNetEntry, vsNetBytesReceivedRate, 14)                          \
+	X(vsNetEntry, vsNetPacketsReceivedRate, 15)                        \
+	X(vsNetEntry, vsNetPacketsDroppedRate, 16)                         \
 	/* vsNetHistoryTable, AUGMENTS { vsNetEntry }: after the seconds */ \
 	X(vsNetHistoryEntry, vsNetHistoryEndTime,                          \
-	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS)
+	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS)                         \
+	/* vsNetSeriesHistoryTable, INDEX { vsNetIndex, vsNetSeries } */   \
+	X(vsNetSeriesHistoryEntry, vsNetSeriesEndTime,                     \
+	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS)                         \
+	X(vsNetSeriesHistoryEntry, vsNetSeries,                            \
+	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS + 1)                     \
+	/* vsVmHistoryTable, INDEX { vsVmIndex, vsVmSeries } */            \
+	X(vsVmHistoryEntry, vsVmSeriesEndTime,                             \
+	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS)                         \
+	X(vsVmHistoryEntry, vsVmSeries,                                    \
+	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS + 1)
 
 #define MIB_LEAF_CONSTANT(parent, name, number) MIB_##name = (number),
 enum { MIB_LEAVES(MIB_LEAF_CONSTANT) };

@@ -32,7 +32,7 @@ struct object {
 	size_t len;
 };
 
-static struct object objects[256];
+static struct object objects[512];
 static size_t nobjects;
 
 static void add(const char *name, const unsigned *arcs, size_t len, const unsigned *last)
@@ -73,12 +73,14 @@ int main(void)
 	add("vsAccountingMIB", NULL, 0, NULL);
 	MIB_NODES(ADD_NODE)
 	MIB_LEAVES(ADD_LEAF)
-	for (unsigned n = 1; n <= MIB_HISTORY_SECONDS; n++) {
-		char name[MAX_NAME];
-		unsigned column = MIB_HISTORY_FIRST + n - 1;
-		snprintf(name, sizeof name, "%s%u", MIB_HISTORY_PREFIX, n);
-		add(name, ARCS_OF(vsNetHistoryEntry), LEN_OF(vsNetHistoryEntry), &column);
+#define ADD_SECONDS(entry, prefix)                                              \
+	for (unsigned n = 1; n <= MIB_HISTORY_SECONDS; n++) {                   \
+		char name[MAX_NAME];                                            \
+		unsigned column = MIB_HISTORY_FIRST + n - 1;                    \
+		snprintf(name, sizeof name, "%s%u", prefix, n);                 \
+		add(name, ARCS_OF(entry), LEN_OF(entry), &column);              \
 	}
+	MIB_HISTORY_TABLES(ADD_SECONDS)
 	qsort(objects, nobjects, sizeof objects[0], by_oid);
 
 	printf("# shellcheck shell=bash disable=SC2034\n"

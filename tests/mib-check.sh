@@ -166,6 +166,13 @@ vsVmNetPacketsSent;.1.2.1.7;-R--;Counter64;;
 vsVmNetPacketsReceived;.1.2.1.8;-R--;Counter64;;
 vsVmDiscontinuityTime;.1.2.1.9;-R--;TimeTicks;TimeStamp;
 vsVmVnicCount;.1.2.1.10;-R--;Gauge;;
+vsVmDiskBytesRead;.1.2.1.11;-R--;Counter64;;
+vsVmDiskBytesWritten;.1.2.1.12;-R--;Counter64;;
+vsVmDiskReadOps;.1.2.1.13;-R--;Counter64;;
+vsVmDiskWriteOps;.1.2.1.14;-R--;Counter64;;
+vsVmCpuUtilization;.1.2.1.15;-R--;Gauge;;Range: 0..100
+vsVmCpuTime;.1.2.1.16;-R--;Counter64;;
+vsVmUpTime;.1.2.1.17;-R--;Unsigned;;
 vsVnicTable;.1.3;node
 vsVnicEntry;.1.3.1;node
 vsVnicIndex;.1.3.1.1;----;Unsigned;;Range: 1..65535
@@ -187,6 +194,13 @@ vsNetPacketsSent;.1.4.1.6;-R--;Counter64;;
 vsNetBytesSentRate;.1.4.1.7;-R--;Counter64;VsGauge64;
 vsNetCaptureDrops;.1.4.1.8;-R--;Counter64;;
 vsNetDiscontinuityTime;.1.4.1.9;-R--;TimeTicks;TimeStamp;
+vsNetBytesReceived;.1.4.1.10;-R--;Counter64;;
+vsNetPacketsReceived;.1.4.1.11;-R--;Counter64;;
+vsNetPacketsDropped;.1.4.1.12;-R--;Counter64;;
+vsNetPacketsSentRate;.1.4.1.13;-R--;Counter64;VsGauge64;
+vsNetBytesReceivedRate;.1.4.1.14;-R--;Counter64;VsGauge64;
+vsNetPacketsReceivedRate;.1.4.1.15;-R--;Counter64;VsGauge64;
+vsNetPacketsDroppedRate;.1.4.1.16;-R--;Counter64;VsGauge64;
 vsNetHistoryTable;.1.5;node
 vsNetHistoryEntry;.1.5.1;node
 EOF
@@ -195,6 +209,24 @@ EOF
 	done
 	cat <<'EOF'
 vsNetHistoryEndTime;.1.5.1.61;-R--;TimeTicks;TimeStamp;
+vsNetSeriesHistoryTable;.1.6;node
+vsNetSeriesHistoryEntry;.1.6.1;node
+EOF
+	for n in $(seq 1 60); do
+		echo "vsNetSeriesSec$n;.1.6.1.$n;-R--;Counter64;VsGauge64;"
+	done
+	cat <<'EOF'
+vsNetSeriesEndTime;.1.6.1.61;-R--;TimeTicks;TimeStamp;
+vsNetSeries;.1.6.1.62;----;EnumVal;;Values: bytesSent(1), packetsSent(2), bytesReceived(3), packetsReceived(4), bytesDropped(5), packetsDropped(6)
+vsVmHistoryTable;.1.7;node
+vsVmHistoryEntry;.1.7.1;node
+EOF
+	for n in $(seq 1 60); do
+		echo "vsVmSeriesSec$n;.1.7.1.$n;-R--;Counter64;VsGauge64;"
+	done
+	cat <<'EOF'
+vsVmSeriesEndTime;.1.7.1.61;-R--;TimeTicks;TimeStamp;
+vsVmSeries;.1.7.1.62;----;EnumVal;;Values: netBytesSent(1), netBytesReceived(2), cpuUtilization(3)
 vsAcctConformance;.2;node
 vsAcctGroups;.2.1;node
 vsAcctCompliances;.2.2;node

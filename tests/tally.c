@@ -9,8 +9,12 @@
  * usage: tally -c CONF -o OUT
  * OUT lines (one writer, replaced atomically):
  *   net NAME bytes=B packets=P malformed=M drops=D state=S end=SEC hist=C1,…,C60
+ *       rbytes=… rpackets=… dropped=… s1=C1,…,C60 … s6=… (each vsNetSeries)
  *   vnic VM INDEX MAC sent_bytes=… sent_packets=… recv_bytes=… recv_packets=… net=NAME|-
  *   vm NAME state=S sent_bytes=… sent_packets=… recv_bytes=… recv_packets=…
+ *       vend=SEC v1=C1,…,C60 v2=… v3=… (each vsVmSeries, ending at the
+ *       first network's end) usage=0|1 cpu_ns=… disk_rd=… disk_wr=…
+ *       uptime=SECONDS|-
  */
 #include <signal.h>
 #include <stdio.h>
@@ -30,8 +34,17 @@ static volatile sig_atomic_t dump_requested;
 
 static void on_usr1(int sig) { dump_requested = 1; }
 
+static void print_seconds(FILE *fp, const char *key, const uint64_t h[ACCT_HISTORY_SECONDS])
+{
+	fprintf(fp, " %s=", key);
+	for (int k = 0; k < ACCT_HISTORY_SECONDS; k++)
+		fprintf(fp, "%s%llu", k ? "," : "", (unsigned long long)h[k]);
+}
+
 static void dump(struct inventory *inv, const char *out)
 {
+	int64_t vend = 0;
+	int64_t real_offset = clock_real_usec() - clock_mono_usec();
 	char tmp[1100];
 	snprintf(tmp, sizeof tmp, "%s.tmp", out);
 	FILE *fp = fopen(tmp, "w");
@@ -52,6 +65,18 @@ static void dump(struct inventory *inv, const char *out)
 			(long long)end);
 		for (int k = 0; k < ACCT_HISTORY_SECONDS; k++)
 			fprintf(fp, "%s%llu", k ? "," : "", (unsigned long long)h[k]);
+		if (!vend)
+			vend = end;
+		fprintf(fp, " rbytes=%llu rpackets=%llu dropped=%llu",
+			(unsigned long long)acct_net_received(&net->acct).bytes,
+			(unsigned long long)acct_net_received(&net->acct).packets,
+			(unsigned long long)acct_net_dropped(&net->acct).packets);
+		for (int series = 0; series < ACCT_NET_SERIES; series++) {
+			char key[8];
+			snprintf(key, sizeof key, "s%d", series + 1);
+			acct_net_series_history(&net->acct, series, h, &end);
+			print_seconds(fp, key, h);
+		}
 		fputc('\n', fp);
 	}
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
@@ -69,9 +94,24 @@ static void dump(struct inventory *inv, const char *out)
 		}
 		struct acct_counts s = inventory_vm_sent(vm);
 		struct acct_counts r = inventory_vm_received(vm);
-		fprintf(fp, "vm %s state=%d sent_bytes=%llu sent_packets=%llu recv_bytes=%llu recv_packets=%llu\n",
+		fprintf(fp, "vm %s state=%d sent_bytes=%llu sent_packets=%llu recv_bytes=%llu recv_packets=%llu vend=%lld",
 			vm->name, vm->state, (unsigned long long)s.bytes, (unsigned long long)s.packets,
-			(unsigned long long)r.bytes, (unsigned long long)r.packets);
+			(unsigned long long)r.bytes, (unsigned long long)r.packets, (long long)vend);
+		for (int series = 0; series < ACCT_VM_SERIES; series++) {
+			char key[8];
+			uint64_t h[ACCT_HISTORY_SECONDS];
+			snprintf(key, sizeof key, "v%d", series + 1);
+			inventory_vm_history(vm, series, vend, real_offset, h);
+			print_seconds(fp, key, h);
+		}
+		struct acct_usage u = acct_vm_usage(&vm->acct);
+		fprintf(fp, " usage=%d cpu_ns=%llu disk_rd=%llu disk_wr=%llu", acct_vm_has_usage(&vm->acct),
+			(unsigned long long)u.cpu_time, (unsigned long long)u.rd_bytes,
+			(unsigned long long)u.wr_bytes);
+		if (vm->powerup_usec)
+			fprintf(fp, " uptime=%lld\n", (long long)((clock_mono_usec() - vm->powerup_usec) / 1000000));
+		else
+			fprintf(fp, " uptime=-\n");
 	}
 	if (fclose(fp) != 0 || rename(tmp, out) != 0)
 		log_warn("%s", out);

@@ -302,6 +302,148 @@ static void test_acct_many_vms(void)
 	CU_ASSERT_EQUAL(net.carried.packets, 2 * MANY);
 }
 
+
+/* Received: every frame not sent by a vNIC sitting on the network. */
+static void test_acct_received_is_from_outside(void)
+{
+	struct acct_net n, far;
+	struct acct_port p, away;
+	acct_net_init(&n);
+	acct_net_init(&far);
+	acct_port_init(&p);
+	acct_port_init(&away);
+	acct_port_attach(&p, &n);
+	acct_port_attach(&away, &far);
+	acct_count_frame(&n, &p, NULL, false, 100, T0);   /* its own VM: not received */
+	acct_count_frame(&n, NULL, &p, false, 200, T0);   /* from the uplink */
+	acct_count_frame(&n, &away, NULL, true, 300, T0);  /* a VM of another network */
+	acct_count_malformed(&n, 10, T0);                  /* no source at all */
+	CU_ASSERT_EQUAL(acct_net_carried(&n).bytes, 610);
+	CU_ASSERT_EQUAL(acct_net_received(&n).bytes, 510);
+	CU_ASSERT_EQUAL(acct_net_received(&n).packets, 3);
+	acct_net_tick(&n, (T0 + 1) * USEC + ACCT_CLOSE_GRACE_USEC + 1);
+	CU_ASSERT_EQUAL(acct_net_series_rate(&n, ACCT_BYTES_SENT), 610);
+	CU_ASSERT_EQUAL(acct_net_series_rate(&n, ACCT_PACKETS_SENT), 4);
+	CU_ASSERT_EQUAL(acct_net_series_rate(&n, ACCT_BYTES_RECEIVED), 510);
+	CU_ASSERT_EQUAL(acct_net_series_rate(&n, ACCT_PACKETS_RECEIVED), 3);
+	CU_ASSERT_EQUAL(acct_net_rate(&n), 610);
+}
+
+/* Kernel drops go to the second they were read in, packets only. */
+static void test_acct_kernel_drops_series(void)
+{
+	struct acct_net n;
+	acct_net_init(&n);
+	acct_count_kernel_drops(&n, 7, T0 * USEC + 50000);
+	acct_count_kernel_drops(&n, 0, (T0 + 1) * USEC + 50000);
+	acct_count_kernel_drops(&n, 5, (T0 + 2) * USEC + 50000);
+	acct_net_tick(&n, (T0 + 3) * USEC + ACCT_CLOSE_GRACE_USEC + 1);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_series_history(&n, ACCT_PACKETS_DROPPED, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 3);
+	CU_ASSERT_EQUAL(h[0], 5);
+	CU_ASSERT_EQUAL(h[1], 0);
+	CU_ASSERT_EQUAL(h[2], 7);
+	CU_ASSERT_EQUAL(acct_net_dropped(&n).packets, 12);
+	CU_ASSERT_EQUAL(acct_net_dropped(&n).bytes, 0);
+	acct_net_series_history(&n, ACCT_BYTES_DROPPED, h, &end);
+	CU_ASSERT_EQUAL(h[0] + h[1] + h[2], 0);
+}
+
+/* A VM's history: bytes sent and received per second as its totals count
+ * them (group frames from others included, its own excluded). */
+static void test_acct_vm_history(void)
+{
+	struct acct_net n;
+	struct acct_port a, b;
+	struct acct_vm va, vb;
+	static struct acct_vm_history ha, hb;
+	acct_net_init(&n);
+	acct_port_init(&a);
+	acct_port_init(&b);
+	acct_vm_init(&va, &ha);
+	acct_vm_init(&vb, &hb);
+	acct_port_set_vm(&a, &va);
+	acct_port_set_vm(&b, &vb);
+	acct_port_attach(&a, &n);
+	acct_port_attach(&b, &n);
+	acct_count_frame(&n, &a, &b, false, 100, T0);
+	acct_count_frame(&n, &a, NULL, true, 60, T0);
+	acct_count_frame(&n, NULL, NULL, true, 70, T0 + 2);
+	acct_count_frame(&n, &b, &a, false, 1000, T0 + 2);
+	uint64_t out[ACCT_HISTORY_SECONDS], own[ACCT_HISTORY_SECONDS], group[ACCT_HISTORY_SECONDS];
+	int64_t end = T0 + 3;
+	acct_vm_seconds(&va, ACCT_VM_BYTES_SENT, end, 0, out, NULL);
+	CU_ASSERT_EQUAL(out[2], 160);
+	CU_ASSERT_EQUAL(out[0], 0);
+	/* a's received: unicast 1000 at T0+2; group: 70 at T0+2 (its own 60
+	 * at T0 is not). */
+	acct_vm_seconds(&va, ACCT_VM_BYTES_RECEIVED, end, 0, out, own);
+	acct_net_group_seconds(&n, end, group);
+	CU_ASSERT_EQUAL(out[0] + group[0] - own[0], 1070);
+	CU_ASSERT_EQUAL(out[2] + group[2] - own[2], 0);
+	/* b's: 100 unicast and a's 60 broadcast at T0, 70 at T0+2. */
+	acct_vm_seconds(&vb, ACCT_VM_BYTES_RECEIVED, end, 0, out, own);
+	CU_ASSERT_EQUAL(out[2] + group[2] - own[2], 160);
+	CU_ASSERT_EQUAL(out[0] + group[0] - own[0], 70);
+	/* Before since_sec: nothing. */
+	acct_vm_seconds(&vb, ACCT_VM_BYTES_SENT, end, T0 + 3, out, NULL);
+	CU_ASSERT_EQUAL(out[0], 0);
+	/* A VM without a history block counts its totals only. */
+	struct acct_vm none;
+	acct_vm_init(&none, NULL);
+	acct_vm_seconds(&none, ACCT_VM_BYTES_SENT, end, 0, out, NULL);
+	CU_ASSERT_EQUAL(out[0], 0);
+}
+
+/* CPU and disks: utilization of the host's capacity, totals since the
+ * power-up, a new process's totals from 0. */
+static void test_acct_vm_usage(void)
+{
+	struct acct_vm vm;
+	static struct acct_vm_history h;
+	acct_vm_init(&vm, &h);
+	unsigned pct;
+	CU_ASSERT_FALSE(acct_vm_has_usage(&vm));
+	struct acct_usage u = { 5000000000u, 1000, 2000, 10, 20, false };
+	acct_vm_sample(&vm, &u, 2, T0 * USEC + 50000);
+	CU_ASSERT_TRUE(acct_vm_has_usage(&vm));
+	CU_ASSERT_FALSE(acct_vm_cpu_percent(&vm, &pct)); /* one reading: no rate */
+	u.cpu_time += 1000000000u; /* one CPU of two, for the whole second */
+	u.rd_bytes += 4096;
+	acct_vm_sample(&vm, &u, 2, (T0 + 1) * USEC + 50000);
+	acct_vm_sample(&vm, &u, 2, (T0 + 1) * USEC + 50000); /* the same reading */
+	CU_ASSERT_TRUE(acct_vm_cpu_percent(&vm, &pct));
+	CU_ASSERT_EQUAL(pct, 50);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).cpu_time, 6000000000u);
+	uint64_t out[ACCT_HISTORY_SECONDS];
+	acct_vm_seconds(&vm, ACCT_VM_CPU, T0 + 2, 0, out, NULL);
+	CU_ASSERT_EQUAL(out[1], 50); /* the middle of T0+0.05 … T0+1.05 */
+	CU_ASSERT_EQUAL(out[0], 0);
+	/* A reset: the same process goes on, its totals from now. */
+	acct_vm_restart(&vm, true, 1);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).cpu_time, 0);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).rd_bytes, 0);
+	u.cpu_time += 500000000u;
+	u.wr_bytes += 512;
+	acct_vm_sample(&vm, &u, 2, (T0 + 2) * USEC + 50000);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).cpu_time, 500000000u);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).wr_bytes, 512);
+	acct_vm_seconds(&vm, ACCT_VM_CPU, T0 + 2, 0, out, NULL);
+	CU_ASSERT_EQUAL(out[1], 0); /* the history restarted */
+	/* A new process (its totals went back): from 0, no rate across. */
+	struct acct_usage fresh = { 300000000u, 100, 0, 1, 0, false };
+	acct_vm_sample(&vm, &fresh, 2, (T0 + 3) * USEC + 50000);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).cpu_time, 300000000u);
+	CU_ASSERT_EQUAL(acct_vm_usage(&vm).rd_bytes, 100);
+	/* Over 100% (more vCPUs than the host's count says): capped. */
+	fresh.cpu_time += 5000000000u;
+	acct_vm_sample(&vm, &fresh, 2, (T0 + 4) * USEC + 50000);
+	CU_ASSERT_TRUE(acct_vm_cpu_percent(&vm, &pct));
+	CU_ASSERT_EQUAL(pct, 100);
+}
+
 static CU_TestInfo acct_tests[] = {
 	{ "network totals, group and malformed", test_acct_totals },
 	{ "frames land in their second", test_acct_frames_land_in_their_second },
@@ -316,6 +458,10 @@ static CU_TestInfo acct_tests[] = {
 	{ "port moves network", test_acct_port_moves_network },
 	{ "port reset", test_acct_port_reset },
 	{ "10,000 ports", test_acct_many_vms },
+	{ "received is from outside", test_acct_received_is_from_outside },
+	{ "kernel drops series", test_acct_kernel_drops_series },
+	{ "VM history", test_acct_vm_history },
+	{ "VM usage", test_acct_vm_usage },
 	CU_TEST_INFO_NULL,
 };
 

@@ -654,9 +654,29 @@ static void test_conf_vm_missing_args(void)
 
 static void test_conf_vm_too_many_args(void)
 {
-	EXPECT_BAD_LINE("vm web02 uuid=" UUID_LC " extra", FILE_NAME ":3: vm: ",
+	EXPECT_BAD_LINE("vm web02 uuid=" UUID_LC " pidfile=/run/a.pid extra", FILE_NAME ":3: vm: ",
 			"too many arguments");
-	EXPECT_BAD_LINE("vm web02 a b", FILE_NAME ":3: vm: ", "usage: vm NAME [uuid=UUID]");
+	EXPECT_BAD_LINE("vm web02 uuid=" UUID_LC " extra", FILE_NAME ":3: vm: ",
+			"unknown option 'extra'");
+	EXPECT_BAD_LINE("vm web02 a b", FILE_NAME ":3: vm: ", "usage: vm NAME [uuid=UUID] [pidfile=PATH]");
+}
+
+/* pidfile=: an absolute path, once; uuid= and pidfile= in either order. */
+static void test_conf_vm_pidfile(void)
+{
+	EXPECT_BAD_LINE("vm web02 pidfile=run/a.pid", FILE_NAME ":3: vm: ", "is not an absolute path");
+	EXPECT_BAD_LINE("vm web02 pidfile=/a pidfile=/b", FILE_NAME ":3: vm: ", "unknown option 'pidfile=/b'");
+	struct conf *conf = conf_new();
+	struct conf_error err = { "" };
+	const char text[] = "vm a\nvm b pidfile=/run/b.pid uuid=" UUID_LC "\nvm c uuid=" UUID_LC " pidfile=/run/c.pid\n";
+	CU_ASSERT_EQUAL_FATAL(conf_parse_buffer(conf, "p.conf", text, strlen(text), &err), 0);
+	CU_ASSERT_EQUAL(conf->n_pidfiles, 2);
+	CU_ASSERT_EQUAL(conf->pidfiles[0].vm_index, 1);
+	CU_ASSERT_STRING_EQUAL(conf->pidfiles[0].path, "/run/b.pid");
+	CU_ASSERT_EQUAL(conf->pidfiles[1].vm_index, 2);
+	CU_ASSERT_STRING_EQUAL(conf->pidfiles[1].path, "/run/c.pid");
+	CU_ASSERT_STRING_EQUAL(conf->vms[2].uuid, UUID_LC);
+	conf_free(conf);
 }
 
 static void test_conf_vm_bad_name(void)
@@ -1514,6 +1534,7 @@ static CU_TestInfo conf_tests[] = {
 	{ "error: duplicate long name still says why", test_conf_duplicate_long_name_message },
 	{ "error: vm missing arguments", test_conf_vm_missing_args },
 	{ "error: vm too many arguments", test_conf_vm_too_many_args },
+	{ "vm pidfile", test_conf_vm_pidfile },
 	{ "error: vm bad name", test_conf_vm_bad_name },
 	{ "error: vm duplicate", test_conf_vm_duplicate },
 	{ "error: vm bad uuid", test_conf_vm_bad_uuid },

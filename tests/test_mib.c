@@ -106,6 +106,13 @@ static void mib_setup(void)
 	inventory_vnic_attach(&f.anon->vnics[0], f.lan0);
 	struct hostif_info up = { .exists = true, .up = true, .ifindex = 7, .master = "br1" };
 	lifecycle_apply(f.inv, f.run, &up, T1);
+	/* run's hypervisor: two readings a second apart, 0.5 s of CPU on a
+	 * 2-CPU host in between (25%); its power-up seen at T1. */
+	struct acct_usage u1 = { 1000000000u, 4096, 8192, 1, 2, false },
+			  u2 = { 1500000000u, 12288, 8192, 3, 2, false };
+	acct_vm_sample(&f.run->acct, &u1, 2, NOW_REAL - 2 * SEC);
+	acct_vm_sample(&f.run->acct, &u2, 2, NOW_REAL - SEC);
+	f.run->powerup_usec = T1;
 	f.mib = mib_new(f.inv, fake_clock);
 }
 
@@ -452,6 +459,122 @@ static bool want_history_end(const void *r, unsigned n, struct want *w)
 	return number(w, end_sec ? NOW_UPTIME - (NOW_REAL - end_sec * SEC) / 10000 : 0);
 }
 
+/* The hypervisor's columns: while the VM counts and a source reported. */
+static bool usage(const void *r, struct acct_usage *u)
+{
+	if (!counts_shown(VM(r)) || !acct_vm_has_usage(&VM(r)->acct))
+		return false;
+	*u = acct_vm_usage(&VM(r)->acct);
+	return true;
+}
+static bool want_vm_disk_read(const void *r, unsigned n, struct want *w)
+{
+	struct acct_usage u;
+	return usage(r, &u) && number(w, u.rd_bytes);
+}
+static bool want_vm_disk_written(const void *r, unsigned n, struct want *w)
+{
+	struct acct_usage u;
+	return usage(r, &u) && number(w, u.wr_bytes);
+}
+static bool want_vm_disk_read_ops(const void *r, unsigned n, struct want *w)
+{
+	struct acct_usage u;
+	return usage(r, &u) && number(w, u.rd_ops);
+}
+static bool want_vm_disk_write_ops(const void *r, unsigned n, struct want *w)
+{
+	struct acct_usage u;
+	return usage(r, &u) && number(w, u.wr_ops);
+}
+static bool want_vm_cpu_time(const void *r, unsigned n, struct want *w)
+{
+	struct acct_usage u;
+	return usage(r, &u) && number(w, u.cpu_time);
+}
+static bool want_vm_cpu_utilization(const void *r, unsigned n, struct want *w)
+{
+	struct acct_usage u;
+	unsigned percent;
+	return usage(r, &u) && acct_vm_cpu_percent(&VM(r)->acct, &percent) && number(w, percent);
+}
+static bool want_vm_uptime(const void *r, unsigned n, struct want *w)
+{
+	return counts_shown(VM(r)) && VM(r)->powerup_usec &&
+	       number(w, (uint64_t)(NOW_MONO - VM(r)->powerup_usec) / SEC);
+}
+
+static bool want_net_bytes_received(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_received(&NET(r)->acct).bytes);
+}
+static bool want_net_packets_received(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_received(&NET(r)->acct).packets);
+}
+static bool want_net_packets_dropped(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_dropped(&NET(r)->acct).packets);
+}
+static bool want_net_packets_rate(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_series_rate(&NET(r)->acct, ACCT_PACKETS_SENT));
+}
+static bool want_net_bytes_received_rate(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_series_rate(&NET(r)->acct, ACCT_BYTES_RECEIVED));
+}
+static bool want_net_packets_received_rate(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_series_rate(&NET(r)->acct, ACCT_PACKETS_RECEIVED));
+}
+static bool want_net_packets_dropped_rate(const void *r, unsigned n, struct want *w)
+{
+	return number(w, acct_net_series_rate(&NET(r)->acct, ACCT_PACKETS_DROPPED));
+}
+
+/* A row of a series table: its network or VM and its series number. */
+struct series_row {
+	const void *of;
+	unsigned series;
+};
+#define SERIES(row) ((const struct series_row *)(row))
+
+static bool want_net_series_second(const void *r, unsigned n, struct want *w)
+{
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end_sec;
+	acct_net_series_history(&NET(SERIES(r)->of)->acct, SERIES(r)->series - 1, h, &end_sec);
+	return number(w, h[n]);
+}
+static bool want_net_series_end(const void *r, unsigned n, struct want *w)
+{
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end_sec;
+	acct_net_series_history(&NET(SERIES(r)->of)->acct, SERIES(r)->series - 1, h, &end_sec);
+	return number(w, end_sec ? NOW_UPTIME - (NOW_REAL - end_sec * SEC) / 10000 : 0);
+}
+
+/* A VM's history ends with the last second closed at the request's clock. */
+#define VM_END_SEC ((NOW_REAL - ACCT_CLOSE_GRACE_USEC) / SEC)
+static bool vm_series_shown(const void *r)
+{
+	const struct inv_vm *vm = VM(SERIES(r)->of);
+	return counts_shown(vm) && (SERIES(r)->series != ACCT_VM_CPU + 1 || acct_vm_has_usage(&vm->acct));
+}
+static bool want_vm_series_second(const void *r, unsigned n, struct want *w)
+{
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	if (!vm_series_shown(r))
+		return false;
+	inventory_vm_history(VM(SERIES(r)->of), SERIES(r)->series - 1, VM_END_SEC, NOW_REAL - NOW_MONO, h);
+	return number(w, h[n]);
+}
+static bool want_vm_series_end(const void *r, unsigned n, struct want *w)
+{
+	return vm_series_shown(r) && number(w, NOW_UPTIME - (NOW_REAL - VM_END_SEC * SEC) / 10000);
+}
+
 #define OBJECT(table, name, type, want) { #name, (table), MIB_##name, 1, (type), (want) }
 #define INDEX(table, name) { #name, (table), MIB_##name, 1, 0, NULL }
 
@@ -473,6 +596,13 @@ static const struct object objects[] = {
 	OBJECT(MIB_VM, vsVmNetPacketsReceived, ASN_COUNTER64, want_vm_packets_received),
 	OBJECT(MIB_VM, vsVmDiscontinuityTime, ASN_TIMETICKS, want_vm_discontinuity),
 	OBJECT(MIB_VM, vsVmVnicCount, ASN_GAUGE, want_vm_vnic_count),
+	OBJECT(MIB_VM, vsVmDiskBytesRead, ASN_COUNTER64, want_vm_disk_read),
+	OBJECT(MIB_VM, vsVmDiskBytesWritten, ASN_COUNTER64, want_vm_disk_written),
+	OBJECT(MIB_VM, vsVmDiskReadOps, ASN_COUNTER64, want_vm_disk_read_ops),
+	OBJECT(MIB_VM, vsVmDiskWriteOps, ASN_COUNTER64, want_vm_disk_write_ops),
+	OBJECT(MIB_VM, vsVmCpuUtilization, ASN_GAUGE, want_vm_cpu_utilization),
+	OBJECT(MIB_VM, vsVmCpuTime, ASN_COUNTER64, want_vm_cpu_time),
+	OBJECT(MIB_VM, vsVmUpTime, ASN_UNSIGNED, want_vm_uptime),
 
 	INDEX(MIB_VNIC, vsVnicIndex),
 	OBJECT(MIB_VNIC, vsVnicMacAddress, ASN_OCTET_STR, want_vnic_mac),
@@ -492,10 +622,27 @@ static const struct object objects[] = {
 	OBJECT(MIB_NET, vsNetBytesSentRate, ASN_COUNTER64, want_net_rate),
 	OBJECT(MIB_NET, vsNetCaptureDrops, ASN_COUNTER64, want_net_drops),
 	OBJECT(MIB_NET, vsNetDiscontinuityTime, ASN_TIMETICKS, want_net_discontinuity),
+	OBJECT(MIB_NET, vsNetBytesReceived, ASN_COUNTER64, want_net_bytes_received),
+	OBJECT(MIB_NET, vsNetPacketsReceived, ASN_COUNTER64, want_net_packets_received),
+	OBJECT(MIB_NET, vsNetPacketsDropped, ASN_COUNTER64, want_net_packets_dropped),
+	OBJECT(MIB_NET, vsNetPacketsSentRate, ASN_COUNTER64, want_net_packets_rate),
+	OBJECT(MIB_NET, vsNetBytesReceivedRate, ASN_COUNTER64, want_net_bytes_received_rate),
+	OBJECT(MIB_NET, vsNetPacketsReceivedRate, ASN_COUNTER64, want_net_packets_received_rate),
+	OBJECT(MIB_NET, vsNetPacketsDroppedRate, ASN_COUNTER64, want_net_packets_dropped_rate),
 
 	{ MIB_HISTORY_PREFIX "N", MIB_HISTORY, MIB_HISTORY_FIRST, MIB_HISTORY_SECONDS,
 	  ASN_COUNTER64, want_history_second },
 	OBJECT(MIB_HISTORY, vsNetHistoryEndTime, ASN_TIMETICKS, want_history_end),
+
+	{ "vsNetSeriesSecN", MIB_NET_SERIES, MIB_HISTORY_FIRST, MIB_HISTORY_SECONDS, ASN_COUNTER64,
+	  want_net_series_second },
+	OBJECT(MIB_NET_SERIES, vsNetSeriesEndTime, ASN_TIMETICKS, want_net_series_end),
+	INDEX(MIB_NET_SERIES, vsNetSeries),
+
+	{ "vsVmSeriesSecN", MIB_VM_HISTORY, MIB_HISTORY_FIRST, MIB_HISTORY_SECONDS, ASN_COUNTER64,
+	  want_vm_series_second },
+	OBJECT(MIB_VM_HISTORY, vsVmSeriesEndTime, ASN_TIMETICKS, want_vm_series_end),
+	INDEX(MIB_VM_HISTORY, vsVmSeries),
 };
 #define NOBJECTS (sizeof objects / sizeof objects[0])
 
@@ -514,6 +661,8 @@ static const struct {
 	{ MIB_VNIC, ARCS(MIB_vsVnicEntry), 2 },
 	{ MIB_NET, ARCS(MIB_vsNetEntry), 1 },
 	{ MIB_HISTORY, ARCS(MIB_vsNetHistoryEntry), 1 },
+	{ MIB_NET_SERIES, ARCS(MIB_vsNetSeriesHistoryEntry), 2 },
+	{ MIB_VM_HISTORY, ARCS(MIB_vsVmHistoryEntry), 2 },
 };
 #define NTABLES (sizeof tables / sizeof tables[0])
 
@@ -537,8 +686,26 @@ static int by_index(const void *a, const void *b)
 static size_t rows_of(enum mib_table_id id, struct row *out, size_t max)
 {
 	size_t n = 0;
+	/* The series tables' rows: every network with each series served
+	 * (bytesDropped, 5, is not), every VM with each of its three. */
+	static struct series_row series[32];
+	size_t ns = 0;
 	if (id == MIB_SCALARS) {
 		out[n++] = (struct row){ NULL, { 0 } };
+	} else if (id == MIB_NET_SERIES) {
+		for (size_t i = 0; i < inventory_net_count(f.inv); i++)
+			for (unsigned k = 1; k <= MIB_NET_SERIES_MAX && n < max && ns < 32; k++) {
+				if (k == MIB_NET_SERIES_BYTES_DROPPED)
+					continue;
+				series[ns] = (struct series_row){ inventory_net(f.inv, i), k };
+				out[n++] = (struct row){ &series[ns++], { inventory_net(f.inv, i)->index, k } };
+			}
+	} else if (id == MIB_VM_HISTORY) {
+		for (size_t i = 0; i < inventory_vm_count(f.inv); i++)
+			for (unsigned k = 1; k <= MIB_VM_SERIES_MAX && n < max && ns < 32; k++) {
+				series[ns] = (struct series_row){ inventory_vm(f.inv, i), k };
+				out[n++] = (struct row){ &series[ns++], { inventory_vm(f.inv, i)->index, k } };
+			}
 	} else if (id == MIB_VM || id == MIB_VNIC) {
 		for (size_t i = 0; i < inventory_vm_count(f.inv); i++) {
 			const struct inv_vm *vm = inventory_vm(f.inv, i);
@@ -639,7 +806,9 @@ static void check_walk(enum mib_table_id id)
 			first = o->column;
 		for (unsigned k = 0; k < o->count; k++) {
 			unsigned column = o->column + k;
-			last = column;
+			/* An index may be numbered after the columns it indexes. */
+			if (o->type)
+				last = column;
 			for (size_t r = 0; r < nrows; r++) {
 				struct name at = instance(t, column, &rows[r]);
 				struct want w = { 0 };

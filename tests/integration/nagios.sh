@@ -8,8 +8,11 @@
 # bytes: 757000 B/s) and CRITICAL (1000 frames/s: 1514000 B/s) against
 # thresholds of 500000 and 1000000 B/s; a VM powered off is CRITICAL and
 # OK again once running; a bridge deleted is CRITICAL for its capture.
-# The example services must name defined commands with the right number
-# of arguments.
+# Frames dropped: a stream into a port whose VM's MTU is too small gives
+# CRITICAL, then OK once the VM takes them. A VM's CPU has no source in
+# this lab: UNKNOWN (tests/integration/guest_usage.sh runs it on a real
+# guest). The example services must name defined commands with the right
+# number of arguments.
 # shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -46,7 +49,7 @@ while IFS=$'\t' read -r name line; do
     COMMAND[$name]=$line
 done < <(nagios_objects "$COMMANDS" command command_name command_line)
 for name in check_vsacct_vm_rate check_vsacct_vm_rx_rate check_vsacct_vm_state \
-    check_vsacct_net_rate check_vsacct_net_capture; do
+    check_vsacct_net_rate check_vsacct_net_capture check_vsacct_vm_cpu check_vsacct_net_drops; do
     check_true "vsacct-commands.cfg defines $name" test -n "${COMMAND[$name]:-}"
 done
 
@@ -66,7 +69,7 @@ while IFS=$'\t' read -r service check; do
         problems+="$service: $((${#words[@]} - 1)) arguments for ${wanted:-0}; "
 done < <(nagios_objects "$SERVICES" service service_description check_command)
 check_eq "vsacct-services.cfg: each check_command names a command with its arguments" "" "$problems"
-check_eq "vsacct-services.cfg: five services" 5 \
+check_eq "vsacct-services.cfg: seven services" 7 \
     "$(nagios_objects "$SERVICES" service service_description check_command | wc -l)"
 
 # nagios_run COMMAND ARG...: runs the command as Nagios would for host
@@ -149,6 +152,22 @@ pid=$(stream 1000)
 sleep 1.5
 rates "1000 frames/s of 1514 bytes (1514000 B/s): CRITICAL" "$CRITICAL"
 lab_stop "$pid"
+
+# --- drops and CPU ------------------------------------------------------------------
+
+check_eq "no drops: OK" "$OK" "$(nagios_run check_vsacct_net_drops public 1 10 100)"
+# vm1 takes nothing above 500 bytes: its port drops each 1514-byte frame.
+ip -n "$(lab_vm_ns vm1)" link set eth0 mtu 500
+pid=$(stream 500)
+sleep 2.5
+check_eq "500 frames/s dropped by vm1's port: drops CRITICAL" "$CRITICAL" \
+    "$(nagios_run check_vsacct_net_drops public 1 10 100)"
+lab_stop "$pid"
+ip -n "$(lab_vm_ns vm1)" link set eth0 mtu 1500
+sleep 2.5
+check_eq "stream stopped: drops OK" "$OK" "$(nagios_run check_vsacct_net_drops public 1 10 100)"
+check_eq "a VM with no hypervisor's accounting: CPU UNKNOWN" "$UNKNOWN" \
+    "$(nagios_run check_vsacct_vm_cpu public 2 80 95)"
 
 # --- a VM's state -----------------------------------------------------------------
 

@@ -99,9 +99,12 @@ walk=$LAB_DIR/walk.txt
 walk_rc=0
 lab_snmp snmpbulkwalk -On "$OID_vsAccountingMIB" >"$walk" 2>"$LAB_DIR/walk.err" || walk_rc=$?
 check_eq "snmpbulkwalk of the MIB without -Cc ends cleanly" "0 " "$walk_rc $(cat "$LAB_DIR/walk.err")"
-# 4 scalars, 3 VMs × 9 columns, 3 vNICs × 7, 1 network × 8, 61 history columns
-check_eq "walk returns every instance" 121 "$(wc -l <"$walk")"
-check_eq "walk ends at vsNetHistoryEndTime.1" "$OID_vsNetHistoryEndTime.1" "$(tail -n 1 "$walk" | cut -d' ' -f1)"
+# 4 scalars; 3 VMs × 10 columns (the 9 of traffic and state, and uptime
+# since their interfaces came up: no hypervisor reports their CPU or
+# disks); 3 vNICs × 7; 1 network × 15; its 61 history columns; its 5
+# served series × 61; each VM's 2 network series × 61 (no CPU series).
+check_eq "walk returns every instance" $((4 + 3 * 10 + 3 * 7 + 15 + 61 + 5 * 61 + 3 * 2 * 61)) "$(wc -l <"$walk")"
+check_eq "walk ends at vsVmSeriesEndTime.3.2" "$OID_vsVmSeriesEndTime.3.2" "$(tail -n 1 "$walk" | cut -d' ' -f1)"
 
 # --- SET is refused by vsacctd (the community may write)
 set_out=$(LAB_SNMP_COMMUNITY=private lab_snmp snmpset "$OID_vsVmName.1" s renamed 2>&1 || true)
@@ -127,6 +130,13 @@ for i in 1 2 3; do
     check_eq "snmp_exporter scrape: vm$i's bytes sent" "$(get "$OID_vsVmNetBytesSent.$i")" "$value"
 done
 check_eq "snmp_exporter scrape: 60 history gauges" 60 "$(grep -c '^vsNetBytesSentSec{' <<<"$scrape")"
+for m in vsNetBytesReceived vsNetPacketsReceived vsNetPacketsDropped; do
+    v=OID_$m
+    check_eq "snmp_exporter scrape: $m" "$(get "${!v}.1")" \
+        "$(sed -nE "s/^$m\{.*vsNetIndex=\"1\".*\} ([0-9.e+]+)\$/\1/p" <<<"$scrape" | awk '{ printf "%.0f", $1 }')"
+done
+check_eq "snmp_exporter scrape: an uptime per VM (the lab's VMs have no CPU or disk source)" 3 \
+    "$(grep -c '^vsVmUpTime{' <<<"$scrape")"
 lab_stop "$EXPORTER_PID"
 
 # --- Nagios' check_snmp with thresholds

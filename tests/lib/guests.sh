@@ -37,6 +37,8 @@
 #   direct,DEV,MAC[,IP/PREFIX]       <interface type='direct'>, macvtap on DEV, mode bridge
 #   disk[,SIZE]                      a qcow2 disk (default 16M) on IDE, unused by the
 #                                    guest: what internal snapshots need
+#   vdisk[,SIZE]                     a qcow2 disk (default 16M) on virtio: /dev/vda in
+#                                    the guest (its init loads virtio_blk)
 # NICs are virtio and numbered in the order given: eth0, eth1, ... in the
 # guest, N for guest_tap.
 #
@@ -96,7 +98,7 @@ _GUESTS_EVENTS_PIDS=()
 # The virtio_net module chain, in load order (DESIGN.md §5), then the ACPI
 # power button and evdev (for `virsh shutdown`).
 _GUESTS_MODULES=(virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev
-                 virtio_pci failover net_failover virtio_net button evdev)
+                 virtio_pci failover net_failover virtio_net button evdev virtio_blk)
 export VIRSH_DEFAULT_CONNECT_URI=qemu:///system
 
 # ---------------------------------------------------------------------------
@@ -492,7 +494,7 @@ _guests_boot_files() {
         # One builder at a time per cache (parallel runs wait here).
         exec 8>"$cache/.lock"
         flock 8
-        [[ -s $dir/vmlinuz && -d $dir/modules ]] || _guests_fetch_kernel "$pkg" "$dir"
+        _guests_have_boot_files "$dir" || _guests_fetch_kernel "$pkg" "$dir"
     ) || return 1
 
     local hash
@@ -505,6 +507,15 @@ _guests_boot_files() {
         [[ -s $GUESTS_INITRD ]] || _guests_build_initramfs "$dir" "$GUESTS_INITRD"
     ) || return 1
     export GUESTS_KVER GUESTS_KERNEL GUESTS_INITRD
+}
+
+# The kernel and every module of _GUESTS_MODULES are in the cache DIR.
+_guests_have_boot_files() {
+    local m
+    [[ -s $1/vmlinuz && -d $1/modules ]] || return 1
+    for m in "${_GUESTS_MODULES[@]}"; do
+        [[ -s $1/modules/$m.ko ]] || return 1
+    done
 }
 
 _guests_kernel_pkg() {
@@ -553,8 +564,15 @@ _guests_fetch_kernel() {
             *) cp "$f" "$dir.new/modules/$m.ko" ;;
         esac || { rm -rf "$tmp" "$dir.new"; return 1; }
     done
-    rm -rf "$tmp" "$dir"
-    mv "$dir.new" "$dir"
+    rm -rf "$tmp"
+    if [[ -d $dir ]]; then
+        # A cache a running lab may be reading: only add what it lacks.
+        cp -n "$dir.new/modules/"*.ko "$dir/modules/" && cp -n "$dir.new/vmlinuz" "$dir/vmlinuz" ||
+            { rm -rf "$dir.new"; return 1; }
+        rm -rf "$dir.new"
+    else
+        mv "$dir.new" "$dir"
+    fi
 }
 
 # The guest's /init.  Kernel parameters: vs.ip=A/P[,A/P...] (eth0, eth1...;
@@ -573,7 +591,7 @@ mount -t sysfs sys /sys
 mount -t devtmpfs dev /dev
 mkdir -p /dev/pts /tmp /var/run
 log() { echo "vsguest: $*" >/dev/console; }
-for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net button evdev; do
+for m in virtio_ring virtio virtio_pci_legacy_dev virtio_pci_modern_dev virtio_pci failover net_failover virtio_net button evdev virtio_blk; do
     insmod /lib/vs/$m.ko || log "insmod $m failed"
 done
 ips= name=vsguest
@@ -905,18 +923,20 @@ guest_define() {
                 ips+=${ips:+,}${ip:--}
                 n=$((n + 1))
                 ;;
-            disk)
+            disk | vdisk)
                 size=${src:-16M}
                 [[ -z $disk ]] || { _guests_err "one disk per guest"; return 1; }
                 _guests_run qemu-img create -q -f qcow2 "$gdir/disk.qcow2" "$size" || return 1
+                local target="dev='hda' bus='ide'"
+                [[ $type == vdisk ]] && target="dev='vda' bus='virtio'"
                 disk="    <disk type='file' device='disk'>
       <driver name='qemu' type='qcow2'/>
       <source file='$gdir/disk.qcow2'/>
-      <target dev='hda' bus='ide'/>
+      <target $target/>
     </disk>
 "
                 ;;
-            *) _guests_err "bad spec '$spec' (bridge|network|direct,SOURCE,MAC[,IP/PREFIX] or disk[,SIZE])"; return 1 ;;
+            *) _guests_err "bad spec '$spec' (bridge|network|direct,SOURCE,MAC[,IP/PREFIX] or disk|vdisk[,SIZE])"; return 1 ;;
         esac
     done
     cp "$GUESTS_KERNEL" "$gdir/vmlinuz" && cp "$GUESTS_INITRD" "$gdir/initrd" || return 1
