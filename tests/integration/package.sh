@@ -128,6 +128,7 @@ expected="/etc/snmp/snmpd.conf.d/vsacctd.conf
 /usr/share/doc/vsacctd/changelog.gz
 /usr/share/doc/vsacctd/copyright
 /usr/share/doc/vsacctd/examples/vsacctd-libvirt.conf.example
+/usr/share/doc/vsacctd/examples/vsacctd-proxmox.conf.example
 /usr/share/doc/vsacctd/examples/vsacctd.conf.example
 /usr/share/doc/vsacctd/snmp_exporter/README.md.gz
 /usr/share/doc/vsacctd/zabbix/README.md.gz
