@@ -131,6 +131,7 @@ struct counting *counting_start(struct conf *conf, int64_t now_usec, bool *metho
 	if (!c->discovery || rebuild(c, now_usec) < 0)
 		goto fail;
 	statedir_restore(c->state, builder_inventory(c->builder));
+	count_method_restored(c->method);
 	/* Captures open now, as root and before the master hears of us: once
 	 * vsacctd answers, it counts. */
 	count_method_tick(c->method, now_usec);

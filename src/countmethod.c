@@ -35,12 +35,13 @@ static void pcap_link(void *impl, const char *ifname, const struct hostif_info *
 
 static void pcap_tick(void *impl, int64_t mono_usec) { capset_tick(impl, mono_usec); }
 static void pcap_saved(void *impl) { (void)impl; }
+static void pcap_restored(void *impl) { (void)impl; }
 static void pcap_on_loss(void *impl, count_loss_fn fn, void *ctx) { capset_on_loss(impl, fn, ctx); }
 static void pcap_close(void *impl) { capset_free(impl); }
 
 static const struct count_method_ops pcap_ops = {
 	"pcap", pcap_bind, pcap_fd, pcap_read_ready, pcap_drain, pcap_link,
-	pcap_tick, pcap_saved, pcap_on_loss, pcap_close,
+	pcap_tick, pcap_saved, pcap_restored, pcap_on_loss, pcap_close,
 };
 
 struct count_method *count_method_open(const struct conf *conf, char *err, size_t errlen)
@@ -98,6 +99,7 @@ void count_method_link(struct count_method *m, const char *ifname,
 
 void count_method_tick(struct count_method *m, int64_t mono_usec) { m->ops->tick(m->impl, mono_usec); }
 void count_method_saved(struct count_method *m) { m->ops->saved(m->impl); }
+void count_method_restored(struct count_method *m) { m->ops->restored(m->impl); }
 
 void count_method_on_loss(struct count_method *m, count_loss_fn fn, void *ctx)
 {

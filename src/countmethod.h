@@ -10,7 +10,8 @@
  * is readable, count_method_tick every COUNTING_TICK_USEC (before the
  * history's seconds are closed) → count_method_drain before the counters
  * are read or the inventory is rebuilt → count_method_saved after each save
- * of the counters → count_method_close.
+ * of the counters (count_method_restored once, after the first bind, when
+ * the saved ones were restored) → count_method_close.
  */
 #ifndef VS_COUNTMETHOD_H
 #define VS_COUNTMETHOD_H
@@ -57,6 +58,9 @@ void count_method_tick(struct count_method *m, int64_t mono_usec);
 
 /* The counters were just saved. */
 void count_method_saved(struct count_method *m);
+
+/* The counters saved by the previous run were just restored (at start). */
+void count_method_restored(struct count_method *m);
 
 void count_method_on_loss(struct count_method *m, count_loss_fn fn, void *ctx);
 

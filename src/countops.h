@@ -25,6 +25,7 @@ struct count_method_ops {
 		     int64_t mono_usec);
 	void (*tick)(void *impl, int64_t mono_usec);
 	void (*saved)(void *impl);
+	void (*restored)(void *impl);
 	void (*on_loss)(void *impl, count_loss_fn fn, void *ctx);
 	void (*close)(void *impl);
 };

@@ -52,6 +52,7 @@ struct slot_state {
 	struct vsbpf_net_fed fed;
 	int64_t fed_sec;         /* the newest second handed over (0: none yet) */
 	uint64_t fed_sec_bytes;  /* its bytes handed over so far */
+	bool resumed;            /* found pinned at this run's first bind */
 	bool up;                 /* its bridge exists and is up */
 	bool failed;             /* attaching to it failed */
 };
@@ -62,6 +63,8 @@ struct key_state {
 	struct inv_vnic *vnic;
 	struct slot_state *slot;
 	struct vsbpf_mac fed;
+	bool resumed;                /* found pinned, with what was saved: */
+	struct vsbpf_mac_fed saved;  /* until the counters are restored */
 };
 
 /* An interface the program is attached to. */
@@ -129,6 +132,28 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
+/*
+ * Pins are reused whole or not at all: a map missing (removed by hand, a
+ * half-finished removal) would pair the kernel's new counters with what was
+ * handed acct from the old ones. The rest then goes too, counting starts
+ * afresh and the restored rows' discontinuity times say so.
+ */
+static void drop_partial_pins(struct count_bpf *skel)
+{
+	struct bpf_map *map;
+	size_t n = 0, present = 0;
+	bpf_object__for_each_map(map, skel->obj) {
+		n++;
+		present += access(bpf_map__pin_path(map), F_OK) == 0;
+	}
+	if (present == 0 || present == n)
+		return;
+	log_warnx("ebpf: %zu of the %zu pinned maps are missing: counting starts afresh "
+		  "(a discontinuity)", n - present, n);
+	bpf_object__for_each_map(map, skel->obj)
+		unlink(bpf_map__pin_path(map));
+}
+
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
 	/* libbpf's own warnings, into our log at debug level: the reasons we
@@ -153,8 +178,10 @@ static struct count_bpf *load(const char *pin_dir, char *err, size_t errlen)
 		return NULL;
 	}
 	int r = set_pins(skel, pin_dir);
-	if (r == 0)
+	if (r == 0) {
+		drop_partial_pins(skel);
 		r = count_bpf__load(skel);
+	}
 	if (r < 0) {
 		int e = errno;
 		snprintf(err, errlen, "countMethod ebpf: the kernel refused the counting program or "
@@ -506,9 +533,12 @@ static void key_start(struct ebpfcount *e, struct key_state *k)
 		bpf_map_delete_elem(map_fd(e->skel->maps.vs_fed_macs), &key);
 		return;
 	}
-	if (errno == EEXIST)
-		bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_macs), &key, &k->fed);
-	else
+	if (errno == EEXIST) {
+		if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_macs), &key, &k->saved) == 0) {
+			k->fed = k->saved.counts;
+			k->resumed = true;
+		}
+	} else
 		log_warn("ebpf: cannot count a vNIC's MAC (%d known)", VSBPF_MACS_MAX);
 }
 
@@ -543,7 +573,8 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 		s->net = net;
 		if (!old && resumed) {
 			__u32 key = (__u32)slot;
-			bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_nets), &key, &s->fed);
+			s->resumed = bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_nets), &key,
+							 &s->fed) == 0;
 			log_info("ebpf: network %s: the kernel's counters resumed from %s", net->name,
 				 e->pin_dir);
 		}
@@ -687,12 +718,41 @@ static void ebpf_saved(void *impl)
 {
 	struct ebpfcount *e = impl;
 	for (size_t i = 0; i < e->nslots; i++) {
-		__u32 key = e->slots[i].slot;
-		bpf_map_update_elem(map_fd(e->skel->maps.vs_fed_nets), &key, &e->slots[i].fed, BPF_ANY);
+		struct slot_state *s = &e->slots[i];
+		__u32 key = s->slot;
+		s->fed.discontinuity_usec = s->net->discontinuity_usec;
+		bpf_map_update_elem(map_fd(e->skel->maps.vs_fed_nets), &key, &s->fed, BPF_ANY);
 	}
 	for (size_t i = 0; i < e->nkeys; i++) {
-		__u64 key = e->keys[i].key;
-		bpf_map_update_elem(map_fd(e->skel->maps.vs_fed_macs), &key, &e->keys[i].fed, BPF_ANY);
+		const struct key_state *k = &e->keys[i];
+		struct vsbpf_mac_fed fed = { k->fed, k->vnic->vm->discontinuity_usec,
+					     k->vnic->host_ifindex };
+		__u64 key = k->key;
+		bpf_map_update_elem(map_fd(e->skel->maps.vs_fed_macs), &key, &fed, BPF_ANY);
+	}
+}
+
+/*
+ * The saved counters are restored: as the kernel counted on while vsacctd
+ * was away, the rows' discontinuity times stay what they were, except for
+ * a VM whose host interface changed meanwhile (it restarted: countfile
+ * started it at 0, and its discontinuity is now).
+ */
+static void ebpf_restored(void *impl)
+{
+	struct ebpfcount *e = impl;
+	for (size_t i = 0; i < e->nslots; i++) {
+		struct slot_state *s = &e->slots[i];
+		if (s->resumed && s->fed.discontinuity_usec)
+			s->net->discontinuity_usec = s->fed.discontinuity_usec;
+		s->resumed = false;
+	}
+	for (size_t i = 0; i < e->nkeys; i++) {
+		struct key_state *k = &e->keys[i];
+		if (k->resumed && k->saved.discontinuity_usec &&
+		    k->saved.ifindex == k->vnic->host_ifindex)
+			k->vnic->vm->discontinuity_usec = k->saved.discontinuity_usec;
+		k->resumed = false;
 	}
 }
 
@@ -703,7 +763,7 @@ static void ebpf_on_loss(void *impl, count_loss_fn fn, void *ctx)
 
 const struct count_method_ops ebpfcount_ops = {
 	"ebpf", ebpf_bind, ebpf_fd, ebpf_read_ready, ebpf_drain, ebpf_link,
-	ebpf_tick, ebpf_saved, ebpf_on_loss, ebpf_close,
+	ebpf_tick, ebpf_saved, ebpf_restored, ebpf_on_loss, ebpf_close,
 };
 
 int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)

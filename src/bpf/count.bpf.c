@@ -68,7 +68,7 @@ struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VSBPF_MACS_MAX);
 	__type(key, __u64);
-	__type(value, struct vsbpf_mac);
+	__type(value, struct vsbpf_mac_fed);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_fed_macs SEC(".maps");
 

@@ -62,11 +62,23 @@ struct vsbpf_mac {
 	struct vsbpf_counts group_sent; /* broadcast and multicast it sent */
 };
 
-/* The per-network part of what vsacctd had accounted at its last save. */
+/* The per-network part of what vsacctd had accounted at its last save,
+ * and the network's discontinuity time then (CLOCK_MONOTONIC, µs: a
+ * restart that loses nothing keeps it). */
 struct vsbpf_net_fed {
 	struct vsbpf_counts carried;
 	struct vsbpf_counts group;
 	struct vsbpf_counts malformed;
+	__s64 discontinuity_usec;
+};
+
+/* The per-key part: what was handed acct, and the vNIC's VM's discontinuity
+ * time and host interface when it was saved (the same interface after a
+ * restart: the VM did not restart meanwhile, its discontinuity stays). */
+struct vsbpf_mac_fed {
+	struct vsbpf_mac counts;
+	__s64 discontinuity_usec;
+	__s64 ifindex;
 };
 
 /* The key of vs_macs: the MAC in the low 48 bits (first byte highest), the
