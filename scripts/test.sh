@@ -3,8 +3,10 @@
 # scripts/test.sh — builds vsacct and runs every test:
 #   1. the CUnit unit tests (make check), the MIB check and the structure
 #      checks (layer includes, include cycles, headers compiled alone);
-#   2. the integration suite in network namespaces (root), then the
-#      benchmarks in smoke mode (scripts/bench.sh --smoke: exactness only);
+#   2. the integration suite in network namespaces (root), then its
+#      exactness suites again with countMethod ebpf (VSACCT_METHOD=ebpf),
+#      then the benchmarks in smoke mode (scripts/bench.sh --smoke:
+#      exactness only);
 #   3. the unit tests and the integration suite again, built with
 #      AddressSanitizer + UndefinedBehaviorSanitizer (no report allowed);
 #   4. the lifecycle and bridge_lifecycle integration tests with vsacctd under
@@ -59,6 +61,28 @@ integration() { # LABEL BUILDDIR [TEST...]
     done
 }
 
+# The suites that check counts against the kernel, which every counting
+# method must pass (the others do not depend on the method).
+exactness_suites=(capture_counts snmp_suite lifecycle bridge_lifecycle faults load real_libvirt)
+
+has_ebpf() { # BUILDDIR
+    "$1/vsacctd" -V | grep -q '^counting methods: .*ebpf' ||
+        { echo "this build has no eBPF method (libbpf-dev, clang, bpftool?)"; return 1; }
+}
+
+integration_ebpf() { # BUILDDIR
+    local t
+    if ((EUID != 0)) && [[ ${CI:-} != true ]]; then
+        echo "=== integration tests (ebpf) skipped: they need root"
+        return
+    fi
+    step "eBPF method built" has_ebpf "$1" || return 0
+    for t in "${exactness_suites[@]}"; do
+        step "integration (ebpf): $t" env VSACCT_METHOD=ebpf VSACCT_BUILDDIR="$1" \
+            bash "$top/tests/integration/$t.sh"
+    done
+}
+
 # Sanitizer and valgrind reports are files; a clean run leaves none with
 # content.
 no_reports() { # PATTERN
@@ -79,6 +103,7 @@ step "include cycles" "$top/tests/cycle-check.sh"
 step "headers compile alone" env VSACCT_BUILDDIR="$builddir" "$top/tests/header-check.sh"
 step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 integration "" "$builddir"
+integration_ebpf "$builddir"
 if ((EUID == 0)) || [[ ${CI:-} == true ]]; then
     step "benchmarks, smoke mode" env VSACCT_BUILDDIR="$builddir" "$top/scripts/bench.sh" --smoke
 fi

@@ -105,13 +105,14 @@ static int drop_privileges(const char *user, const struct conf *conf)
 	char err[512];
 	uid_t uid;
 	gid_t gid;
+	bool ebpf = conf->count_method == CONF_COUNT_EBPF;
 	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
 	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
-	    privdrop_to(uid, gid, err, sizeof err) < 0) {
+	    privdrop_to(uid, gid, ebpf, err, sizeof err) < 0) {
 		log_warnx("cannot run as %s: %s", user, err);
 		return -1;
 	}
-	log_info("running as %s, keeping CAP_NET_RAW", user);
+	log_info("running as %s, keeping CAP_NET_RAW%s", user, ebpf ? " and CAP_NET_ADMIN" : "");
 	return 0;
 }
 
