@@ -95,12 +95,14 @@ struct ebpfcount {
 
 static int map_fd(const struct bpf_map *map) { return bpf_map__fd(map); }
 
-/* Points every map of the object at its pin in dir: loading then reuses
- * what is pinned, and pins what is not. */
+/* Points every map of the object (its globals aside) at its pin in dir:
+ * loading then reuses what is pinned, and pins what is not. */
 static int set_pins(struct count_bpf *skel, const char *dir)
 {
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, skel->obj) {
+		if (bpf_map__is_internal(map))
+			continue;
 		char path[CONF_PATH_MAX + 64];
 		snprintf(path, sizeof path, "%s/%s", dir, bpf_map__name(map));
 		if (bpf_map__set_pin_path(map, path) < 0)
@@ -143,6 +145,8 @@ static void drop_partial_pins(struct count_bpf *skel)
 	struct bpf_map *map;
 	size_t n = 0, present = 0;
 	bpf_object__for_each_map(map, skel->obj) {
+		if (!bpf_map__pin_path(map))
+			continue;
 		n++;
 		present += access(bpf_map__pin_path(map), F_OK) == 0;
 	}
@@ -151,7 +155,8 @@ static void drop_partial_pins(struct count_bpf *skel)
 	log_warnx("ebpf: %zu of the %zu pinned maps are missing: counting starts afresh "
 		  "(a discontinuity)", n - present, n);
 	bpf_object__for_each_map(map, skel->obj)
-		unlink(bpf_map__pin_path(map));
+		if (bpf_map__pin_path(map))
+			unlink(bpf_map__pin_path(map));
 }
 
 static int libbpf_quiet(enum libbpf_print_level level, const char *fmt, va_list ap)
@@ -449,9 +454,8 @@ static void set_clock(struct ebpfcount *e)
 	struct timespec mono, real;
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
-	__s64 offset = (real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
-	__u32 zero = 0;
-	bpf_map_update_elem(map_fd(e->skel->maps.vs_clock), &zero, &offset, BPF_ANY);
+	e->skel->bss->vs_clock_offset_ns =
+		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
 }
 
 static void read_all(struct ebpfcount *e)
@@ -770,6 +774,7 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 {
 	const char *dir = conf->bpf_pin_dir;
 	char path[CONF_PATH_MAX + 64];
+	libbpf_set_print(libbpf_quiet); /* a hook with nothing to detach is no news */
 	snprintf(path, sizeof path, "%s/vs_ports", dir);
 	int fd = bpf_obj_get(path);
 	if (fd >= 0) {
@@ -785,8 +790,8 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	static const char *const maps[] = { "vs_ports", "vs_nets", "vs_macs", "vs_clock",
-					    "vs_netids", "vs_fed_nets", "vs_fed_macs" };
+	static const char *const maps[] = { "vs_ports", "vs_nets", "vs_macs", "vs_netids",
+					    "vs_fed_nets", "vs_fed_macs" };
 	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, maps[i]);
 		if (unlink(path) < 0 && errno != ENOENT) {

@@ -39,13 +39,10 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_macs SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, __s64);
-	__uint(pinning, LIBBPF_PIN_BY_NAME);
-} vs_clock SEC(".maps");
+/* The wall clock's offset from the monotonic one (ns), which vsacctd sets
+ * before attaching and keeps current: a global, read without a helper call
+ * (count_maps.h's vs_clock is this program's .bss). */
+__s64 vs_clock_offset_ns = 0;
 
 /* User space's own, pinned with the rest (see count_maps.h). */
 struct {
@@ -87,10 +84,8 @@ static __always_inline __s64 frame_sec(struct __sk_buff *skb)
 	__u64 ts = skb->tstamp;
 	if (ts && skb->tstamp_type == 0) /* real time */
 		return (__s64)(ts / NSEC_PER_SEC);
-	__u32 zero = 0;
-	__s64 *offset = bpf_map_lookup_elem(&vs_clock, &zero);
 	/* Unsigned: BPF has no signed division (the wall clock is past 1970). */
-	__u64 now = bpf_ktime_get_ns() + (__u64)(offset ? *offset : 0);
+	__u64 now = bpf_ktime_get_ns() + (__u64)vs_clock_offset_ns;
 	return (__s64)(now / NSEC_PER_SEC);
 }
 
@@ -118,10 +113,15 @@ int vs_count(struct __sk_buff *skb)
 	bin->bytes += len;
 	bin->packets++;
 
-	__u8 addr[VSBPF_ADDR_BYTES];
-	if (bpf_skb_load_bytes(skb, 0, addr, sizeof addr) < 0) {
-		add(&net->malformed, len);
-		return TC_ACT_UNSPEC;
+	/* The addresses: in the linear part, read in place; else copied. */
+	__u8 copy[VSBPF_ADDR_BYTES];
+	const __u8 *addr = (const __u8 *)(long)skb->data;
+	if ((const void *)(addr + VSBPF_ADDR_BYTES) > (const void *)(long)skb->data_end) {
+		if (bpf_skb_load_bytes(skb, 0, copy, sizeof copy) < 0) {
+			add(&net->malformed, len);
+			return TC_ACT_UNSPEC;
+		}
+		addr = copy;
 	}
 	__u64 key = vsbpf_mac_key(addr + 6, s);
 	struct vsbpf_mac *src = bpf_map_lookup_elem(&vs_macs, &key);

@@ -11,8 +11,9 @@
  * vs_macs   per-CPU hash  (MAC, network slot) → what that MAC sent and
  *                  received there; only the keys vsacctd inserts (known
  *                  vNICs) are counted: unknown MACs never grow the map
- * vs_clock  array[1]: the wall clock's offset from the monotonic one, for
- *                  frames that carry no receive timestamp
+ * vs_clock_offset_ns (a global of the program, not pinned): the wall
+ *                  clock's offset from the monotonic one, for frames that
+ *                  carry no receive timestamp
  * vs_netids hash   vsNetIndex → slot, vs_fed_nets / vs_fed_macs: what
  *                  vsacctd had accounted at its last save (user space only,
  *                  pinned so that a restarted vsacctd continues exactly)
