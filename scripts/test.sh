@@ -62,8 +62,9 @@ integration() { # LABEL BUILDDIR [TEST...]
 }
 
 # The suites that check counts against the kernel, which every counting
-# method must pass (the others do not depend on the method).
-exactness_suites=(capture_counts snmp_suite lifecycle bridge_lifecycle faults load real_libvirt)
+# method must pass, and the privileges each method keeps (the others do not
+# depend on the method).
+exactness_suites=(capture_counts snmp_suite lifecycle bridge_lifecycle faults load privilege real_libvirt)
 
 has_ebpf() { # BUILDDIR
     "$1/vsacctd" -V | grep -q '^counting methods: .*ebpf' ||
