@@ -66,8 +66,11 @@ traps() {
 traps_so_far() { [[ $(traps) == "${EXPECTED_TRAPS[*]}" ]]; }
 
 conf=$LAB_DIR/vsacctd.conf
-printf '%s\n' "discover libvirt" "stateDir $LAB_DIR/state" "agentXSocket $LAB_AGENTX" \
-    "agentXPingInterval 1" >"$conf"
+{
+    printf '%s\n' "discover libvirt" "stateDir $LAB_DIR/state" "agentXSocket $LAB_AGENTX" \
+        "agentXPingInterval 1"
+    lab_method_conf
+} >"$conf"
 chmod 644 "$conf"
 vsacctd_pid=""
 start_vsacctd() { # [ARGS...]
