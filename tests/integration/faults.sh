@@ -171,6 +171,14 @@ if [[ $method == ebpf ]]; then
     ping_vm1 5
     check_true "and it counts exactly from there" lab_wait_for 2 exact
     check_true "vsacctd is still running" kill -0 "$vsacctd_pid"
+
+    # --- where the method cannot count: a clear message, exit 78
+    sed "s|^bpfPinDir .*|bpfPinDir $LAB_DIR/not-bpffs/vsacct|; s|^stateDir .*|stateDir $LAB_DIR/state2|" \
+        "$conf" >"$LAB_DIR/nobpffs.conf"
+    rc=0
+    ip netns exec "$LAB_HV" "$builddir/vsacctd" -f -Le -c "$LAB_DIR/nobpffs.conf" 2>"$LAB_DIR/nobpffs.log" || rc=$?
+    check_eq "bpfPinDir not on a bpf file system: exit 78" 78 "$rc"
+    check_true "saying so" grep -q "not-bpffs/vsacct is not on a bpf file system" "$LAB_DIR/nobpffs.log"
     check_summary faults
     exit
 fi
