@@ -53,6 +53,7 @@ struct slot_state {
 	int64_t fed_sec;         /* the newest second handed over (0: none yet) */
 	uint64_t fed_sec_bytes;  /* its bytes handed over so far */
 	bool resumed;            /* found pinned at this run's first bind */
+	bool busy, was_busy;     /* it carried frames at this read, the last */
 	bool up;                 /* its bridge exists and is up */
 	bool failed;             /* attaching to it failed */
 };
@@ -88,6 +89,8 @@ struct ebpfcount {
 	struct attached *att;
 	size_t natt, att_cap;
 	int64_t next_rescan_usec;
+	bool keys_new;              /* bound since the last read: read them all */
+	bool told_full;             /* vs_macs full: said once */
 	struct capset *ports;       /* captures of macvtap networks */
 };
 
@@ -400,6 +403,8 @@ static void read_net(struct ebpfcount *e, struct slot_state *s, int64_t now_sec)
 	fed_add(&s->fed.group, sum.group, &group);
 	fed_add(&s->fed.malformed, sum.malformed, &malformed);
 	acct_net_add_totals(&s->net->acct, carried, group, malformed.packets);
+	s->was_busy = s->busy;
+	s->busy = carried.packets != 0;
 	/* Seconds since the previous read, oldest first; the bins of a reader
 	 * back from a while away start the history where the kernel kept it. */
 	int64_t from = s->fed_sec ? s->fed_sec : now_sec - (ACCT_HISTORY_SECONDS - 1);
@@ -458,13 +463,24 @@ static void set_clock(struct ebpfcount *e)
 		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
 }
 
-static void read_all(struct ebpfcount *e)
+/*
+ * Every network's totals, then the MACs' counters of the networks that
+ * carried frames at this read or the last (all of them when whole): a MAC
+ * counts a frame only after its network did, so an idle network's MACs
+ * have not moved, and a frame counted on another CPU while the network was
+ * read is caught by the next read. The reads of an idle host cost a system
+ * call per network, whatever its number of vNICs.
+ */
+static void read_all(struct ebpfcount *e, bool whole)
 {
 	int64_t now_sec = clock_real_usec() / USEC_PER_SEC;
 	for (size_t i = 0; i < e->nslots; i++)
 		read_net(e, &e->slots[i], now_sec);
+	whole = whole || e->keys_new;
+	e->keys_new = false;
 	for (size_t i = 0; i < e->nkeys; i++)
-		read_key(e, &e->keys[i]);
+		if (whole || e->keys[i].slot->busy || e->keys[i].slot->was_busy)
+			read_key(e, &e->keys[i]);
 }
 
 /* --- Binding --------------------------------------------------------------- */
@@ -542,8 +558,12 @@ static void key_start(struct ebpfcount *e, struct key_state *k)
 			k->fed = k->saved.counts;
 			k->resumed = true;
 		}
-	} else
-		log_warn("ebpf: cannot count a vNIC's MAC (%d known)", VSBPF_MACS_MAX);
+	} else if (!e->told_full) {
+		log_warn("ebpf: some vNICs' MACs cannot be counted (%d MAC and network pairs "
+			 "at most; a vNIC with no host interface takes one per network)",
+			 VSBPF_MACS_MAX);
+		e->told_full = true;
+	}
 }
 
 static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
@@ -622,6 +642,7 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 	e->keys = keys;
 	e->nkeys = nk;
 	e->inv = inv;
+	e->keys_new = true;
 	rescan(e);
 	e->next_rescan_usec = clock_mono_usec() + EBPFCOUNT_RESCAN_USEC;
 	return 0;
@@ -682,7 +703,7 @@ static void ebpf_drain(void *impl)
 {
 	struct ebpfcount *e = impl;
 	capset_drain(e->ports);
-	read_all(e);
+	read_all(e, true);
 }
 
 /* A link changed: a port joining or leaving one of our bridges, or a
@@ -713,7 +734,7 @@ static void ebpf_tick(void *impl, int64_t mono_usec)
 		set_clock(e);
 		rescan(e);
 	}
-	read_all(e);
+	read_all(e, false);
 }
 
 /* What acct holds now is saved: what was handed it is written beside the

@@ -34,6 +34,9 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, VSBPF_MACS_MAX);
+	/* Memory for the keys vsacctd inserts only, not for the maximum on
+	 * every CPU (the program only looks up). */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct vsbpf_mac);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
@@ -64,6 +67,7 @@ struct {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VSBPF_MACS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct vsbpf_mac_fed);
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
