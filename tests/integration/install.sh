@@ -79,6 +79,7 @@ expected=(
     "$sysconfdir/snmp/vsacctd.conf.example"
     "$docdir/vsacctd.conf.example"
     "$docdir/vsacctd-libvirt.conf.example"
+    "$docdir/vsacctd-ebpf.conf"
     "$docdir/nagios/vsacct-commands.cfg"
     "$docdir/nagios/vsacct-services.cfg"
 )
