@@ -64,8 +64,10 @@ static void check_conf(const struct conf *conf)
 		CHECK(visible(n->bridge, CONF_IFNAME_MAX));
 		CHECK(!strpbrk(n->bridge, "/:"));
 		CHECK(conf_find_network(conf, n->name) == n);
+		CHECK(n->vlan <= CONF_VLAN_MAX);
 		for (size_t j = 0; j < i; j++)
-			CHECK(strcmp(conf->networks[j].bridge, n->bridge) != 0);
+			CHECK(strcmp(conf->networks[j].bridge, n->bridge) != 0 ||
+			      conf->networks[j].vlan != n->vlan);
 	}
 	for (size_t i = 0; i < conf->n_vms; i++) {
 		const struct conf_vm *vm = &conf->vms[i];
@@ -101,15 +103,40 @@ static void check_conf(const struct conf *conf)
 	CHECK(conf->n_sources <= CONF_MAX_SOURCES);
 }
 
+/* A network the inventory made beyond the configuration: the bridge of a
+ * configured VLAN network with no network of its own configured. */
+static bool is_implicit_parent(const struct conf *conf, const struct inv_net *net)
+{
+	bool has_vlan = false;
+	for (size_t i = 0; i < conf->n_networks; i++) {
+		if (strcmp(conf->networks[i].bridge, net->bridge) != 0)
+			continue;
+		if (!conf->networks[i].vlan)
+			return false;
+		has_vlan = true;
+	}
+	return has_vlan && !net->vlan && !strcmp(net->name, net->bridge);
+}
+
 static void check_inventory(const struct conf *conf, const struct inventory *inv)
 {
-	CHECK(inventory_net_count(inv) == conf->n_networks);
+	CHECK(inventory_net_count(inv) >= conf->n_networks);
+	for (size_t i = conf->n_networks; i < inventory_net_count(inv); i++)
+		CHECK(is_implicit_parent(conf, inventory_net(inv, i)));
 	CHECK(inventory_vm_count(inv) == conf->n_vms);
 	for (size_t i = 0; i < conf->n_networks; i++) {
+		const struct conf_network *cn = &conf->networks[i];
 		struct inv_net *net = inventory_net(inv, i);
 		CHECK(net->index == i + 1);
-		CHECK(inventory_net_by_name(inv, conf->networks[i].name) == net);
-		CHECK(inventory_net_by_bridge(inv, conf->networks[i].bridge) == net);
+		CHECK(inventory_net_by_name(inv, cn->name) == net);
+		CHECK(inventory_net_by_vlan(inv, cn->bridge, cn->vlan) == net);
+		/* A VLAN's frames are counted on its bridge's network, when the
+		 * bridge has one (its name may be another network's). */
+		if (cn->vlan && net->parent)
+			CHECK(net->parent->vlans[cn->vlan] == net &&
+			      net->parent == inventory_net_by_bridge(inv, cn->bridge));
+		else if (cn->vlan)
+			CHECK(!inventory_net_by_bridge(inv, cn->bridge));
 	}
 	size_t nvnics = 0;
 	for (size_t i = 0; i < conf->n_vms; i++) {
