@@ -222,24 +222,44 @@ static void apply_usage(struct counting *c, struct inventory *inv)
 	}
 }
 
-/* The VMs whose `vm` line names a pid file and that no discovery source
- * reports: their process's /proc accounting. */
-static void apply_pidfiles(struct counting *c, struct inventory *inv, const struct loop_now *now)
+/* One reading of the /proc accounting of vm's process pid (0: none). */
+static void sample_process(struct counting *c, struct inv_vm *vm, int pid,
+			   const struct loop_now *now)
+{
+	struct proc_usage p;
+	if (!pid || procusage_read(pid, &p) < 0)
+		return;
+	struct acct_usage a = { .cpu_time = p.cpu_ns, .rd_bytes = p.rd_bytes,
+				.wr_bytes = p.wr_bytes, .no_ops = true };
+	acct_vm_sample(&vm->acct, &a, c->host_cpus, now->real_usec);
+	/* A process met for the first time started the VM (maybe before
+	 * vsacctd did); later power-ups (a reset) come from lifecycle. */
+	if (p.pid != vm->proc_pid && p.start_mono_usec <= now->mono_usec)
+		vm->powerup_usec = p.start_mono_usec;
+	vm->proc_pid = p.pid;
+}
+
+/* The VMs no hypervisor accounts for but whose process is known: a `vm`
+ * line's pid file (when no discovery source reports the VM), a discovered
+ * guest's process (a Proxmox VE QEMU guest). */
+static void apply_processes(struct counting *c, struct inventory *inv, const struct loop_now *now)
 {
 	for (size_t i = 0; i < c->conf->n_pidfiles; i++) {
 		const struct conf_pidfile *pf = &c->conf->pidfiles[i];
 		struct inv_vm *vm = inventory_vm_by_name(inv, c->conf->vms[pf->vm_index].name);
-		struct proc_usage p;
-		if (!vm || vm->discovered || procusage_read(pf->path, &p) < 0)
-			continue;
-		struct acct_usage a = { .cpu_time = p.cpu_ns, .rd_bytes = p.rd_bytes,
-					.wr_bytes = p.wr_bytes, .no_ops = true };
-		acct_vm_sample(&vm->acct, &a, c->host_cpus, now->real_usec);
-		/* A process met for the first time started the VM (maybe before
-		 * vsacctd did); later power-ups (a reset) come from lifecycle. */
-		if (p.pid != vm->proc_pid && p.start_mono_usec <= now->mono_usec)
-			vm->powerup_usec = p.start_mono_usec;
-		vm->proc_pid = p.pid;
+		if (vm && !vm->discovered)
+			sample_process(c, vm, procusage_read_pidfile(pf->path), now);
+	}
+	size_t n;
+	const struct domain_record *const *records;
+	if (discovery_records(c->discovery, &records, &n) < 0)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		struct inv_vm *vm = records[i]->pid && !records[i]->usage.known
+					    ? inventory_vm_by_name(inv, records[i]->name)
+					    : NULL;
+		if (vm)
+			sample_process(c, vm, records[i]->pid, now);
 	}
 }
 
@@ -251,7 +271,7 @@ static void each_second(struct counting *c, struct inventory *inv, const struct 
 		acct_count_kernel_drops(&net->acct, portdrops_read(c->drops, net->bridge), now->real_usec);
 	}
 	portdrops_sweep(c->drops);
-	apply_pidfiles(c, inv, now);
+	apply_processes(c, inv, now);
 }
 
 /* The work of a tick: what the captures lost, the seconds of history, the

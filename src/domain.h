@@ -63,7 +63,9 @@ struct domain_record {
 	 * source saw, each once: when it changes, the VM's counters restart
 	 * (once, whatever the step). Its value means nothing across runs. */
 	uint32_t runs;
-	int pid; /* the hypervisor's process for the domain, 0 if not known */
+	/* The hypervisor's process for the domain, 0 if not known. With no
+	 * usage from the source, its /proc accounting is the VM's. */
+	int pid;
 	/* Refreshed by the source at most once a second without the record
 	 * counting as changed: no rebuild follows a new reading. */
 	struct domain_usage usage;

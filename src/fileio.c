@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -83,6 +84,36 @@ static int fsync_dir_of(const char *path)
 	close(fd);
 	errno = e;
 	return rc;
+}
+
+long fileio_read_into(const char *path, char *buf, size_t size)
+{
+	if (size == 0 || size > LONG_MAX) {
+		errno = EINVAL;
+		return -1;
+	}
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	if (fd < 0)
+		return -1;
+	size_t n = 0;
+	int e = 0;
+	while (n < size - 1) {
+		ssize_t got = read(fd, buf + n, size - 1 - n);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0)
+			e = errno;
+		if (got <= 0)
+			break;
+		n += (size_t)got;
+	}
+	close(fd);
+	buf[n] = '\0';
+	if (e) {
+		errno = e;
+		return -1;
+	}
+	return (long)n;
 }
 
 int fileio_write_atomic(const char *path, int (*write)(FILE *fp, void *ctx), void *ctx)

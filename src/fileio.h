@@ -1,6 +1,7 @@
 /*
- * fileio: the two ways vsacctd touches its files: reading one whole,
- * bounded, and replacing one atomically.
+ * fileio: the ways vsacctd touches its files: reading one whole, bounded
+ * (allocated, or into a caller's buffer for the small files of /proc and
+ * /sys read every second), and replacing one atomically.
  */
 #ifndef VS_FILEIO_H
 #define VS_FILEIO_H
@@ -17,6 +18,13 @@
  * what open/read said.
  */
 int fileio_read(const char *path, size_t max, char **text, size_t *len);
+
+/*
+ * Reads at most size - 1 bytes of path (a small file of /proc or /sys,
+ * or a pid file) into buf and NUL-terminates them. Opening never blocks.
+ * Returns the bytes read, or -1 with errno (an empty file reads as 0).
+ */
+long fileio_read_into(const char *path, char *buf, size_t size);
 
 /*
  * Replaces path: write(fp, ctx) fills a temporary file in the same

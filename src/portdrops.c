@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fileio.h"
 
 #define PATH_MAX_LEN 512
 
@@ -43,12 +44,11 @@ void portdrops_free(struct portdrops *pd)
 
 static int read_number(const char *path, unsigned long long *out)
 {
-	FILE *fp = fopen(path, "r");
-	if (!fp)
+	char buf[32], *end;
+	if (fileio_read_into(path, buf, sizeof buf) <= 0)
 		return -1;
-	int ok = fscanf(fp, "%llu", out) == 1;
-	fclose(fp);
-	return ok ? 0 : -1;
+	*out = strtoull(buf, &end, 10);
+	return end != buf && (*end == '\n' || !*end) ? 0 : -1;
 }
 
 /* One device's drops since its last read. */

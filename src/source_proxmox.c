@@ -24,6 +24,7 @@
 #include "clock.h"
 #include "fileio.h"
 #include "log.h"
+#include "procusage.h"
 #include "proxmox_conf.h"
 
 #define USEC_PER_SEC 1000000LL
@@ -52,7 +53,7 @@ struct pve_guest {
 	bool warned;		 /* the current file's error, or its name's, was said */
 	struct proxmox_guest conf;
 	int pid;		      /* QEMU: its process when last seen alive, 0 if none */
-	unsigned long long start_ticks; /* that process's start time (/proc) */
+	uint64_t start_ticks; /* that process's start time (/proc) */
 	struct domain_record rec;
 	bool valid; /* rec can be served */
 	bool seen;  /* found by the current look */
@@ -100,45 +101,6 @@ static void conf_path(const struct source *src, enum proxmox_kind kind, uint32_t
 }
 
 /* --- what the node shows of a guest at run time ------------------------ */
-
-/* The start time (in clock ticks since boot) of a living process, or 0
- * when pid is not one (gone, or a zombie). */
-static unsigned long long process_start(int pid)
-{
-	char path[64], buf[1024];
-	snprintf(path, sizeof path, "/proc/%d/stat", pid);
-	FILE *fp = fopen(path, "re");
-	if (!fp)
-		return 0;
-	size_t n = fread(buf, 1, sizeof buf - 1, fp);
-	fclose(fp);
-	buf[n] = '\0';
-	/* After the command's closing parenthesis: state, then 18 fields to
-	 * the start time (proc(5): fields 3 and 22). */
-	char *p = strrchr(buf, ')');
-	char state;
-	unsigned long long start;
-	if (!p || sscanf(p + 1, " %c %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s "
-				"%*s %*s %*s %llu", &state, &start) != 2 ||
-	    state == 'Z' || state == 'X')
-		return 0;
-	return start;
-}
-
-/* The pid qemu-server's pid file names, or 0. */
-static int read_pid_file(const struct source *src, uint32_t vmid)
-{
-	char path[CONF_PATH_MAX + 32], *text;
-	size_t len;
-	snprintf(path, sizeof path, "%s/%" PRIu32 ".pid", src->run_dir, vmid);
-	if (fileio_read(path, 64, &text, &len) < 0)
-		return 0;
-	char *end;
-	long pid = strtol(text, &end, 10);
-	bool ok = end != text && (*end == '\0' || *end == '\n') && pid > 0 && pid <= 0x3fffffff;
-	free(text);
-	return ok ? (int)pid : 0;
-}
 
 enum qmp_status { QMP_UNKNOWN, QMP_RUNNING, QMP_PAUSED };
 
@@ -259,9 +221,11 @@ static void look_at_runtime(const struct source *src, struct pve_guest *g, int64
 		rec->state = up ? DOMAIN_RUNNING : DOMAIN_OFF;
 		return;
 	}
-	int pid = read_pid_file(src, g->vmid);
-	unsigned long long start = pid ? process_start(pid) : 0;
-	if (!start) {
+	char pidfile[CONF_PATH_MAX + 32];
+	snprintf(pidfile, sizeof pidfile, "%s/%" PRIu32 ".pid", src->run_dir, g->vmid);
+	int pid = procusage_read_pidfile(pidfile);
+	struct proc_stat st;
+	if (!pid || procusage_read_stat(pid, &st) < 0) {
 		g->pid = 0;
 		rec->pid = 0;
 		rec->state = g->conf.hibernated ? DOMAIN_SAVED : DOMAIN_OFF;
@@ -269,10 +233,10 @@ static void look_at_runtime(const struct source *src, struct pve_guest *g, int64
 	}
 	/* Another process than the one seen running at the last look: it
 	 * restarted in between (qm reboot, stop and start). */
-	if (g->pid && (g->pid != pid || g->start_ticks != start))
+	if (g->pid && (g->pid != pid || g->start_ticks != st.starttime))
 		rec->runs++;
 	g->pid = pid;
-	g->start_ticks = start;
+	g->start_ticks = st.starttime;
 	rec->pid = pid;
 	enum qmp_status qs = qmp_query(src, g->vmid, budget_end);
 	if (qs == QMP_PAUSED)
