@@ -28,6 +28,7 @@ passed=0 failed=0 failures=()
 step() { # NAME CMD...
     local name=$1
     shift
+    local start=$SECONDS
     echo "=== $name"
     if "$@"; then
         passed=$((passed + 1))
@@ -35,6 +36,7 @@ step() { # NAME CMD...
         failed=$((failed + 1))
         failures+=("$name")
     fi
+    echo "=== $name: $((SECONDS - start)) s"
 }
 
 unit() { # BUILDDIR
