@@ -21,6 +21,7 @@
 #include "clock.h"
 #include "libvirt_xml.h"
 #include "libvirt_rules.h"
+#include "libvirt_stats.h"
 #include "log.h"
 
 #define DEFAULT_URI "qemu:///system"
@@ -34,9 +35,6 @@
 #define RECHECK_USEC (5 * USEC_PER_SEC)
 /* libvirt's keepalive: a libvirtd that answers nothing for
  * interval × (count + 1) seconds is lost. */
-/* Domain statistics: once a second, just after the wall clock's second
- * begins, so that a reading covers one second of the history. */
-#define USAGE_PHASE_USEC 50000
 #define KEEPALIVE_INTERVAL 5
 #define KEEPALIVE_COUNT 3
 
@@ -764,82 +762,25 @@ fail:;
 
 /* --- the domains' statistics ------------------------------------------- */
 
-static uint64_t typed_ull(virTypedParameterPtr params, int n, const char *name)
+static void take_usage(const unsigned char *uuid, const struct domain_usage *u, void *ctx)
 {
-	unsigned long long v = 0;
-	if (virTypedParamsGetULLong(params, n, name, &v) != 1)
-		v = 0;
-	return v;
-}
-
-/* Reads every active domain's CPU time and disk totals in one call. */
-static void read_usage(struct source *src)
-{
-	virDomainStatsRecordPtr *stats = NULL;
-	unsigned int what = VIR_DOMAIN_STATS_CPU_TOTAL | VIR_DOMAIN_STATS_BLOCK | VIR_DOMAIN_STATS_STATE;
-	int64_t before = clock_real_usec();
-	int n = virConnectGetAllDomainStats(src->conn, what, &stats,
-					    VIR_CONNECT_GET_ALL_DOMAINS_STATS_ACTIVE);
-	/* libvirtd read them somewhere in between: a busy libvirtd answers
-	 * late, and the middle is nearer than either end. */
-	int64_t now = before + (clock_real_usec() - before) / 2;
-	log_debug("libvirt: domain statistics of %d domains at %lld.%06lld", n,
-		  (long long)(now / USEC_PER_SEC), (long long)(now % USEC_PER_SEC));
-	if (n < 0) {
-		log_debug("libvirt: domain statistics: %s", last_error());
-		return;
-	}
-	for (size_t i = 0; i < src->ndoms; i++)
-		src->doms[i]->seen_in_stats = false;
-	for (int i = 0; i < n; i++) {
-		unsigned char uuid[VIR_UUID_BUFLEN];
-		if (virDomainGetUUID(stats[i]->dom, uuid) < 0)
-			continue;
-		struct lv_domain *d = find_domain(src, uuid, NULL);
-		if (!d)
-			continue;
-		virTypedParameterPtr p = stats[i]->params;
-		int np = stats[i]->nparams;
-		struct domain_usage u = { .known = true, .read_usec = now,
-					  .cpu_time = typed_ull(p, np, "cpu.time") };
-		unsigned int disks = 0;
-		if (virTypedParamsGetUInt(p, np, "block.count", &disks) != 1)
-			disks = 0;
-		for (unsigned int k = 0; k < disks; k++) {
-			char name[64];
-			snprintf(name, sizeof name, "block.%u.rd.bytes", k);
-			u.rd_bytes += typed_ull(p, np, name);
-			snprintf(name, sizeof name, "block.%u.wr.bytes", k);
-			u.wr_bytes += typed_ull(p, np, name);
-			snprintf(name, sizeof name, "block.%u.rd.reqs", k);
-			u.rd_ops += typed_ull(p, np, name);
-			snprintf(name, sizeof name, "block.%u.wr.reqs", k);
-			u.wr_ops += typed_ull(p, np, name);
-		}
-		d->rec.usage = u;
+	struct lv_domain *d = find_domain(ctx, uuid, NULL);
+	if (d) {
+		d->rec.usage = *u;
 		d->seen_in_stats = true;
 	}
+}
+
+static void read_usage(struct source *src)
+{
+	for (size_t i = 0; i < src->ndoms; i++)
+		src->doms[i]->seen_in_stats = false;
+	if (libvirt_stats_read(src->conn, take_usage, src) < 0)
+		return;
 	/* Not running: nothing to read, what was read is stale. */
 	for (size_t i = 0; i < src->ndoms; i++)
 		if (!src->doms[i]->seen_in_stats)
 			src->doms[i]->rec.usage.known = false;
-	virDomainStatsRecordListFree(stats);
-}
-
-/* The monotonic time of the next reading: USAGE_PHASE_USEC into a later
- * second of the wall clock, 0.5 to 1.5 s from now. */
-static int64_t next_usage_at(void)
-{
-	/* From the clocks now, not the loop turn's (older) time; at least half
-	 * a second on, so that a reading made a little before the phase point
-	 * (a timer rounded) is not followed by another at once. */
-	int64_t real = clock_real_usec();
-	int64_t wait = USEC_PER_SEC - real % USEC_PER_SEC + USAGE_PHASE_USEC;
-	if (wait < USEC_PER_SEC / 2)
-		wait += USEC_PER_SEC;
-	else if (wait > USEC_PER_SEC + USEC_PER_SEC / 2)
-		wait -= USEC_PER_SEC;
-	return clock_mono_usec() + wait;
 }
 
 /* --- the source's operations ------------------------------------------ */
@@ -963,7 +904,7 @@ static bool lv_handle(struct source *src, const struct pollfd *fds, size_t n, in
 	}
 	if (src->conn && now_usec >= src->usage_at) {
 		read_usage(src);
-		src->usage_at = next_usage_at();
+		src->usage_at = libvirt_stats_next();
 	}
 	return commit(src);
 }
