@@ -16,20 +16,12 @@
 #include <strings.h>
 
 #include "conf.h"
+#include "fuzz.h"
 #include "inventory.h"
 #include "log.h"
 #include "mac.h"
 
 #define FILE_NAME "fuzz.conf"
-
-#define CHECK(cond)                                                               \
-	do {                                                                      \
-		if (!(cond)) {                                                    \
-			fprintf(stderr, "fuzz_conf: %s:%d: check failed: %s\n",   \
-				__FILE__, __LINE__, #cond);                       \
-			abort();                                                  \
-		}                                                                 \
-	} while (0)
 
 static bool is_foreign(const char *token)
 {
@@ -45,23 +37,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static bool visible(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e)
-			return false;
-	return true;
-}
-
 static void check_conf(const struct conf *conf)
 {
 	for (size_t i = 0; i < conf->n_networks; i++) {
 		const struct conf_network *n = &conf->networks[i];
-		CHECK(visible(n->name, CONF_NAME_MAX));
-		CHECK(visible(n->bridge, CONF_IFNAME_MAX));
+		CHECK(fuzz_visible(n->name, CONF_NAME_MAX));
+		CHECK(fuzz_visible(n->bridge, CONF_IFNAME_MAX));
 		CHECK(!strpbrk(n->bridge, "/:"));
 		CHECK(conf_find_network(conf, n->name) == n);
 		CHECK(n->vlan <= CONF_VLAN_MAX);
@@ -71,7 +52,7 @@ static void check_conf(const struct conf *conf)
 	}
 	for (size_t i = 0; i < conf->n_vms; i++) {
 		const struct conf_vm *vm = &conf->vms[i];
-		CHECK(visible(vm->name, CONF_NAME_MAX));
+		CHECK(fuzz_visible(vm->name, CONF_NAME_MAX));
 		CHECK(!*vm->uuid || strlen(vm->uuid) == CONF_UUID_LEN);
 		CHECK(conf_find_vm(conf, vm->name) == vm);
 	}
@@ -80,7 +61,7 @@ static void check_conf(const struct conf *conf)
 		CHECK(v->vm_index < conf->n_vms);
 		CHECK(v->vm_index < conf->n_vms);
 		CHECK(!mac_is_group(v->mac));
-		CHECK(!*v->ifname || visible(v->ifname, CONF_IFNAME_MAX));
+		CHECK(!*v->ifname || fuzz_visible(v->ifname, CONF_IFNAME_MAX));
 		for (size_t j = 0; j < i; j++) {
 			CHECK(memcmp(conf->vnics[j].mac, v->mac, MAC_LEN) != 0);
 			CHECK(!*v->ifname || strcmp(conf->vnics[j].ifname, v->ifname) != 0);

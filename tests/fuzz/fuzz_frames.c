@@ -36,6 +36,7 @@
 
 #include "acct.h"
 #include "conf.h"
+#include "fuzz.h"
 #include "inventory.h"
 #include "log.h"
 #include "mac.h"
@@ -60,15 +61,6 @@ static const char conf_text[] =
 	"vm edge01\n"
 	"vnic edge01 02:00:00:00:00:05\n"
 	"vm idle01\n";
-
-#define CHECK(cond)                                                                   \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "fuzz_frames: %s:%d: check failed: %s\n",     \
-				__FILE__, __LINE__, #cond);                           \
-			abort();                                                      \
-		}                                                                     \
-	} while (0)
 
 struct counts {
 	uint64_t bytes, packets;
@@ -121,14 +113,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_init("fuzz_frames", LOG_TO_NOTHING, NULL);
-	struct conf_error err;
-	conf = conf_new();
-	if (!conf || conf_parse_buffer(conf, "fuzz_frames.conf", conf_text, strlen(conf_text),
-				       &err) < 0) {
-		fprintf(stderr, "fuzz_frames: configuration: %s\n", conf ? err.msg : "no memory");
-		abort();
-	}
+	conf = fuzz_fixed_conf("fuzz_frames", conf_text);
 	return 0;
 }
 

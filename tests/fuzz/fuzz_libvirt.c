@@ -18,20 +18,12 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fuzz.h"
 #include "indexes.h"
 #include "inventory.h"
 #include "libvirt_xml.h"
 #include "log.h"
 #include "mac.h"
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "fuzz_libvirt: %s:%d: check failed: %s\n",   \
-				__FILE__, __LINE__, #cond);                          \
-			abort();                                                     \
-		}                                                                    \
-	} while (0)
 
 static const char conf_text[] =
 	"network public br0\n"
@@ -46,26 +38,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_init("fuzz_libvirt", LOG_TO_NOTHING, NULL);
-	struct conf_error err;
-	conf = conf_new();
-	if (!conf || conf_parse_buffer(conf, "fuzz_libvirt.conf", conf_text, strlen(conf_text),
-				       &err) < 0) {
-		fprintf(stderr, "fuzz_libvirt: configuration: %s\n", conf ? err.msg : "no memory");
-		abort();
-	}
+	conf = fuzz_fixed_conf("fuzz_libvirt", conf_text);
 	return 0;
-}
-
-static bool visible(const char *s, size_t max)
-{
-	size_t n = strlen(s);
-	if (n == 0 || n > max)
-		return false;
-	for (; *s; s++)
-		if (*s < 0x21 || *s > 0x7e)
-			return false;
-	return true;
 }
 
 static bool all_zero(const void *p, size_t n)
@@ -79,12 +53,12 @@ static bool all_zero(const void *p, size_t n)
 
 static bool ifname_ok(const char *s)
 {
-	return !*s || (visible(s, CONF_IFNAME_MAX) && !strpbrk(s, "/:"));
+	return !*s || (fuzz_visible(s, CONF_IFNAME_MAX) && !strpbrk(s, "/:"));
 }
 
 static void check_record(const struct domain_record *rec)
 {
-	CHECK(visible(rec->name, CONF_NAME_MAX));
+	CHECK(fuzz_visible(rec->name, CONF_NAME_MAX));
 	size_t ulen = strlen(rec->uuid);
 	CHECK(ulen == 0 || ulen == CONF_UUID_LEN);
 	for (size_t i = 0; i < ulen; i++)

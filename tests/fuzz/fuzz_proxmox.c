@@ -20,20 +20,12 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fuzz.h"
 #include "domain.h"
 #include "indexes.h"
 #include "inventory.h"
 #include "log.h"
 #include "proxmox_conf.h"
-
-#define CHECK(cond)                                                                  \
-	do {                                                                         \
-		if (!(cond)) {                                                       \
-			fprintf(stderr, "fuzz_proxmox: %s:%d: check failed: %s\n",   \
-				__FILE__, __LINE__, #cond);                          \
-			abort();                                                     \
-		}                                                                    \
-	} while (0)
 
 static const char conf_text[] =
 	"network lan20 vmbr0 vlan=20\n"
@@ -46,14 +38,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
-	log_init("fuzz_proxmox", LOG_TO_NOTHING, NULL);
-	struct conf_error err;
-	conf = conf_new();
-	if (!conf || conf_parse_buffer(conf, "fuzz_proxmox.conf", conf_text, strlen(conf_text),
-				       &err) < 0) {
-		fprintf(stderr, "fuzz_proxmox: configuration: %s\n", conf ? err.msg : "no memory");
-		abort();
-	}
+	conf = fuzz_fixed_conf("fuzz_proxmox", conf_text);
 	return 0;
 }
 

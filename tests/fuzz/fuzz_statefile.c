@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "conf.h"
+#include "fuzz.h"
 #include "countfile.h"
 #include "indexes.h"
 #include "inventory.h"
@@ -26,15 +27,6 @@
 #define TOP_INDEX 2147483647u
 #define VNIC_TOP_INDEX 65535u
 #define NEW_NAME "fuzz-new"
-
-#define CHECK(cond)                                                                    \
-	do {                                                                           \
-		if (!(cond)) {                                                         \
-			fprintf(stderr, "fuzz_statefile: %s:%d: check failed: %s\n",  \
-				__FILE__, __LINE__, #cond);                            \
-			abort();                                                       \
-		}                                                                      \
-	} while (0)
 
 enum kind { NET, VM, VNIC };
 
