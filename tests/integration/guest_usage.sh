@@ -86,10 +86,16 @@ check_true "bytes read grew by at least the $bytes the guest read ($((vs[rd] - r
 # --- CPU --------------------------------------------------------------------------
 cpus=$(nproc)
 samples=$LAB_DIR/cpu.samples
-# Wall-clock time (µs) and libvirt's cpu.time, every 0.2 s.
+# Wall-clock time (µs) and libvirt's cpu.time, every 0.2 s. Each sample is
+# stamped with the middle of its virsh call, as vsacctd stamps its own: a
+# stamp taken after the call would put every sample late by the call's
+# time (tenths of a second on a busy host) and shift a load's start into
+# the next second.
 sampler_pid=$(lab_bg sampler bash -c 'while :; do
+        t0=${EPOCHREALTIME/[.,]/}
         c=$(virsh domstats --cpu-total "$1" | sed -n "s/.*cpu\.time=//p")
-        printf "%s %s\n" "${EPOCHREALTIME/[.,]/}" "$c" >>"$2"
+        t1=${EPOCHREALTIME/[.,]/}
+        printf "%s %s\n" $(((t0 + t1) / 2)) "$c" >>"$2"
         sleep 0.2
     done' sampler "$vm" "$samples")
 sleep 1.5
