@@ -88,6 +88,19 @@ static struct domain_record *copy_records(const struct domain_record *const *dom
 	return records;
 }
 
+/* Says what building inv refused that building old did not. */
+static void say_refusals(const struct inventory *inv, const struct inventory *old)
+{
+	for (size_t i = 0; i < inventory_refusal_count(inv); i++) {
+		const char *msg = inventory_refusal(inv, i);
+		bool said = false;
+		for (size_t j = 0; old && j < inventory_refusal_count(old) && !said; j++)
+			said = !strcmp(msg, inventory_refusal(old, j));
+		if (!said)
+			log_warnx("%s", msg);
+	}
+}
+
 int builder_rebuild(struct builder *b, const struct conf *conf,
 		    const struct domain_record *const *domains, size_t ndomains,
 		    struct indexes *indexes, int64_t now_usec)
@@ -105,6 +118,7 @@ int builder_rebuild(struct builder *b, const struct conf *conf,
 		inventory_free(inv);
 		return -1;
 	}
+	say_refusals(inv, old);
 	free(b->records);
 	b->records = records;
 	b->nrecords = ndomains;

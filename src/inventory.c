@@ -1,5 +1,6 @@
 #include "inventory.h"
 
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,8 @@ struct inventory {
 	uint64_t mac_prefix;
 	struct hashidx by_mac, by_ifname, by_vm_name;
 	struct indexes *indexes; /* while building; NULL: in order */
+	char **refusals; /* what building refused, one message each */
+	size_t nrefusals;
 };
 
 /* The frame path, twice a frame, touches no vNIC but the one found. When
@@ -123,6 +126,26 @@ struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *n
 
 /* --- building --- */
 
+/* Notes what building refused (the builder says it when it is new). */
+__attribute__((format(printf, 2, 3))) static void refuse(struct inventory *inv, const char *fmt, ...)
+{
+	char msg[256];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof msg, fmt, ap);
+	va_end(ap);
+	char **grown = realloc(inv->refusals, (inv->nrefusals + 1) * sizeof *grown);
+	char *copy = strdup(msg);
+	if (grown)
+		inv->refusals = grown;
+	if (!grown || !copy) {
+		free(copy);
+		log_warnx("%s", msg); /* out of memory: said now, maybe again */
+		return;
+	}
+	inv->refusals[inv->nrefusals++] = copy;
+}
+
 static void add_net(struct inventory *inv, const char *name, const char *bridge, uint16_t vlan,
 		    int64_t now_usec)
 {
@@ -130,16 +153,16 @@ static void add_net(struct inventory *inv, const char *name, const char *bridge,
 		return;
 	if (inventory_net_by_name(inv, name)) {
 		if (vlan)
-			log_warnx("bridge %s VLAN %u: a network named '%s' exists already; not counted",
+			refuse(inv, "bridge %s VLAN %u: a network named '%s' exists already; not counted",
 				  bridge, vlan, name);
 		else
-			log_warnx("bridge %s: a network named '%s' exists already; not captured", bridge,
+			refuse(inv, "bridge %s: a network named '%s' exists already; not captured", bridge,
 				  name);
 		return;
 	}
 	uint32_t index = inv->indexes ? indexes_net(inv->indexes, name) : (uint32_t)inv->nnets + 1;
 	if (index == 0) {
-		log_warnx("network %s: no index left", name);
+		refuse(inv, "network %s: no index left", name);
 		return;
 	}
 	struct inv_net *net = &inv->nets[inv->nnets++];
@@ -159,7 +182,7 @@ static struct inv_vm *add_vm(struct inventory *inv, const char *name, const char
 {
 	uint32_t index = inv->indexes ? indexes_vm(inv->indexes, name) : (uint32_t)inv->nvms + 1;
 	if (index == 0) {
-		log_warnx("VM %s: no index left", name);
+		refuse(inv, "VM %s: no index left", name);
 		return NULL;
 	}
 	struct inv_vm *vm = &inv->vms[inv->nvms];
@@ -199,14 +222,14 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 	char text[MAC_STRLEN];
 	struct inv_vnic *vnic = inventory_vnic_by_mac(inv, mac);
 	if (vnic && vnic->vm != vm) {
-		log_warnx("VM %s: MAC %s belongs to VM %s already; ignored", vm->name,
+		refuse(inv, "VM %s: MAC %s belongs to VM %s already; ignored", vm->name,
 			  mac_format(mac, text), vnic->vm->name);
 		return;
 	}
 	if (!vnic && vm->nvnics == vm->vnic_capacity) {
 		/* Two records naming one domain (two sources), say: the VM
 		 * was sized for the first. */
-		log_warnx("VM %s: more vNICs than expected; %s ignored", vm->name,
+		refuse(inv, "VM %s: more vNICs than expected; %s ignored", vm->name,
 			  mac_format(mac, text));
 		return;
 	}
@@ -214,7 +237,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		uint32_t index = inv->indexes ? indexes_vnic(inv->indexes, vm->name, mac)
 					      : (uint32_t)vm->nvnics + 1;
 		if (index == 0) {
-			log_warnx("VM %s: no vNIC index left for %s", vm->name, mac_format(mac, text));
+			refuse(inv, "VM %s: no vNIC index left for %s", vm->name, mac_format(mac, text));
 			return;
 		}
 		vnic = &vm->vnics[vm->nvnics++];
@@ -232,7 +255,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 	if (*ifname && !*vnic->ifname) {
 		struct inv_vnic *other = inventory_vnic_by_ifname(inv, ifname);
 		if (other) {
-			log_warnx("VM %s: interface %s belongs to VM %s already; ignored", vm->name,
+			refuse(inv, "VM %s: interface %s belongs to VM %s already; ignored", vm->name,
 				  ifname, other->vm->name);
 			return;
 		}
@@ -303,7 +326,7 @@ static int link_vlans(struct inventory *inv, int64_t now_usec)
 		add_net(inv, net->bridge, net->bridge, 0, now_usec);
 		struct inv_net *parent = inventory_net_by_bridge(inv, net->bridge);
 		if (!parent || parent->by_port) {
-			log_warnx("network %s: bridge %s is not captured; VLAN %u not counted", net->name,
+			refuse(inv, "network %s: bridge %s is not captured; VLAN %u not counted", net->name,
 				  net->bridge, net->vlan);
 			continue;
 		}
@@ -405,10 +428,16 @@ struct inventory *inventory_new(const struct conf *conf, int64_t now_usec)
 	return inventory_build(&src, now_usec);
 }
 
+size_t inventory_refusal_count(const struct inventory *inv) { return inv->nrefusals; }
+const char *inventory_refusal(const struct inventory *inv, size_t i) { return inv->refusals[i]; }
+
 void inventory_free(struct inventory *inv)
 {
 	if (!inv)
 		return;
+	for (size_t i = 0; i < inv->nrefusals; i++)
+		free(inv->refusals[i]);
+	free(inv->refusals);
 	for (size_t i = 0; i < inv->nnets; i++)
 		free(inv->nets[i].vlans);
 	free(inv->vms);

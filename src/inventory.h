@@ -122,10 +122,16 @@ struct inventory;
  * the bridge, when none is configured). A vNIC its source pins sits on its
  * bridge's network (its VLAN's, when it has one): that is its home.
  * VMs: the configured ones, merged by name with discovered domains, then
- * the other domains. A MAC already taken by another VM is skipped (logged).
- * NULL when out of memory.
+ * the other domains. A MAC already taken by another VM is skipped. What is
+ * refused that way is noted, not logged (inventory_refusal): the builder
+ * says it once, not at every rebuild. NULL when out of memory.
  */
 struct inventory *inventory_build(const struct inventory_source *src, int64_t now_usec);
+
+/* What building refused, one message each ("VM web01: MAC … belongs to
+ * VM db01 already; ignored"), in order. */
+size_t inventory_refusal_count(const struct inventory *inv);
+const char *inventory_refusal(const struct inventory *inv, size_t i);
 
 /* inventory_build from a configuration alone, indexes in order. */
 struct inventory *inventory_new(const struct conf *conf, int64_t now_usec);

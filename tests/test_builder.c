@@ -2,14 +2,18 @@
  * Unit tests of src/builder.c: the inventory built from a configuration and
  * hand-made domain records, with a fake view of host interfaces; rebuilds
  * adopting counters, power-ups from records, state changes reported only
- * once started, a rebuild the readers refuse changing nothing, and macvtap
- * vNICs placed on their lower device's network.
+ * once started, a rebuild the readers refuse changing nothing, macvtap
+ * vNICs placed on their lower device's network, and what building refused
+ * said once.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "builder.h"
+#include "log.h"
 #include "runner.h"
 
 #define T0 1000000
@@ -248,12 +252,53 @@ static void test_builder_macvtap_on_lower_device(void)
 	teardown(&f);
 }
 
+/* How many lines of the log file at path contain text. */
+static int lines_with(const char *path, const char *text)
+{
+	FILE *fp = fopen(path, "r");
+	char line[512];
+	int n = 0;
+	while (fp && fgets(line, sizeof line, fp))
+		n += strstr(line, text) != NULL;
+	if (fp)
+		fclose(fp);
+	return n;
+}
+
+/* A domain whose MAC is a configured VM's: refused at every build, said
+ * once; said again when it comes back after being gone. */
+static void test_builder_refusal_said_once(void)
+{
+	char log_path[] = "/tmp/test_builder.XXXXXX";
+	int fd = mkstemp(log_path);
+	CU_ASSERT_FATAL(fd >= 0);
+	close(fd);
+	CU_ASSERT_FATAL(log_init("test_builder", LOG_TO_FILE, log_path) == 0);
+	struct fixture f = setup();
+	struct domain_record rec = record("dom", DOMAIN_RUNNING, 0);
+	mac_parse("52:54:00:00:00:01", rec.vnics[0].mac); /* web's */
+	const char *said = "VM dom: MAC 52:54:00:00:00:01 belongs to VM web already; ignored";
+	CU_ASSERT_EQUAL_FATAL(rebuild(&f, &rec, 1, T0), 0);
+	CU_ASSERT_EQUAL(inventory_refusal_count(builder_inventory(f.b)), 1);
+	CU_ASSERT_EQUAL(rebuild(&f, &rec, 1, T1), 0);
+	CU_ASSERT_EQUAL(rebuild(&f, &rec, 1, T1), 0);
+	CU_ASSERT_EQUAL(lines_with(log_path, said), 1);
+	CU_ASSERT_EQUAL(rebuild(&f, NULL, 0, T2), 0);
+	CU_ASSERT_EQUAL(inventory_refusal_count(builder_inventory(f.b)), 0);
+	CU_ASSERT_EQUAL(rebuild(&f, &rec, 1, T2), 0);
+	CU_ASSERT_EQUAL(lines_with(log_path, said), 2);
+	teardown(&f);
+	log_init("test_builder", LOG_TO_NOTHING, NULL);
+	unlink(log_path);
+}
+
 static CU_TestInfo builder_tests[] = {
 	{ "first build: configured and discovered VMs, no news", test_builder_first_build },
 	{ "observations report state changes once started", test_builder_observe_reports_once_started },
 	{ "rebuilds adopt counters and follow records", test_builder_rebuild_adopts_and_follows_records },
 	{ "a refused rebuild keeps everything", test_builder_refused_rebuild_keeps_everything },
 	{ "a macvtap vNIC sits on its lower device's network", test_builder_macvtap_on_lower_device },
+	{ "what building refused is said once", test_builder_refusal_said_once },
 	CU_TEST_INFO_NULL,
 };
 
