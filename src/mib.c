@@ -223,6 +223,7 @@ static int net_value(void *ctx, size_t row, unsigned column, netsnmp_variable_li
 	switch (column) {
 	case MIB_vsNetName: set_string(vb, net->name); return 0;
 	case MIB_vsNetBridge: set_string(vb, net->bridge); return 0;
+	case MIB_vsNetVlanId: set_u32(vb, ASN_UNSIGNED, net->vlan); return 0;
 	case MIB_vsNetCaptureState: set_int(vb, net->capture_state); return 0;
 	case MIB_vsNetBytesSent: set_counter64(vb, acct_net_carried(&net->acct).bytes); return 0;
 	case MIB_vsNetPacketsSent: set_counter64(vb, acct_net_carried(&net->acct).packets); return 0;
@@ -362,7 +363,7 @@ struct mib *mib_new(struct inventory *inv, mib_clock_fn clock)
 	define_table(mib, MIB_VNIC, "vsVnicTable", vnic, OID_LENGTH(vnic), MIB_vsVnicMacAddress,
 		     MIB_vsVnicPacketsReceived, 2, vnic_rows, vnic_index, vnic_value);
 	define_table(mib, MIB_NET, "vsNetTable", net, OID_LENGTH(net), MIB_vsNetName,
-		     MIB_vsNetPacketsDroppedRate, 1, net_rows, net_index, net_value);
+		     MIB_vsNetVlanId, 1, net_rows, net_index, net_value);
 	define_table(mib, MIB_HISTORY, "vsNetHistoryTable", history, OID_LENGTH(history),
 		     MIB_HISTORY_FIRST, MIB_vsNetHistoryEndTime, 1, net_rows, net_index, history_value);
 	define_table(mib, MIB_NET_SERIES, "vsNetSeriesHistoryTable", series, OID_LENGTH(series),

@@ -143,6 +143,7 @@
 	X(vsNetEntry, vsNetBytesReceivedRate, 14)                          \
 	X(vsNetEntry, vsNetPacketsReceivedRate, 15)                        \
 	X(vsNetEntry, vsNetPacketsDroppedRate, 16)                         \
+	X(vsNetEntry, vsNetVlanId, 17)                                     \
 	/* vsNetHistoryTable, AUGMENTS { vsNetEntry }: after the seconds */ \
 	X(vsNetHistoryEntry, vsNetHistoryEndTime,                          \
 	  MIB_HISTORY_FIRST + MIB_HISTORY_SECONDS)                         \

@@ -201,6 +201,7 @@ vsNetPacketsSentRate;.1.4.1.13;-R--;Counter64;VsGauge64;
 vsNetBytesReceivedRate;.1.4.1.14;-R--;Counter64;VsGauge64;
 vsNetPacketsReceivedRate;.1.4.1.15;-R--;Counter64;VsGauge64;
 vsNetPacketsDroppedRate;.1.4.1.16;-R--;Counter64;VsGauge64;
+vsNetVlanId;.1.4.1.17;-R--;Unsigned;;Range: 0..4094
 vsNetHistoryTable;.1.5;node
 vsNetHistoryEntry;.1.5.1;node
 EOF

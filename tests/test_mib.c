@@ -429,6 +429,7 @@ static bool want_vnic_packets_received(const void *r, unsigned n, struct want *w
 
 static bool want_net_name(const void *r, unsigned n, struct want *w) { return text(w, NET(r)->name); }
 static bool want_net_bridge(const void *r, unsigned n, struct want *w) { return text(w, NET(r)->bridge); }
+static bool want_net_vlan(const void *r, unsigned n, struct want *w) { return number(w, NET(r)->vlan); }
 static bool want_net_capture_state(const void *r, unsigned n, struct want *w) { return number(w, NET(r)->capture_state); }
 static bool want_net_bytes(const void *r, unsigned n, struct want *w) { return number(w, NET(r)->acct.carried.bytes); }
 static bool want_net_packets(const void *r, unsigned n, struct want *w) { return number(w, NET(r)->acct.carried.packets); }
@@ -629,6 +630,7 @@ static const struct object objects[] = {
 	OBJECT(MIB_NET, vsNetBytesReceivedRate, ASN_COUNTER64, want_net_bytes_received_rate),
 	OBJECT(MIB_NET, vsNetPacketsReceivedRate, ASN_COUNTER64, want_net_packets_received_rate),
 	OBJECT(MIB_NET, vsNetPacketsDroppedRate, ASN_COUNTER64, want_net_packets_dropped_rate),
+	OBJECT(MIB_NET, vsNetVlanId, ASN_UNSIGNED, want_net_vlan),
 
 	{ MIB_HISTORY_PREFIX "N", MIB_HISTORY, MIB_HISTORY_FIRST, MIB_HISTORY_SECONDS,
 	  ASN_COUNTER64, want_history_second },

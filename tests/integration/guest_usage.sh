@@ -114,7 +114,7 @@ asked_at=${EPOCHREALTIME/,/.}
 lab_stop "$sampler_pid"
 read -r -a col <<<"$hist"
 # col[0] the end time (ticks), col[1..60] the seconds, col[61] sysUpTime.
-end=$(awk -v now="$asked_at" -v up="${col[61]}" -v e="${col[0]}" 'BEGIN { printf "%.0f", now - (up - e) / 100 }')
+end=$(lab_end_second "$asked_at" "${col[61]}" "${col[0]}")
 # vsacctd's readings (wall-clock seconds), from its debug log.
 readings=$LAB_DIR/readings
 sed -nE 's/.*libvirt: domain statistics of [0-9]+ domains at ([0-9]+\.[0-9]+).*/\1/p' \

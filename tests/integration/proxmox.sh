@@ -222,6 +222,8 @@ check_eq "networks: vmbr0 and a row per VLAN in use, no firewall bridge, no snap
     "vmbr0 vmbr0.20 vmbr0.30" "$(rows "$OID_vsNetName" | cut -d' ' -f2 | sort | tr '\n' ' ' | sed 's/ $//')"
 check_eq "the VLAN rows' bridge is vmbr0" "vmbr0 vmbr0" \
     "$(str "$OID_vsNetBridge.${NET[vmbr0.20]}") $(str "$OID_vsNetBridge.${NET[vmbr0.30]}")"
+check_eq "vsNetVlanId: 0 for the bridge, the VLAN for each VLAN row" "0 20 30" \
+    "$(for n in vmbr0 vmbr0.20 vmbr0.30; do printf '%s ' "$(get "$OID_vsNetVlanId.${NET[$n]}")"; done | sed 's/ $//')"
 check_eq "nothing runs: all off(3)" "3 3 3 3" \
     "$(for id in 100 101 200 201; do printf '%s ' "$(get "$OID_vsVmState.${IDX[$id]}")"; done | sed 's/ $//')"
 check_eq "the QEMU guest's UUID is smbios1's" "${UUID[100]}" "$(str "$OID_vsVmUuid.${IDX[100]}")"
@@ -307,13 +309,11 @@ check_eq "vmbr0.20 carried what its two guests sent (their devices' rx_bytes)" \
 check_eq "vmbr0 bytes = every frame tcpdump saw, VLAN frames untagged" "${REFB[all]:-0}" "$(net_get "$OID_vsNetBytesSent" vmbr0)"
 check_eq "vmbr0 frames = tcpdump's" "${REFP[all]:-0}" "$(net_get "$OID_vsNetPacketsSent" vmbr0)"
 
-# History of VLAN 20: column N = the N-th last completed second. The end
-# of column 1 in epoch seconds: now, less the ticks since its end time.
+# History of VLAN 20: column N = the N-th last completed second.
 hist=$(lab_snmp snmpget -Oqvt .1.3.6.1.2.1.1.3.0 "$OID_vsNetHistoryEndTime.${NET[vmbr0.20]}" 2>/dev/null |
     tr '\n' ' ')
-now=${EPOCHREALTIME/[.,]/}
 read -r up endt <<<"$hist"
-end=$(((now / 10000 - (up - endt) + 50) / 100)) # to the nearest second
+end=$(lab_end_second "$EPOCHREALTIME" "$up" "$endt")
 wrong=0 shown=0
 cols=()
 for n in $(seq 1 60); do cols+=("$OID_vsNetHistoryEntry.$n.${NET[vmbr0.20]}"); done

@@ -79,8 +79,7 @@ mapfile -t values < <(get "$SYSUPTIME" "${columns[@]}")
 received_at=$EPOCHREALTIME
 check_eq "one GET returns sysUpTime and 61 history columns" 62 "${#values[@]}"
 # Column 1's second ended (sysUpTime - vsNetHistoryEndTime) ago.
-end=$(awk -v now="${received_at/,/.}" -v up="${values[0]}" -v endt="${values[61]}" \
-    'BEGIN { printf "%.0f", now - (up - endt) / 100 }')
+end=$(lab_end_second "$received_at" "${values[0]}" "${values[61]}")
 wrong=0 shown=0
 for n in $(seq 1 60); do
     want=${REF_SEC[$((end - n))]:-0}
@@ -101,9 +100,9 @@ lab_snmp snmpbulkwalk -On "$OID_vsAccountingMIB" >"$walk" 2>"$LAB_DIR/walk.err" 
 check_eq "snmpbulkwalk of the MIB without -Cc ends cleanly" "0 " "$walk_rc $(cat "$LAB_DIR/walk.err")"
 # 4 scalars; 3 VMs × 10 columns (the 9 of traffic and state, and uptime
 # since their interfaces came up: no hypervisor reports their CPU or
-# disks); 3 vNICs × 7; 1 network × 15; its 61 history columns; its 5
+# disks); 3 vNICs × 7; 1 network × 16; its 61 history columns; its 5
 # served series × 61; each VM's 2 network series × 61 (no CPU series).
-check_eq "walk returns every instance" $((4 + 3 * 10 + 3 * 7 + 15 + 61 + 5 * 61 + 3 * 2 * 61)) "$(wc -l <"$walk")"
+check_eq "walk returns every instance" $((4 + 3 * 10 + 3 * 7 + 16 + 61 + 5 * 61 + 3 * 2 * 61)) "$(wc -l <"$walk")"
 check_eq "walk ends at vsVmSeriesEndTime.3.2" "$OID_vsVmSeriesEndTime.3.2" "$(tail -n 1 "$walk" | cut -d' ' -f1)"
 
 # --- SET is refused by vsacctd (the community may write)

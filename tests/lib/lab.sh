@@ -46,6 +46,7 @@
 #   lab_snmpd_restart               lab_snmpd_conf LINE... lab_snmp CMD ARGS...
 #   lab_snmp3 CMD ARGS...           lab_snmptrapd_start    lab_wait_trap SECS OID
 #   lab_vsacctd BUILDDIR ARGS...    lab_oids BUILDDIR
+#   lab_end_second NOW UPTIME ENDTIME
 #
 # Variables set (and exported) by the library:
 #   LAB_NAME LAB_PREFIX LAB_DIR LAB_HV          by lab_init
@@ -896,6 +897,21 @@ _lab_snmp_client() {
     local -a env
     mapfile -t env < <(_lab_snmp_env "$LAB_DIR/snmp-client" client)
     env "${env[@]}" ip netns exec "$LAB_HV" "$@"
+}
+
+# lab_end_second NOW UPTIME ENDTIME
+# Echo the epoch second a history's end time (a TimeStamp, ENDTIME) stands
+# for, given sysUpTime.0 (UPTIME) from the same answer and NOW, the epoch
+# time (EPOCHREALTIME) read after the answer came. The end is a whole
+# second; the estimate is late by the answer's way back to us and off by
+# the subagent's view of the master's sysUpTime (hundredths truncated, its
+# origin kept within 2 of them: a few hundredths either way). So the end
+# is the second at or below the estimate plus 0.1 s: right for answers
+# that reach us within 0.9 s, where rounding to the nearest second is
+# wrong past 0.5 s.
+lab_end_second() {
+    local now=${1/[.,]/}
+    echo $(((now / 10000 - ($2 - $3) + 10) / 100))
 }
 
 # lab_snmp CMD ARGS...
