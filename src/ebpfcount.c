@@ -34,6 +34,7 @@
 #include <count.skel.h>
 
 #include "bpf/count_maps.h"
+#include "brvlan.h"
 #include "capset.h"
 #include "clock.h"
 #include "log.h"
@@ -51,7 +52,9 @@ struct slot_state {
 	uint32_t slot;
 	struct vsbpf_net_fed fed;
 	int64_t fed_sec;         /* the newest second handed over (0: none yet) */
-	uint64_t fed_sec_bytes;  /* its bytes handed over so far */
+	struct acct_net_second fed_second; /* what of it was handed over */
+	uint16_t vlan;           /* a VLAN's network: its VID, counted on ... */
+	uint32_t parent_slot;    /* ... its bridge's network's ports */
 	bool resumed;            /* found pinned at this run's first bind */
 	bool busy, was_busy;     /* it carried frames at this read, the last */
 	bool up;                 /* its bridge exists and is up */
@@ -63,7 +66,9 @@ struct key_state {
 	uint64_t key;
 	struct inv_vnic *vnic;
 	struct slot_state *slot;
-	struct vsbpf_mac fed;
+	struct vsbpf_mac_counts fed;
+	int64_t fed_sec;             /* as a slot's */
+	struct acct_port_second fed_second;
 	bool resumed;                /* found pinned, with what was saved: */
 	struct vsbpf_mac_fed saved;  /* until the counters are restored */
 };
@@ -72,6 +77,7 @@ struct key_state {
 struct attached {
 	int ifindex;
 	uint32_t slot;
+	uint32_t pvid;
 	bool egress; /* the bridge itself: what the host sends */
 	bool seen;   /* found at the current rescan */
 };
@@ -237,14 +243,16 @@ static struct attached *attached_find(struct ebpfcount *e, int ifindex, bool egr
 
 /* Makes ifindex counted in slot: its map entry first, so that its first
  * frame after the filter is in place counts. */
-static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool egress)
+static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool egress,
+		    uint32_t pvid)
 {
 	struct attached *a = attached_find(e, ifindex, egress);
-	if (a && a->slot == s->slot) {
+	if (a && a->slot == s->slot && a->pvid == pvid) {
 		a->seen = true;
 		return 0;
 	}
-	__u32 key = (__u32)ifindex, val = s->slot;
+	__u32 key = (__u32)ifindex;
+	struct vsbpf_port val = { s->slot, pvid };
 	if (bpf_map_update_elem(map_fd(e->skel->maps.vs_ports), &key, &val, BPF_ANY) < 0) {
 		log_warn("ebpf: network %s: port %d", s->net->name, ifindex);
 		return -1;
@@ -266,7 +274,7 @@ static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool
 		}
 		a = &e->att[e->natt++];
 	}
-	*a = (struct attached){ ifindex, s->slot, egress, true };
+	*a = (struct attached){ ifindex, s->slot, pvid, egress, true };
 	log_debug("ebpf: network %s: counting interface %d%s", s->net->name, ifindex,
 		  egress ? " (the bridge's egress)" : "");
 	return 0;
@@ -285,7 +293,29 @@ static bool bridge_up(const char *bridge)
 	return ok && (flags & IFF_UP);
 }
 
-/* The bridge of slot s and each of its ports, attached (marked seen). */
+/* Whether the bridge of slot s has a network for VLAN vid. */
+static bool vlan_counted(const struct ebpfcount *e, const struct slot_state *s, uint32_t vid)
+{
+	for (size_t i = 0; i < e->nslots; i++)
+		if (e->slots[i].vlan == vid && e->slots[i].parent_slot == s->slot)
+			return true;
+	return false;
+}
+
+/* The PVID of ifindex among pvids, when its VLAN is a network of s's
+ * bridge (the program counts its untagged frames there); else 0. */
+static uint32_t port_vlan(const struct ebpfcount *e, const struct slot_state *s,
+			  const struct brvlan_pvid *pvids, int npvids, int ifindex)
+{
+	for (int i = 0; i < npvids; i++)
+		if (pvids[i].ifindex == ifindex)
+			return vlan_counted(e, s, pvids[i].pvid) ? pvids[i].pvid : 0;
+	return 0;
+}
+
+/* The bridge of slot s and each of its ports, attached (marked seen),
+ * with the VLAN their untagged frames belong to when the bridge has VLAN
+ * networks. */
 static void scan_bridge(struct ebpfcount *e, struct slot_state *s)
 {
 	const char *bridge = s->net->bridge;
@@ -294,7 +324,11 @@ static void scan_bridge(struct ebpfcount *e, struct slot_state *s)
 	s->failed = false;
 	if (!ifindex)
 		return;
-	if (port_add(e, s, ifindex, true) < 0)
+	struct brvlan_pvid pvids[VSBPF_PORTS_MAX / 8];
+	int npvids = s->net->vlans ? brvlan_pvids(ifindex, pvids, sizeof pvids / sizeof *pvids) : 0;
+	if (npvids < 0)
+		npvids = 0;
+	if (port_add(e, s, ifindex, true, port_vlan(e, s, pvids, npvids, ifindex)) < 0)
 		s->failed = true;
 	char path[64 + CONF_IFNAME_MAX];
 	snprintf(path, sizeof path, "/sys/class/net/%s/brif", bridge);
@@ -306,7 +340,7 @@ static void scan_bridge(struct ebpfcount *e, struct slot_state *s)
 		if (de->d_name[0] == '.')
 			continue;
 		int port = (int)if_nametoindex(de->d_name);
-		if (port > 0 && port_add(e, s, port, false) < 0)
+		if (port > 0 && port_add(e, s, port, false, port_vlan(e, s, pvids, npvids, port)) < 0)
 			s->failed = true;
 	}
 	closedir(d);
@@ -319,7 +353,8 @@ static void rescan(struct ebpfcount *e)
 	for (size_t i = 0; i < e->natt; i++)
 		e->att[i].seen = false;
 	for (size_t i = 0; i < e->nslots; i++)
-		scan_bridge(e, &e->slots[i]);
+		if (!e->slots[i].vlan)
+			scan_bridge(e, &e->slots[i]);
 	int fd = map_fd(e->skel->maps.vs_ports);
 	size_t kept = 0;
 	for (size_t i = 0; i < e->natt; i++) {
@@ -346,6 +381,12 @@ static void rescan(struct ebpfcount *e)
 		struct slot_state *s = &e->slots[i];
 		s->net->capture_state = s->failed ? NET_FAILED : s->up ? NET_CAPTURING : NET_DOWN;
 	}
+	/* A VLAN network is seen as its bridge is (capset's rule). */
+	for (size_t i = 0; i < e->nslots; i++) {
+		struct inv_net *net = e->slots[i].net;
+		if (net->vlan)
+			net->capture_state = net->parent ? net->parent->capture_state : NET_DOWN;
+	}
 }
 
 /* --- Reading --------------------------------------------------------------- */
@@ -363,83 +404,110 @@ static void counts_sum(struct vsbpf_counts *to, const struct vsbpf_counts *c)
 	to->packets += c->packets;
 }
 
-/* A slot's value summed over the CPUs; bins hold, for each second of the
- * last VSBPF_BINS, the bytes every CPU counted in it. -1 if unreadable. */
-static int read_slot(struct ebpfcount *e, uint32_t slot, struct vsbpf_net *sum)
+void ebpfcount_sum_net(const struct vsbpf_net *percpu, int ncpus, struct vsbpf_net *sum)
 {
 	memset(sum, 0, sizeof *sum);
-	__u32 key = slot;
-	if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_nets), &key, e->percpu) < 0)
-		return -1;
-	const struct vsbpf_net *v = e->percpu;
-	for (int c = 0; c < e->ncpus; c++) {
-		counts_sum(&sum->carried, &v[c].carried);
-		counts_sum(&sum->group, &v[c].group);
-		counts_sum(&sum->malformed, &v[c].malformed);
+	for (int c = 0; c < ncpus; c++) {
+		counts_sum(&sum->carried, &percpu[c].carried);
+		counts_sum(&sum->group, &percpu[c].group);
+		counts_sum(&sum->malformed, &percpu[c].malformed);
+		counts_sum(&sum->received, &percpu[c].received);
 	}
-	return 0;
 }
 
-/* Bytes every CPU counted in second sec (its bin, where it still holds it). */
-static uint64_t second_bytes(const struct ebpfcount *e, int64_t sec)
+void ebpfcount_net_second(const struct vsbpf_net *percpu, int ncpus, int64_t sec,
+			  struct acct_net_second *out)
 {
-	const struct vsbpf_net *v = e->percpu;
-	uint64_t bytes = 0;
-	for (int c = 0; c < e->ncpus; c++) {
-		const struct vsbpf_bin *b = &v[c].bins[(uint64_t)sec % VSBPF_BINS];
-		if (b->sec == sec)
-			bytes += b->bytes;
+	memset(out, 0, sizeof *out);
+	for (int c = 0; c < ncpus; c++) {
+		const struct vsbpf_bin *b = &percpu[c].bins[(uint64_t)sec % VSBPF_BINS];
+		if (b->sec != sec)
+			continue;
+		out->carried.bytes += b->bytes;
+		out->carried.packets += b->packets;
+		out->received.bytes += b->rx_bytes;
+		out->received.packets += b->rx_packets;
+		out->group_bytes += b->group_bytes;
 	}
-	return bytes;
+}
+
+void ebpfcount_sum_mac(const struct vsbpf_mac *percpu, int ncpus, struct vsbpf_mac_counts *sum)
+{
+	memset(sum, 0, sizeof *sum);
+	for (int c = 0; c < ncpus; c++) {
+		counts_sum(&sum->sent, &percpu[c].total.sent);
+		counts_sum(&sum->rx_unicast, &percpu[c].total.rx_unicast);
+		counts_sum(&sum->group_sent, &percpu[c].total.group_sent);
+	}
+}
+
+void ebpfcount_mac_second(const struct vsbpf_mac *percpu, int ncpus, int64_t sec,
+			  struct acct_port_second *out)
+{
+	memset(out, 0, sizeof *out);
+	for (int c = 0; c < ncpus; c++) {
+		const struct vsbpf_mac_bin *b = &percpu[c].bins[(uint64_t)sec % VSBPF_MAC_BINS];
+		if (b->sec != sec)
+			continue;
+		out->sent += b->sent;
+		out->rx_unicast += b->rx_unicast;
+		out->group_sent += b->group_sent;
+	}
+}
+
+static uint64_t minus(uint64_t now, uint64_t had) { return now > had ? now - had : 0; }
+
+/* The seconds since the previous read, oldest first: from the newest one
+ * handed over, or (a reader back from a while away) where the kernel's
+ * bins start. */
+static int64_t first_second(int64_t fed_sec, int64_t now_sec, int bins)
+{
+	int64_t from = fed_sec ? fed_sec : now_sec - (ACCT_HISTORY_SECONDS - 1);
+	return from < now_sec - (bins - 2) ? now_sec - (bins - 2) : from;
 }
 
 static void read_net(struct ebpfcount *e, struct slot_state *s, int64_t now_sec)
 {
-	struct vsbpf_net sum;
-	if (read_slot(e, s->slot, &sum) < 0)
+	__u32 key = s->slot;
+	if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_nets), &key, e->percpu) < 0)
 		return;
-	struct acct_counts carried, group, malformed;
+	struct vsbpf_net sum;
+	ebpfcount_sum_net(e->percpu, e->ncpus, &sum);
+	struct acct_counts carried, group, malformed, received;
 	fed_add(&s->fed.carried, sum.carried, &carried);
 	fed_add(&s->fed.group, sum.group, &group);
 	fed_add(&s->fed.malformed, sum.malformed, &malformed);
-	acct_net_add_totals(&s->net->acct, carried, group, malformed.packets);
+	fed_add(&s->fed.received, sum.received, &received);
+	acct_net_add_totals(&s->net->acct, carried, group, received, malformed.packets);
 	s->was_busy = s->busy;
 	s->busy = carried.packets != 0;
-	/* Seconds since the previous read, oldest first; the bins of a reader
-	 * back from a while away start the history where the kernel kept it. */
-	int64_t from = s->fed_sec ? s->fed_sec : now_sec - (ACCT_HISTORY_SECONDS - 1);
-	if (from < now_sec - (VSBPF_BINS - 2))
-		from = now_sec - (VSBPF_BINS - 2);
-	for (int64_t sec = from; sec <= now_sec; sec++) {
-		uint64_t bytes = second_bytes(e, sec);
-		uint64_t had = sec == s->fed_sec ? s->fed_sec_bytes : 0;
-		if (bytes > had)
-			acct_net_add_second(&s->net->acct, sec, bytes - had);
+	for (int64_t sec = first_second(s->fed_sec, now_sec, VSBPF_BINS); sec <= now_sec; sec++) {
+		struct acct_net_second now, add;
+		ebpfcount_net_second(e->percpu, e->ncpus, sec, &now);
+		const struct acct_net_second *had = sec == s->fed_sec ? &s->fed_second : NULL;
+		add = now;
+		if (had) {
+			add.carried.bytes = minus(now.carried.bytes, had->carried.bytes);
+			add.carried.packets = minus(now.carried.packets, had->carried.packets);
+			add.received.bytes = minus(now.received.bytes, had->received.bytes);
+			add.received.packets = minus(now.received.packets, had->received.packets);
+			add.group_bytes = minus(now.group_bytes, had->group_bytes);
+		}
+		if (add.carried.packets || add.group_bytes)
+			acct_net_add_second(&s->net->acct, sec, &add);
+		if (sec == now_sec)
+			s->fed_second = now;
 	}
 	s->fed_sec = now_sec;
-	s->fed_sec_bytes = second_bytes(e, now_sec);
 }
 
-static int read_mac(struct ebpfcount *e, uint64_t key, struct vsbpf_mac *sum)
+static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 {
-	memset(sum, 0, sizeof *sum);
-	__u64 k = key;
-	if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_macs), &k, e->percpu) < 0)
-		return -1;
-	const struct vsbpf_mac *v = e->percpu;
-	for (int c = 0; c < e->ncpus; c++) {
-		counts_sum(&sum->sent, &v[c].sent);
-		counts_sum(&sum->rx_unicast, &v[c].rx_unicast);
-		counts_sum(&sum->group_sent, &v[c].group_sent);
-	}
-	return 0;
-}
-
-static void read_key(struct ebpfcount *e, struct key_state *k)
-{
-	struct vsbpf_mac sum;
-	if (read_mac(e, k->key, &sum) < 0)
+	__u64 key = k->key;
+	if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_macs), &key, e->percpu) < 0)
 		return;
+	struct vsbpf_mac_counts sum;
+	ebpfcount_sum_mac(e->percpu, e->ncpus, &sum);
 	struct acct_counts sent, rx, group_sent;
 	fed_add(&k->fed.sent, sum.sent, &sent);
 	fed_add(&k->fed.rx_unicast, sum.rx_unicast, &rx);
@@ -450,6 +518,20 @@ static void read_key(struct ebpfcount *e, struct key_state *k)
 		inventory_vnic_attach(v, k->slot->net);
 	if (sent.packets || rx.packets || group_sent.packets)
 		acct_port_add(&v->acct, &k->slot->net->acct, sent, rx, group_sent);
+	for (int64_t sec = first_second(k->fed_sec, now_sec, VSBPF_MAC_BINS); sec <= now_sec; sec++) {
+		struct acct_port_second now, add;
+		ebpfcount_mac_second(e->percpu, e->ncpus, sec, &now);
+		add = now;
+		if (sec == k->fed_sec) {
+			add.sent = minus(now.sent, k->fed_second.sent);
+			add.rx_unicast = minus(now.rx_unicast, k->fed_second.rx_unicast);
+			add.group_sent = minus(now.group_sent, k->fed_second.group_sent);
+		}
+		acct_port_add_second(&v->acct, &k->slot->net->acct, sec, &add);
+		if (sec == now_sec)
+			k->fed_second = now;
+	}
+	k->fed_sec = now_sec;
 }
 
 /* The wall clock's offset from the monotonic one, for the program's frames
@@ -480,7 +562,7 @@ static void read_all(struct ebpfcount *e, bool whole)
 	e->keys_new = false;
 	for (size_t i = 0; i < e->nkeys; i++)
 		if (whole || e->keys[i].slot->busy || e->keys[i].slot->was_busy)
-			read_key(e, &e->keys[i]);
+			read_key(e, &e->keys[i], now_sec);
 }
 
 /* --- Binding --------------------------------------------------------------- */
@@ -566,6 +648,40 @@ static void key_start(struct ebpfcount *e, struct key_state *k)
 	}
 }
 
+/* The VLAN networks' slots, each under its bridge's network's slot in
+ * vs_vlans (entries of VLANs no longer counted removed after the new ones
+ * are in: no frame of a kept VLAN goes uncounted meanwhile). */
+static void set_vlans(struct ebpfcount *e, struct slot_state *slots, size_t n)
+{
+	int fd = map_fd(e->skel->maps.vs_vlans);
+	for (size_t i = 0; i < n; i++) {
+		struct slot_state *s = &slots[i];
+		s->vlan = s->net->vlan;
+		s->parent_slot = UINT32_MAX;
+		for (size_t j = 0; s->vlan && j < n; j++)
+			if (slots[j].net == s->net->parent)
+				s->parent_slot = slots[j].slot;
+		if (s->parent_slot == UINT32_MAX)
+			continue;
+		__u32 key = vsbpf_vlan_key(s->parent_slot, s->vlan), val = s->slot;
+		if (bpf_map_update_elem(fd, &key, &val, BPF_ANY) < 0)
+			log_warn("ebpf: network %s", s->net->name);
+	}
+	__u32 key, next, *prev = NULL;
+	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
+		key = next;
+		bool wanted = false;
+		for (size_t i = 0; i < n && !wanted; i++)
+			wanted = slots[i].parent_slot != UINT32_MAX &&
+				 key == vsbpf_vlan_key(slots[i].parent_slot, slots[i].vlan);
+		if (!wanted) {
+			bpf_map_delete_elem(fd, &key);
+			continue; /* as in rescan: the walk goes on from prev */
+		}
+		prev = &key;
+	}
+}
+
 static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 {
 	struct ebpfcount *e = impl;
@@ -599,10 +715,14 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 			__u32 key = (__u32)slot;
 			s->resumed = bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_nets), &key,
 							 &s->fed) == 0;
+			/* Received is not saved (it restarts with acct): all of
+			 * the kernel's, which counted it since the slot began. */
+			memset(&s->fed.received, 0, sizeof s->fed.received);
 			log_info("ebpf: network %s: the kernel's counters resumed from %s", net->name,
 				 e->pin_dir);
 		}
 	}
+	set_vlans(e, slots, ns);
 	size_t nk = 0;
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		struct inv_vm *vm = inventory_vm(inv, i);
@@ -618,9 +738,11 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 				ks->vnic = v;
 				ks->slot = &slots[k];
 				struct key_state *old = old_key(e, ks->key);
-				if (old)
+				if (old) {
 					ks->fed = old->fed;
-				else
+					ks->fed_sec = old->fed_sec;
+					ks->fed_second = old->fed_second;
+				} else
 					key_start(e, ks);
 			}
 		}
@@ -811,7 +933,7 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	static const char *const maps[] = { "vs_ports", "vs_nets", "vs_macs", "vs_netids",
+	static const char *const maps[] = { "vs_ports", "vs_vlans", "vs_nets", "vs_macs", "vs_netids",
 					    "vs_fed_nets", "vs_fed_macs" };
 	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, maps[i]);

@@ -25,6 +25,8 @@
 
 #include <stddef.h>
 
+#include "acct.h"
+#include "bpf/count_maps.h"
 #include "conf.h"
 #include "countops.h"
 
@@ -35,6 +37,19 @@ extern const struct count_method_ops ebpfcount_ops;
 
 /* The method's state, for ebpfcount_ops; NULL with the reason in err. */
 void *ebpfcount_open(const struct conf *conf, char *err, size_t errlen);
+
+/*
+ * The maps' per-CPU values (ncpus of them, as one lookup returns them)
+ * summed: a network's totals, what it carried in second sec (the bins of
+ * the CPUs that hold that second), a MAC's totals and its bytes in second
+ * sec. The one place the program's counts become acct's.
+ */
+void ebpfcount_sum_net(const struct vsbpf_net *percpu, int ncpus, struct vsbpf_net *sum);
+void ebpfcount_net_second(const struct vsbpf_net *percpu, int ncpus, int64_t sec,
+			  struct acct_net_second *out);
+void ebpfcount_sum_mac(const struct vsbpf_mac *percpu, int ncpus, struct vsbpf_mac_counts *sum);
+void ebpfcount_mac_second(const struct vsbpf_mac *percpu, int ncpus, int64_t sec,
+			  struct acct_port_second *out);
 
 /*
  * Detaches the program from every interface the pinned maps name and

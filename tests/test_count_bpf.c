@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "bpf/count_maps.h"
+#include "ebpfcount.h"
 #include "meter.h"
 #include "runner.h"
 
@@ -113,10 +114,9 @@ static void count_by_pcap(struct side *s)
 	}
 }
 
-static void sum_counts(struct acct_counts *to, const struct vsbpf_counts *c)
+static struct acct_counts to_acct(struct vsbpf_counts c)
 {
-	to->bytes += c->bytes;
-	to->packets += c->packets;
+	return (struct acct_counts){ c.bytes, c.packets };
 }
 
 /* The eBPF path: the frames through the program, its maps read and handed
@@ -138,7 +138,8 @@ static void count_by_bpf(struct side *s)
 	struct vsbpf_mac *macs = calloc((size_t)ncpus, sizeof *macs);
 	CU_ASSERT_FATAL(nets && macs);
 	__u32 port = LO_IFINDEX, slot = 0;
-	CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &port, &slot, 0) == 0);
+	struct vsbpf_port where = { slot, 0 };
+	CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &port, &where, 0) == 0);
 	for (int i = 0; i < 3; i++) {
 		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
 		CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs,
@@ -161,32 +162,27 @@ static void count_by_bpf(struct side *s)
 	}
 
 	CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_nets), &slot, nets) == 0);
-	struct acct_counts carried = { 0 }, group = { 0 }, malformed = { 0 };
-	for (int c = 0; c < ncpus; c++) {
-		sum_counts(&carried, &nets[c].carried);
-		sum_counts(&group, &nets[c].group);
-		sum_counts(&malformed, &nets[c].malformed);
-	}
-	acct_net_add_totals(&s->net->acct, carried, group, malformed.packets);
+	struct vsbpf_net sum;
+	ebpfcount_sum_net(nets, ncpus, &sum);
+	acct_net_add_totals(&s->net->acct, to_acct(sum.carried), to_acct(sum.group),
+			    to_acct(sum.received), sum.malformed.packets);
 	for (int64_t sec = T0; sec <= T0 + 1; sec++) {
-		uint64_t bytes = 0;
-		for (int c = 0; c < ncpus; c++) {
-			const struct vsbpf_bin *b = &nets[c].bins[(uint64_t)sec % VSBPF_BINS];
-			if (b->sec == sec)
-				bytes += b->bytes;
-		}
-		acct_net_add_second(&s->net->acct, sec, bytes);
+		struct acct_net_second second;
+		ebpfcount_net_second(nets, ncpus, sec, &second);
+		acct_net_add_second(&s->net->acct, sec, &second);
 	}
 	for (int i = 0; i < 3; i++) {
 		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
 		CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs) == 0);
-		struct acct_counts sent = { 0 }, rx = { 0 }, group_sent = { 0 };
-		for (int c = 0; c < ncpus; c++) {
-			sum_counts(&sent, &macs[c].sent);
-			sum_counts(&rx, &macs[c].rx_unicast);
-			sum_counts(&group_sent, &macs[c].group_sent);
+		struct vsbpf_mac_counts m;
+		ebpfcount_sum_mac(macs, ncpus, &m);
+		acct_port_add(&s->vnic[i]->acct, &s->net->acct, to_acct(m.sent),
+			      to_acct(m.rx_unicast), to_acct(m.group_sent));
+		for (int64_t sec = T0; sec <= T0 + 1; sec++) {
+			struct acct_port_second second;
+			ebpfcount_mac_second(macs, ncpus, sec, &second);
+			acct_port_add_second(&s->vnic[i]->acct, &s->net->acct, sec, &second);
 		}
-		acct_port_add(&s->vnic[i]->acct, &s->net->acct, sent, rx, group_sent);
 	}
 	free(nets);
 	free(macs);
@@ -228,6 +224,27 @@ static void test_count_bpf_same_as_pcap(void)
 	acct_net_history(&ebpf.net->acct, he, &ende);
 	CU_ASSERT_EQUAL(endp, ende);
 	CU_ASSERT(memcmp(hp, he, sizeof hp) == 0);
+	assert_counts_equal(acct_net_received(&pcap.net->acct), acct_net_received(&ebpf.net->acct),
+			    "network received");
+	for (int series = 0; series < ACCT_NET_SERIES; series++) {
+		acct_net_series_history(&pcap.net->acct, series, hp, &endp);
+		acct_net_series_history(&ebpf.net->acct, series, he, &ende);
+		CU_ASSERT(memcmp(hp, he, sizeof hp) == 0);
+	}
+	/* Each VM's sent and received seconds, as its history derives them. */
+	for (int i = 0; i < 3; i++) {
+		for (int series = ACCT_VM_BYTES_SENT; series <= ACCT_VM_BYTES_RECEIVED; series++) {
+			uint64_t gp[ACCT_HISTORY_SECONDS], ge[ACCT_HISTORY_SECONDS];
+			acct_vm_seconds(&pcap.vnic[i]->vm->acct, series, endp, 0, hp, gp);
+			acct_vm_seconds(&ebpf.vnic[i]->vm->acct, series, ende, 0, he, ge);
+			CU_ASSERT(memcmp(hp, he, sizeof hp) == 0);
+			CU_ASSERT(memcmp(gp, ge, sizeof gp) == 0);
+		}
+	}
+	acct_vm_seconds(&ebpf.vnic[1]->vm->acct, ACCT_VM_BYTES_SENT, ende, 0, he, NULL);
+	CU_ASSERT_EQUAL(he[1], 1514 + 64 + 14);
+	CU_ASSERT_EQUAL(he[0], 90);
+	acct_net_history(&pcap.net->acct, hp, &endp);
 	CU_ASSERT_EQUAL(hp[1], 60 + 1514 + 342 + 100 + 200 + 64 + 68 + 3000 + 14);
 	CU_ASSERT_EQUAL(hp[0], 60 + 90);
 	/* What the frames make, written out once: the sent bytes of vm2. */

@@ -4,13 +4,18 @@
  * counting method hands acct is here: per port of a network (its slot),
  * per MAC on that network, and per second.
  *
- * vs_ports  hash   ifindex → network slot: the bridge ports (and the
+ * vs_ports  hash   ifindex → the port's network slot and the VLAN its
+ *                  untagged frames belong to: the bridge ports (and the
  *                  bridge itself, for what the host sends) counted
+ * vs_vlans  hash   (bridge's slot, VLAN ID) → the slot of that VLAN's
+ *                  network: its frames are counted there whole, and in the
+ *                  bridge's network's totals (meter's rule)
  * vs_nets   per-CPU array, one per network slot: totals and the per-second
- *                  bins of what the network carried
+ *                  bins of what the network carried and received
  * vs_macs   per-CPU hash  (MAC, network slot) → what that MAC sent and
- *                  received there; only the keys vsacctd inserts (known
- *                  vNICs) are counted: unknown MACs never grow the map
+ *                  received there, in total and per second; only the keys
+ *                  vsacctd inserts (known vNICs) are counted: unknown MACs
+ *                  never grow the map
  * vs_clock_offset_ns (a global of the program, not pinned): the wall
  *                  clock's offset from the monotonic one, for frames that
  *                  carry no receive timestamp
@@ -33,10 +38,15 @@
 /* Per-second bins kept per network: more than the history's 60 columns, so
  * that a reader that was away for a few seconds still finds them. */
 #define VSBPF_BINS 64
+/* The same for each MAC's seconds (what its VM's history needs). */
+#define VSBPF_MAC_BINS 64
+/* VLAN IDs: the TCI's low 12 bits; 4095 is reserved (decode.h). */
+#define VSBPF_VID_MASK 0x0fff
 /* A frame shorter than two addresses is malformed (decode.h). */
 #define VSBPF_ADDR_BYTES 12
 /* A VLAN tag the driver took out of the frame is counted back in, as
- * libpcap does (the sender's veth counts it). */
+ * libpcap does (the sender's veth counts it); a frame counted on its
+ * VLAN's network is counted without it (meter). */
 #define VSBPF_VLAN_TAG_BYTES 4
 
 struct vsbpf_counts {
@@ -44,23 +54,56 @@ struct vsbpf_counts {
 	__u64 packets;
 };
 
+/* A port: its network's slot, and the VLAN an untagged frame entering it
+ * belongs to when that VLAN is a network of its own (its PVID; 0: none). */
+struct vsbpf_port {
+	__u32 slot;
+	__u32 pvid;
+};
+
+/* The key of vs_vlans. */
+static inline __u32 vsbpf_vlan_key(__u32 slot, __u32 vid)
+{
+	return slot << 12 | (vid & VSBPF_VID_MASK);
+}
+
+/* What a network carried in one wall-clock second (sec): every frame,
+ * those it received (not sent by its own vNICs), the group bytes (its
+ * vNICs' received history is derived from them, as in acct). */
 struct vsbpf_bin {
-	__s64 sec; /* wall-clock second this bin holds */
+	__s64 sec;
 	__u64 bytes;
 	__u64 packets;
+	__u64 rx_bytes;
+	__u64 rx_packets;
+	__u64 group_bytes;
 };
 
 struct vsbpf_net {
 	struct vsbpf_counts carried;   /* every frame */
 	struct vsbpf_counts group;     /* broadcast and multicast among them */
 	struct vsbpf_counts malformed; /* too short to attribute */
+	struct vsbpf_counts received;  /* not sent by one of its own vNICs */
 	struct vsbpf_bin bins[VSBPF_BINS];
 };
 
-struct vsbpf_mac {
+/* A MAC's bytes in one second: its VM's history (acct's VM ring). */
+struct vsbpf_mac_bin {
+	__s64 sec;
+	__u64 sent;
+	__u64 rx_unicast;
+	__u64 group_sent;
+};
+
+struct vsbpf_mac_counts {
 	struct vsbpf_counts sent;
 	struct vsbpf_counts rx_unicast; /* addressed to this MAC */
 	struct vsbpf_counts group_sent; /* broadcast and multicast it sent */
+};
+
+struct vsbpf_mac {
+	struct vsbpf_mac_counts total;
+	struct vsbpf_mac_bin bins[VSBPF_MAC_BINS];
 };
 
 /* The per-network part of what vsacctd had accounted at its last save,
@@ -70,6 +113,7 @@ struct vsbpf_net_fed {
 	struct vsbpf_counts carried;
 	struct vsbpf_counts group;
 	struct vsbpf_counts malformed;
+	struct vsbpf_counts received;
 	__s64 discontinuity_usec;
 };
 
@@ -77,7 +121,7 @@ struct vsbpf_net_fed {
  * time and host interface when it was saved (the same interface after a
  * restart: the VM did not restart meanwhile, its discontinuity stays). */
 struct vsbpf_mac_fed {
-	struct vsbpf_mac counts;
+	struct vsbpf_mac_counts counts;
 	__s64 discontinuity_usec;
 	__s64 ifindex;
 };
