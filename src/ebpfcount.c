@@ -728,7 +728,7 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 		struct inv_vm *vm = inventory_vm(inv, i);
 		for (size_t j = 0; j < vm->nvnics; j++) {
 			struct inv_vnic *v = &vm->vnics[j];
-			if (v->home)
+			if (v->home && v->home->by_port)
 				continue; /* a macvtap vNIC: captured */
 			for (size_t k = 0; k < ns; k++) {
 				if (v->net && v->net != slots[k].net)
