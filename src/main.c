@@ -24,6 +24,7 @@
 #include "ebpfcount.h"
 #endif
 #include "privdrop.h"
+#include "uptimefile.h"
 
 #ifndef VSACCTD_CONF
 #define VSACCTD_CONF "/etc/snmp/vsacctd.conf"
@@ -61,11 +62,25 @@ struct daemon_state {
 	struct counting *counting;
 	struct mib *mib;
 	unsigned generation;
+	int64_t origin_kept; /* the sysUpTime origin last written to the state directory */
 };
 
 static size_t daemon_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
 {
 	return agent_loop_client.pollfds(agent_loop_client.ctx, fds, max, timeout_ms);
+}
+
+/* The master's sysUpTime origin, written when it changed (a master's
+ * session opened): a restart serves its TimeStamps from it. */
+static void keep_origin(struct daemon_state *d)
+{
+	int64_t origin = agent_uptime_origin();
+	if (!origin || origin == d->origin_kept)
+		return;
+	const char *dir = counting_conf(d->counting)->state_dir;
+	if (uptimefile_store(dir, origin) < 0)
+		log_warn("%s: cannot keep the master's uptime origin", dir);
+	d->origin_kept = origin;
 }
 
 static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n, const struct loop_now *now)
@@ -87,6 +102,7 @@ static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n, const s
 			log_warnx("out of memory: tables not refreshed");
 	}
 	agent_loop_client.handle(agent_loop_client.ctx, fds, n, now);
+	keep_origin(d);
 }
 
 static void daemon_vm_state(void *ctx, const struct inv_vm *vm)
@@ -167,6 +183,8 @@ int main(int argc, char **argv)
 	if (!d.counting)
 		return refused ? EX_CONFIG : EX_OSERR;
 	int status = 0;
+	d.origin_kept = uptimefile_load(counting_conf(d.counting)->state_dir);
+	agent_previous_uptime_origin(d.origin_kept);
 	d.mib = mib_new(counting_inventory(d.counting), agent_clock);
 	if (!d.mib) {
 		log_warnx("out of memory");
