@@ -66,7 +66,8 @@ integration() { # LABEL BUILDDIR [TEST...]
 # The suites that check counts against the kernel, which every counting
 # method must pass, and the privileges each method keeps (the others do not
 # depend on the method).
-exactness_suites=(capture_counts snmp_suite lifecycle bridge_lifecycle faults load privilege real_libvirt)
+exactness_suites=(capture_counts snmp_suite series lifecycle bridge_lifecycle faults load privilege
+    real_libvirt proxmox)
 
 has_ebpf() { # BUILDDIR
     "$1/vsacctd" -V | grep -q '^counting methods: .*ebpf' ||
