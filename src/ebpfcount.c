@@ -37,6 +37,7 @@
 #include "brvlan.h"
 #include "capset.h"
 #include "clock.h"
+#include "lifecycle.h"
 #include "log.h"
 
 /* Our tc filter among others on the same hook. */
@@ -71,7 +72,9 @@ struct key_state {
 	struct acct_port_second fed_second;
 	bool resumed;                /* found pinned, with what was saved: */
 	struct vsbpf_mac_fed saved;  /* until the counters are restored */
+	bool held;                   /* its sent held back at the last read (read_key) */
 };
+
 
 /* An interface the program is attached to. */
 struct attached {
@@ -508,16 +511,25 @@ static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 		return;
 	struct vsbpf_mac_counts sum;
 	ebpfcount_sum_mac(e->percpu, e->ncpus, &sum);
-	struct acct_counts sent, rx, group_sent;
-	fed_add(&k->fed.sent, sum.sent, &sent);
-	fed_add(&k->fed.rx_unicast, sum.rx_unicast, &rx);
-	fed_add(&k->fed.group_sent, sum.group_sent, &group_sent);
 	struct inv_vnic *v = k->vnic;
+	struct acct_counts sent = { 0, 0 }, rx, group_sent = { 0, 0 };
+	fed_add(&k->fed.rx_unicast, sum.rx_unicast, &rx);
+	/* A VM not known to run sends nothing: what its MAC sent came from a
+	 * new host interface ahead of the power-up that restarts its
+	 * counters (a restore the source reports later), and is handed over
+	 * after that restart. */
+	bool held = k->held = !lifecycle_counts_visible(v->vm);
+	if (!held) {
+		fed_add(&k->fed.sent, sum.sent, &sent);
+		fed_add(&k->fed.group_sent, sum.group_sent, &group_sent);
+	}
 	/* As meter does: a vNIC with no host interface sits where it sends. */
 	if (sent.packets && !v->net && !*v->ifname)
 		inventory_vnic_attach(v, k->slot->net);
 	if (sent.packets || rx.packets || group_sent.packets)
 		acct_port_add(&v->acct, &k->slot->net->acct, sent, rx, group_sent);
+	if (held)
+		return; /* its seconds too, from fed_sec on */
 	for (int64_t sec = first_second(k->fed_sec, now_sec, VSBPF_MAC_BINS); sec <= now_sec; sec++) {
 		struct acct_port_second now, add;
 		ebpfcount_mac_second(e->percpu, e->ncpus, sec, &now);
@@ -561,7 +573,7 @@ static void read_all(struct ebpfcount *e, bool whole)
 	whole = whole || e->keys_new;
 	e->keys_new = false;
 	for (size_t i = 0; i < e->nkeys; i++)
-		if (whole || e->keys[i].slot->busy || e->keys[i].slot->was_busy)
+		if (whole || e->keys[i].slot->busy || e->keys[i].slot->was_busy || e->keys[i].held)
 			read_key(e, &e->keys[i], now_sec);
 }
 
