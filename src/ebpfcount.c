@@ -75,7 +75,6 @@ struct key_state {
 	bool held;                   /* its sent held back at the last read (read_key) */
 };
 
-
 /* An interface the program is attached to. */
 struct attached {
 	int ifindex;
