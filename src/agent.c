@@ -137,19 +137,30 @@ static int64_t steady(int64_t *stored, int64_t fresh, int64_t tolerance)
 	return *stored;
 }
 
+/* The instant the master's sysUpTime was 0, on our monotonic clock: as
+ * served, and as a previous run served it (0: none). */
+static int64_t uptime_origin_usec, previous_origin_usec;
+#define ORIGIN_WOBBLE_USEC 20000
+
 void agent_clock(struct mib_clock *now)
 {
-	static int64_t start_usec, offset_usec;
+	static int64_t offset_usec;
 	now->mono_usec = clock_mono_usec();
-	/* The instant the master's sysUpTime was 0, on our monotonic clock.
-	 * Net-SNMP gives uptime in hundredths, so the instant read afresh
+	/* Net-SNMP gives uptime in hundredths, so the instant read afresh
 	 * wobbles by one; it really moves only when a (new) master's session
-	 * opens. */
-	now->start_usec = steady(&start_usec,
-				 now->mono_usec - (int64_t)netsnmp_get_agent_uptime() * 10000, 20000);
+	 * opens. The same master as the previous run's: its instant, so that
+	 * the TimeStamps of kept discontinuities stay what they were. */
+	int64_t fresh = now->mono_usec - (int64_t)netsnmp_get_agent_uptime() * 10000;
+	if (previous_origin_usec && fresh - previous_origin_usec <= ORIGIN_WOBBLE_USEC &&
+	    previous_origin_usec - fresh <= ORIGIN_WOBBLE_USEC)
+		fresh = previous_origin_usec;
+	now->start_usec = steady(&uptime_origin_usec, fresh, ORIGIN_WOBBLE_USEC);
 	/* Moves only when the wall clock is set. */
 	now->real_offset_usec = steady(&offset_usec, clock_real_usec() - now->mono_usec, 500000);
 }
+
+int64_t agent_uptime_origin(void) { return uptime_origin_usec; }
+void agent_previous_uptime_origin(int64_t origin_usec) { previous_origin_usec = origin_usec; }
 
 static size_t agent_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
 {

@@ -49,4 +49,15 @@ void agent_notify_capture_loss(const struct inv_net *net);
 /* The clocks for mib: the master's sysUpTime, monotonic and wall time. */
 void agent_clock(struct mib_clock *now);
 
+/*
+ * The instant (monotonic µs) the master's sysUpTime was 0, as the
+ * TimeStamps served count from it (0 before the first request), and the
+ * one a previous run of vsacctd served with: a master whose uptime agrees
+ * with it (within the hundredth it is read to) is that same master, and
+ * its instant is taken as it was, so that a restarted subagent serves the
+ * TimeStamp of a discontinuity it kept unchanged.
+ */
+int64_t agent_uptime_origin(void);
+void agent_previous_uptime_origin(int64_t origin_usec);
+
 #endif

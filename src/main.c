@@ -19,7 +19,12 @@
 #include "loop.h"
 #include "mib.h"
 #include "options.h"
+#include "countmethod.h"
+#ifdef HAVE_EBPF
+#include "ebpfcount.h"
+#endif
 #include "privdrop.h"
+#include "uptimefile.h"
 
 #ifndef VSACCTD_CONF
 #define VSACCTD_CONF "/etc/snmp/vsacctd.conf"
@@ -29,6 +34,7 @@ static void print_version(void)
 {
 	printf("vsacctd %s\n%s\nNet-SNMP %s\n", VSACCT_VERSION, pcap_lib_version(),
 	       netsnmp_get_version());
+	printf("counting methods: %s\n", count_method_builtin());
 }
 
 /* Reads the configuration; NULL (logged: file, line, token) when it is bad. */
@@ -56,11 +62,25 @@ struct daemon_state {
 	struct counting *counting;
 	struct mib *mib;
 	unsigned generation;
+	int64_t origin_kept; /* the sysUpTime origin last written to the state directory */
 };
 
 static size_t daemon_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
 {
 	return agent_loop_client.pollfds(agent_loop_client.ctx, fds, max, timeout_ms);
+}
+
+/* The master's sysUpTime origin, written when it changed (a master's
+ * session opened): a restart serves its TimeStamps from it. */
+static void keep_origin(struct daemon_state *d)
+{
+	int64_t origin = agent_uptime_origin();
+	if (!origin || origin == d->origin_kept)
+		return;
+	const char *dir = counting_conf(d->counting)->state_dir;
+	if (uptimefile_store(dir, origin) < 0)
+		log_warn("%s: cannot keep the master's uptime origin", dir);
+	d->origin_kept = origin;
 }
 
 static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n, const struct loop_now *now)
@@ -82,6 +102,7 @@ static void daemon_handle(void *ctx, const struct pollfd *fds, size_t n, const s
 			log_warnx("out of memory: tables not refreshed");
 	}
 	agent_loop_client.handle(agent_loop_client.ctx, fds, n, now);
+	keep_origin(d);
 }
 
 static void daemon_vm_state(void *ctx, const struct inv_vm *vm)
@@ -100,14 +121,34 @@ static int drop_privileges(const char *user, const struct conf *conf)
 	char err[512];
 	uid_t uid;
 	gid_t gid;
+	bool ebpf = conf->count_method == CONF_COUNT_EBPF;
 	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
 	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
-	    privdrop_to(uid, gid, err, sizeof err) < 0) {
+	    privdrop_to(uid, gid, ebpf, err, sizeof err) < 0) {
 		log_warnx("cannot run as %s: %s", user, err);
 		return -1;
 	}
-	log_info("running as %s, keeping CAP_NET_RAW", user);
+	log_info("running as %s, keeping CAP_NET_RAW%s", user, ebpf ? " and CAP_NET_ADMIN" : "");
 	return 0;
+}
+
+/* -D: a real shutdown of the eBPF method (vsacctd itself stopped first). */
+static int remove_ebpf(struct conf *conf)
+{
+	int status = 0;
+#ifdef HAVE_EBPF
+	char err[512];
+	if (ebpfcount_remove(conf, err, sizeof err) < 0) {
+		log_warnx("cannot remove the eBPF method: %s", err);
+		status = EX_OSERR;
+	} else {
+		log_info("eBPF method removed: programs detached, %s unpinned", conf->bpf_pin_dir);
+	}
+#else
+	log_warnx("this vsacctd was built without the eBPF method: nothing to remove");
+#endif
+	conf_free(conf);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -135,10 +176,15 @@ int main(int argc, char **argv)
 	if (!conf)
 		return EX_CONFIG;
 	struct daemon_state d = { .conf_path = opt.conf_path };
-	d.counting = counting_new(conf, clock_mono_usec());
+	if (opt.remove_ebpf)
+		return remove_ebpf(conf);
+	bool refused;
+	d.counting = counting_start(conf, clock_mono_usec(), &refused);
 	if (!d.counting)
-		return EX_OSERR;
+		return refused ? EX_CONFIG : EX_OSERR;
 	int status = 0;
+	d.origin_kept = uptimefile_load(counting_conf(d.counting)->state_dir);
+	agent_previous_uptime_origin(d.origin_kept);
 	d.mib = mib_new(counting_inventory(d.counting), agent_clock);
 	if (!d.mib) {
 		log_warnx("out of memory");

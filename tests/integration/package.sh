@@ -127,6 +127,7 @@ expected="/etc/snmp/snmpd.conf.d/vsacctd.conf
 /usr/share/doc/vsacctd/README.md.gz
 /usr/share/doc/vsacctd/changelog.gz
 /usr/share/doc/vsacctd/copyright
+/usr/share/doc/vsacctd/examples/vsacctd-ebpf.conf
 /usr/share/doc/vsacctd/examples/vsacctd-libvirt.conf.example
 /usr/share/doc/vsacctd/examples/vsacctd-proxmox.conf.example
 /usr/share/doc/vsacctd/examples/vsacctd.conf.example
