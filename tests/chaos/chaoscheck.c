@@ -9,7 +9,8 @@
  *                                 as one GET PDU returned them
  *   get T | walk T N              a GET, a walk of N varbinds, answered
  *   timeout T0 T1 WHAT            a poll that got no answer from T0 to T1
- *   down T0 T1                    the master was down from T0 to T1
+ *   down T0 T1                    the master was down from T0 to T1 (these
+ *                                 records come before the reads they cover)
  *   fault T KIND ARGS...          a fault injected
  *   exit T PID                    vsacctd exited without being told to
  *   rss T PID KB                  vsacctd's resident set
@@ -25,7 +26,10 @@
  *
  * Invariants (issue 17):
  * - a counter never goes back unless its row's discontinuity time changed
- *   in the same read;
+ *   in the same read, or the master re-initialized since the last read
+ *   (its sysUpTime restarted: every TimeStamp of a discontinuity before
+ *   then reads 0, and a manager takes any counter as discontinuous, RFC
+ *   2578 7.1.6);
  * - between two checkpoints, for each VM and network: what the kernel
  *   counted = what was counted + what the MIB says was lost, to the byte.
  *   Lost frames are capture drops (a network's drops grow by exactly its
@@ -56,6 +60,7 @@
 
 struct poll_row {
 	char key[NAME_LEN];
+	double t;
 	char disc[NAME_LEN];
 	int ncounters;
 	uint64_t counters[MAX_FIELDS];
@@ -108,7 +113,7 @@ static struct {
 	int nrows;
 	struct checkpoint prev, cur;
 	bool have_prev, in_cp;
-	int checkpoints;
+	int checkpoints, reinit_intervals;
 	struct interval downs[4096], timeouts[4096];
 	int ndowns, ntimeouts;
 	struct rss_proc rss[256];
@@ -167,6 +172,16 @@ static void copy_name(char *dst, const char *src)
 
 /* --- a counter never goes back unless its discontinuity moved ----------- */
 
+/* Whether the master was killed between two reads started at t0 and t1:
+ * the first was answered by the old master, the second by the new one. */
+static bool master_reinit(double t0, double t1)
+{
+	for (int i = 0; i < st.ndowns; i++)
+		if (st.downs[i].t0 > t0 && st.downs[i].t0 < t1)
+			return true;
+	return false;
+}
+
 static void on_poll(int n, char **f)
 {
 	if (n < 5 || n - 4 > MAX_FIELDS)
@@ -178,7 +193,9 @@ static void on_poll(int n, char **f)
 	uint64_t now[MAX_FIELDS];
 	for (int i = 4; i < n; i++)
 		now[i - 4] = (uint64_t)num(f[i]);
-	if (row && strcmp(row->disc, f[3]) == 0 && row->ncounters == n - 4)
+	double t = when(f[1]);
+	if (row && strcmp(row->disc, f[3]) == 0 && row->ncounters == n - 4 &&
+	    !master_reinit(row->t, t))
 		for (int i = 0; i < n - 4; i++)
 			if (now[i] < row->counters[i])
 				violation("%s counter %d went back from %" PRIu64 " to %" PRIu64
@@ -191,6 +208,7 @@ static void on_poll(int n, char **f)
 		copy_name(row->key, f[2]);
 	}
 	copy_name(row->disc, f[3]);
+	row->t = t;
 	row->ncounters = n - 4;
 	memcpy(row->counters, now, sizeof(now));
 }
@@ -231,7 +249,7 @@ static void port_delta(const struct port_rec *p, int64_t *kb, int64_t *kp)
 	*kp = p->kp - (same_life ? before->kp : 0);
 }
 
-static void check_vm(struct vm_rec *vm)
+static void check_vm(struct vm_rec *vm, bool reinit)
 {
 	struct port_rec *port = find_port(&st.cur, vm->port);
 	if (!port) {
@@ -241,7 +259,7 @@ static void check_vm(struct vm_rec *vm)
 	vm->life = port->life;
 	const struct vm_rec *before = find_vm(&st.prev, vm->name);
 	bool same_life = before && before->life == vm->life;
-	if (before && !same_life && strcmp(before->disc, vm->disc) == 0)
+	if (before && !same_life && !reinit && strcmp(before->disc, vm->disc) == 0)
 		violation("vm %s: a new life (veth %ld) without its discontinuity time moving (%s)",
 			  vm->name, vm->life, vm->disc);
 	int64_t kb, kp;
@@ -259,12 +277,12 @@ static void check_vm(struct vm_rec *vm)
 			  port->size * vm->missing, kb - cb);
 }
 
-static void check_net(const struct net_rec *net)
+static void check_net(const struct net_rec *net, bool reinit)
 {
 	const struct net_rec *before = find_net(&st.prev, net->name);
 	if (!before)
 		return; /* a network's counters have no life: a first sight is a base */
-	bool same_disc = strcmp(before->disc, net->disc) == 0;
+	bool same_disc = !reinit && strcmp(before->disc, net->disc) == 0;
 	int64_t kb = 0, kp = 0, known_bytes = 0, known_frames = 0;
 	const struct port_rec *unknown = NULL;
 	int64_t unknown_kp = 0;
@@ -319,10 +337,12 @@ static void check_net(const struct net_rec *net)
 static void on_checkpoint_end(void)
 {
 	if (st.have_prev) {
+		bool reinit = master_reinit(st.prev.t, st.cur.t);
+		st.reinit_intervals += reinit;
 		for (int i = 0; i < st.cur.nvms; i++)
-			check_vm(&st.cur.vms[i]);
+			check_vm(&st.cur.vms[i], reinit);
 		for (int i = 0; i < st.cur.nnets; i++)
-			check_net(&st.cur.nets[i]);
+			check_net(&st.cur.nets[i], reinit);
 	} else {
 		for (int i = 0; i < st.cur.nvms; i++) {
 			struct port_rec *port = find_port(&st.cur, st.cur.vms[i].port);
@@ -521,6 +541,8 @@ int main(int argc, char **argv)
 	if (st.in_cp)
 		bad_input("the last checkpoint has no end");
 	check_timeouts();
+	printf("chaoscheck: %d checkpoint intervals, %d across a restart of the master\n",
+	       st.checkpoints > 0 ? st.checkpoints - 1 : 0, st.reinit_intervals);
 	printf("chaoscheck: %ld faults, %ld polls, %d checkpoints, %" PRId64
 	       " bytes compared, %ld violations\n",
 	       st.faults, st.polls, st.checkpoints, st.bytes_compared, st.violations);

@@ -63,6 +63,16 @@ expect "a counter back without" 1 "vm1 counter 2 went back from 10 to 9" <<'IN'
 poll 1.0 vm1 5 1000 10
 poll 2.0 vm1 5 1000 9
 IN
+expect "a counter back across a restart of the master" 0 "0 violations" <<'IN'
+down 1.5 1.9
+poll 1.0 vm1 0 1000 10
+poll 2.0 vm1 0 400 4
+IN
+expect "a new life hidden by a restart of the master" 0 "1 across a restart of the master" < <(
+    cp 1 0 0 0 0 0 0   0 0 0  0 0 0   0 0 0 0
+    echo "down 1.5 1.9"
+    printf '%s\n' "cp 2" "port p1 lan0 2 300 3 100" "port p2 lan0 1 0 0 200" "port pf lan0 1 0 0 30" \
+        "vm vm1 p1 0 200 2" "vm vm2 p2 0 0 0" "net lan0 0 200 2 0" end)
 expect "a poll timed out within the master's outage" 0 "0 violations" <<'IN'
 down 10.0 12.0
 timeout 9.5 14.5 get
