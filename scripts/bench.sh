@@ -5,8 +5,9 @@
 # Runs vsacctd's benchmarks (tests/bench/NAME.sh; all four when none is
 # named), as root, in network namespaces each benchmark makes and removes:
 #   capture  CPU per frame, exactness and the sender's forwarding rate at
-#            the highest rate the host forwards, against tcpdump (and
-#            pmacctd);
+#            the highest rate the host forwards, for vsacctd with each
+#            counting method (pcap, ebpf), against tcpdump (and pmacctd)
+#            and against no capture at all;
 #   serving  bulk walks of vsVmTable/vsVnicTable at 1,000 and 10,000 VMs,
 #            against Net-SNMP's ifXTable from a `snmpd -X` subagent;
 #   memory   RSS at 0, 1,000 and 10,000 VMs;
@@ -137,11 +138,19 @@ walk=$(figure "serving walk per varbind ratio vsacctd/snmpd-X")
 growth=$(figure "serving growth vsacctd 10000/1000")
 rss=$(figure "memory rss per VM")
 p99=$(figure "latency snmpget p99 under load")
+fwd_ebpf=$(figure "capture 60B forwarding ratio vsacctd-ebpf/none")
+fwd_pcap=$(figure "capture 60B forwarding ratio vsacctd/none")
+cpu_ebpf=$(figure "capture 60B vsacctd-ebpf cpu per Mframe")
+extra_ebpf=$(figure "capture 60B vsacctd-ebpf sender extra per frame")
+lost_ebpf=$(figure "capture 60B vsacctd-ebpf frames lost")
+exact_ebpf=$(figure "capture 60B vsacctd-ebpf counts exact")
 lost=$(figure "capture 60B vsacctd frames lost")
 exact=$(figure "capture 60B vsacctd counts exact")
 echo "ratios: cpu vsacctd/tcpdump=$(ratio "$cpu") (1,500 B: $(ratio "$cpu1500"), 100 MACs: $(ratio "$cpu100")), forward rate with vsacctd/with tcpdump=$(ratio "$fwd")," \
     "walk per varbind vsacctd/snmpd -X=$(ratio "$walk"), growth 10k/1k=$(ratio "$growth")," \
     "rss per VM=$(ratio "$rss") B, snmpget p99=$(ratio "$p99") ms"
+echo "ebpf: forward rate with vsacctd(ebpf)/with nothing=$(ratio "$fwd_ebpf") (pcap: $(ratio "$fwd_pcap")), its CPU per million frames=$(ratio "$cpu_ebpf") ms," \
+    "the sender core's extra time per frame=$(ratio "$extra_ebpf") ns, 60 B at the maximum rate: lost=$(ratio "$lost_ebpf") exact=$(ratio "$exact_ebpf")"
 
 met=0 missed=0
 target() { # DESCRIPTION VALUE AWK-CONDITION-ON-v
@@ -168,6 +177,11 @@ if [[ -n $exact_value ]]; then
     fi
 else
     echo "target not run: 60-byte frames at the maximum rate: zero lost, counts exact"
+fi
+target "forwarding rate with vsacctd(ebpf) >= 0.95 x with no counting (60 B)" "$fwd_ebpf" "v >= 0.95"
+if [[ -n $lost_ebpf ]]; then
+    target "vsacctd(ebpf): 60-byte frames at the maximum rate, zero lost" "$lost_ebpf" "v == 0"
+    target "vsacctd(ebpf): counts exact" "$([[ $exact_ebpf == yes ]] && echo 1 || echo 0)" "v == 1"
 fi
 target "CPU per frame <= 0.8 x tcpdump's (60 B)" "$cpu" "v <= 0.8"
 target "CPU per frame <= 0.8 x tcpdump's (1,500 B)" "$cpu1500" "v <= 0.8"

@@ -11,7 +11,10 @@
 #                            (tests/integration/proxmox.sh: clang builds its
 #                            VLAN access ports, tc programs)
 
-deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev libvirt-dev)
+# libbpf-dev, clang, llvm, bpftool: the eBPF counting method (configure builds
+# without it when they are missing; CI builds and tests it).
+deps_build=(autoconf automake make gcc pkg-config libsnmp-dev libpcap-dev libcunit1-dev libxml2-dev libvirt-dev
+            libbpf-dev clang llvm bpftool)
 deps_test=(iproute2 procps snmpd snmp snmptrapd tshark tcpdump netsniff-ng iperf3
            iputils-ping monitoring-plugins-standard prometheus-snmp-exporter
            smitools erlang-snmp)

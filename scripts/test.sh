@@ -4,9 +4,10 @@
 #   1. the CUnit unit tests (make check), the MIB check, the structure
 #      checks (layer includes, include cycles, headers compiled alone) and
 #      the Prometheus rules' tests (promtool);
-#   2. the integration suite in network namespaces (root), then the
-#      benchmarks in smoke mode (scripts/bench.sh --smoke: exactness only)
-#      and a minute of the chaos suite with seed 1;
+#   2. the integration suite in network namespaces (root), then its
+#      exactness suites again with countMethod ebpf (VSACCT_METHOD=ebpf),
+#      then the benchmarks in smoke mode (scripts/bench.sh --smoke:
+#      exactness only) and a minute of the chaos suite with seed 1;
 #   3. the unit tests and the integration suite again (but the package and
 #      fleet suites) and a minute of the chaos suite with a seed drawn in
 #      the run, built with AddressSanitizer + UndefinedBehaviorSanitizer
@@ -63,6 +64,29 @@ integration() { # LABEL BUILDDIR [TEST...]
     done
 }
 
+# The suites that check counts against the kernel, which every counting
+# method must pass, and the privileges each method keeps (the others do not
+# depend on the method).
+exactness_suites=(capture_counts snmp_suite lifecycle bridge_lifecycle faults load privilege real_libvirt)
+
+has_ebpf() { # BUILDDIR
+    "$1/vsacctd" -V | grep -q '^counting methods: .*ebpf' ||
+        { echo "this build has no eBPF method (libbpf-dev, clang, bpftool?)"; return 1; }
+}
+
+integration_ebpf() { # BUILDDIR
+    local t
+    if ((EUID != 0)) && [[ ${CI:-} != true ]]; then
+        echo "=== integration tests (ebpf) skipped: they need root"
+        return
+    fi
+    step "eBPF method built" has_ebpf "$1" || return 0
+    for t in "${exactness_suites[@]}"; do
+        step "integration (ebpf): $t" env VSACCT_METHOD=ebpf VSACCT_BUILDDIR="$1" \
+            bash "$top/tests/integration/$t.sh"
+    done
+}
+
 # Sanitizer and valgrind reports are files; a clean run leaves none with
 # content.
 no_reports() { # PATTERN
@@ -84,6 +108,7 @@ step "headers compile alone" env VSACCT_BUILDDIR="$builddir" "$top/tests/header-
 step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 step "Prometheus rules (promtool check, promtool test rules)" "$top/tests/prometheus-check.sh"
 integration "" "$builddir"
+integration_ebpf "$builddir"
 # The chaos suite, a minute each: a fixed seed here, one drawn in this run
 # under the sanitizers below (replay either with scripts/chaos.sh 60 SEED).
 chaos_seed=$(($(od -An -N4 -tu4 /dev/urandom) % 1000000))

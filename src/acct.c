@@ -128,6 +128,51 @@ void acct_count_malformed(struct acct_net *net, uint32_t len, int64_t ts_sec)
 	net->malformed++;
 }
 
+static inline void counts_sum(struct acct_counts *c, struct acct_counts d)
+{
+	c->bytes += d.bytes;
+	c->packets += d.packets;
+}
+
+void acct_net_add_totals(struct acct_net *net, struct acct_counts carried,
+			 struct acct_counts group, struct acct_counts received, uint64_t malformed)
+{
+	counts_sum(&net->carried, carried);
+	counts_sum(&net->group, group);
+	counts_sum(&net->received, received);
+	net->malformed += malformed;
+}
+
+void acct_net_add_second(struct acct_net *net, int64_t sec, const struct acct_net_second *add)
+{
+	uint64_t *slot = net_second(net, sec);
+	slot[ACCT_BYTES_SENT] += add->carried.bytes;
+	slot[ACCT_PACKETS_SENT] += add->carried.packets;
+	slot[ACCT_BYTES_RECEIVED] += add->received.bytes;
+	slot[ACCT_PACKETS_RECEIVED] += add->received.packets;
+	slot[NET_GROUP_BYTES] += add->group_bytes;
+}
+
+void acct_port_add(struct acct_port *port, const struct acct_net *net, struct acct_counts sent,
+		   struct acct_counts rx_unicast, struct acct_counts group_sent)
+{
+	counts_sum(&port->sent, sent);
+	counts_sum(&port->rx_unicast, rx_unicast);
+	if (port->net && port->net == net)
+		counts_sum(&port->group_sent_own, group_sent);
+}
+
+void acct_port_add_second(struct acct_port *port, const struct acct_net *net, int64_t sec,
+			  const struct acct_port_second *add)
+{
+	if (add->sent)
+		vm_add(port->vm, sec, VM_SENT, add->sent);
+	if (add->rx_unicast)
+		vm_add(port->vm, sec, VM_RX_UNICAST, add->rx_unicast);
+	if (add->group_sent && port->net && port->net == net)
+		vm_add(port->vm, sec, VM_GROUP_OWN, add->group_sent);
+}
+
 void acct_count_drops(struct acct_net *net, uint64_t drops)
 {
 	net->capture_drops += drops;

@@ -163,6 +163,44 @@ void acct_count_frame(struct acct_net *net, struct acct_port *src,
 		      struct acct_port *dst, bool group, uint32_t len,
 		      int64_t ts_sec);
 
+/*
+ * Counting in bulk: a method that counts in the kernel (ebpf) hands over
+ * what a network carried since its previous call instead of frames. The
+ * totals and the seconds are handed separately: acct_net_add_totals adds
+ * carried (malformed frames included), its group frames, those it
+ * received and its malformed frames; acct_net_add_second adds what it
+ * carried in second sec to the history (older than the second being
+ * collected: to the current one, as acct_count_frame does), before
+ * acct_net_tick closes that second.
+ */
+struct acct_net_second {
+	struct acct_counts carried;
+	struct acct_counts received;
+	uint64_t group_bytes; /* its vNICs' received history derives from them */
+};
+void acct_net_add_totals(struct acct_net *net, struct acct_counts carried,
+			 struct acct_counts group, struct acct_counts received, uint64_t malformed);
+void acct_net_add_second(struct acct_net *net, int64_t sec, const struct acct_net_second *add);
+
+/*
+ * What a vNIC sent and what was addressed to it on net since the previous
+ * call (bulk counting); group_sent: the broadcast and multicast frames among
+ * those it sent, which its own share of net's group frames leaves out when
+ * net is where it sits.
+ */
+void acct_port_add(struct acct_port *port, const struct acct_net *net, struct acct_counts sent,
+		   struct acct_counts rx_unicast, struct acct_counts group_sent);
+
+/* A vNIC's bytes of one second on net, for its VM's history (bulk
+ * counting; acct_count_frame's rule: group_sent only where it sits). */
+struct acct_port_second {
+	uint64_t sent;
+	uint64_t rx_unicast;
+	uint64_t group_sent;
+};
+void acct_port_add_second(struct acct_port *port, const struct acct_net *net, int64_t sec,
+			  const struct acct_port_second *add);
+
 /* Counts a frame too short to carry addresses: network totals only. */
 void acct_count_malformed(struct acct_net *net, uint32_t len, int64_t ts_sec);
 

@@ -39,6 +39,7 @@ struct capset {
 	struct capset_member *members;
 	size_t n;
 	int epoll_fd;
+	bool ports_only; /* the bridges are counted by another method */
 	capset_loss_fn on_loss;
 	void *on_loss_ctx;
 };
@@ -149,6 +150,8 @@ void capset_free(struct capset *cs)
 	free(cs);
 }
 
+void capset_ports_only(struct capset *cs) { cs->ports_only = true; }
+
 void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx)
 {
 	cs->on_loss = fn;
@@ -176,7 +179,7 @@ static size_t plan_members(struct capset *cs, struct inventory *inv,
 	for (size_t i = 0; i < inventory_net_count(inv) && n < max; i++) {
 		struct inv_net *net = inventory_net(inv, i);
 		/* A VLAN's frames are its bridge's: the bridge's capture. */
-		if (!net->by_port && !net->vlan)
+		if (!net->by_port && !net->vlan && !cs->ports_only)
 			members[n++] = (struct capset_member){ .cs = cs, .net = net, .polled_fd = -1 };
 	}
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {

@@ -37,6 +37,10 @@ struct capset;
 struct capset *capset_new(void);
 void capset_free(struct capset *cs);
 
+/* From now on the set captures the macvtap vNICs only, not the bridges
+ * (another counting method counts those). */
+void capset_ports_only(struct capset *cs);
+
 void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx);
 
 /* Follows inv's networks and macvtap vNICs: one capture each as above (new

@@ -55,6 +55,7 @@ struct conf *conf_new(void)
 	conf->capture_buffer = CONF_DEFAULT_CAPTURE_BUFFER;
 	strcpy(conf->state_dir, CONF_DEFAULT_STATE_DIR);
 	conf->save_interval = CONF_DEFAULT_SAVE_INTERVAL;
+	strcpy(conf->bpf_pin_dir, CONF_DEFAULT_BPF_PIN_DIR);
 	return conf;
 }
 
@@ -359,6 +360,27 @@ static int parse_save_interval(struct conf *conf, const struct line_ctx *ctx, ch
 	return 0;
 }
 
+static int parse_count_method(struct conf *conf, const struct line_ctx *ctx, char **args,
+			      int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "countMethod pcap|ebpf") < 0)
+		return -1;
+	if (!strcmp(args[0], "pcap"))
+		conf->count_method = CONF_COUNT_PCAP;
+	else if (!strcmp(args[0], "ebpf"))
+		conf->count_method = CONF_COUNT_EBPF;
+	else
+		return fail(ctx, "'%.64s' is not a counting method (pcap or ebpf)", args[0]);
+	return 0;
+}
+
+static int parse_bpf_pin_dir(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "bpfPinDir DIR") < 0)
+		return -1;
+	return parse_path(ctx, args[0], conf->bpf_pin_dir, "a directory on a bpf file system");
+}
+
 static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
 	if (want_args(ctx, nargs, 1, 1, "user USER") < 0)
@@ -447,6 +469,8 @@ static const struct {
 	{ "captureBuffer", parse_capture_buffer },
 	{ "stateDir", parse_state_dir },
 	{ "saveInterval", parse_save_interval },
+	{ "countMethod", parse_count_method },
+	{ "bpfPinDir", parse_bpf_pin_dir },
 	{ "user", parse_user },
 	{ "discover", parse_discover },
 };

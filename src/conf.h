@@ -96,6 +96,15 @@ typedef bool (*conf_foreign_fn)(const char *token);
 
 struct conf_lookup;
 
+/* countMethod: how networks are counted (DESIGN section 1). */
+enum conf_count_method {
+	CONF_COUNT_PCAP = 0, /* a libpcap capture per network: the default */
+	CONF_COUNT_EBPF = 1, /* BPF programs on the bridges' ports */
+};
+
+/* Where the eBPF method pins its maps by default (on the host's bpffs). */
+#define CONF_DEFAULT_BPF_PIN_DIR "/sys/fs/bpf/vsacct"
+
 /* Filled by the parser, whose lookup tables index vms and vnics: conf_find_vm
  * and the lines parsed later see only what the parser added. */
 struct conf {
@@ -116,6 +125,8 @@ struct conf {
 	struct conf_lookup *lookup; /* lookup tables used while parsing */
 
 	size_t capture_buffer; /* bytes of kernel ring per bridge */
+	enum conf_count_method count_method;
+	char bpf_pin_dir[CONF_PATH_MAX]; /* the eBPF method's maps are pinned here */
 	char state_dir[CONF_PATH_MAX];   /* indexes and counters live here */
 	unsigned save_interval;          /* seconds between saves of the counters */
 	struct conf_source sources[CONF_MAX_SOURCES]; /* in the order given */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "builder.h"
-#include "capset.h"
+#include "countmethod.h"
 #include "discovery.h"
 #include "log.h"
 #include "netlink.h"
@@ -23,7 +23,7 @@ struct counting {
 	struct netlink *netlink;
 	struct discovery *discovery;
 	struct builder *builder;
-	struct capset *captures;
+	struct count_method *method; /* how the networks are counted */
 	int64_t now_usec; /* the loop's monotonic time at this turn */
 	int64_t next_tick_usec;
 	int64_t next_second_usec; /* the once-a-second work: drops, usage */
@@ -46,13 +46,13 @@ static void follow_link(struct counting *c, const char *ifname)
 {
 	struct hostif_info info;
 	netlink_lookup(c->netlink, ifname, &info);
-	capset_link(c->captures, ifname, &info, c->now_usec);
+	count_method_link(c->method, ifname, &info, c->now_usec);
 }
 
 static int rebind(void *ctx, struct inventory *inv)
 {
 	struct counting *c = ctx;
-	if (capset_bind(c->captures, inv, c->conf->capture_buffer) < 0)
+	if (count_method_bind(c->method, inv, c->conf) < 0)
 		return -1;
 	/* Each capture starts from what the host says of its bridge. */
 	for (size_t i = 0; i < inventory_net_count(inv); i++)
@@ -79,6 +79,9 @@ static int rebuild(struct counting *c, int64_t now_usec)
 {
 	size_t n;
 	const struct domain_record *const *records;
+	/* What the method holds goes to the inventory it was counted for,
+	 * before the next one adopts its counters. */
+	count_method_drain(c->method);
 	if (discovery_records(c->discovery, &records, &n) < 0 ||
 	    builder_rebuild(c->builder, c->conf, records, n, statedir_indexes(c->state), now_usec) < 0)
 		return -1;
@@ -105,6 +108,13 @@ static int netlink_sync(struct netlink *nl)
 
 struct counting *counting_new(struct conf *conf, int64_t now_usec)
 {
+	return counting_start(conf, now_usec, NULL);
+}
+
+struct counting *counting_start(struct conf *conf, int64_t now_usec, bool *method_refused)
+{
+	if (method_refused)
+		*method_refused = false;
 	struct counting *c = calloc(1, sizeof *c);
 	if (!c) {
 		conf_free(conf);
@@ -114,21 +124,29 @@ struct counting *counting_new(struct conf *conf, int64_t now_usec)
 	c->now_usec = now_usec;
 	struct builder_hooks hooks = { lookup, rebind, vm_state, c };
 	c->state = statedir_open(conf->state_dir, conf->save_interval, now_usec);
-	c->captures = capset_new();
+	char err[512];
+	c->method = count_method_open(conf, err, sizeof err);
+	if (!c->method) {
+		log_warnx("%s", err);
+		if (method_refused)
+			*method_refused = true;
+		goto fail;
+	}
 	c->drops = portdrops_new("/sys/class/net");
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
 	c->host_cpus = cpus > 0 ? (unsigned)cpus : 1;
 	c->builder = builder_new(&hooks);
 	c->netlink = netlink_open();
-	if (!c->state || !c->captures || !c->drops || !c->builder || !c->netlink || netlink_sync(c->netlink) < 0)
+	if (!c->state || !c->drops || !c->builder || !c->netlink || netlink_sync(c->netlink) < 0)
 		goto fail;
 	c->discovery = discovery_open(conf, now_usec);
 	if (!c->discovery || rebuild(c, now_usec) < 0)
 		goto fail;
 	statedir_restore(c->state, builder_inventory(c->builder));
+	count_method_restored(c->method);
 	/* Captures open now, as root and before the master hears of us: once
 	 * vsacctd answers, it counts. */
-	capset_tick(c->captures, now_usec);
+	count_method_tick(c->method, now_usec);
 	builder_started(c->builder);
 	return c;
 fail:
@@ -141,7 +159,7 @@ void counting_free(struct counting *c)
 {
 	if (!c)
 		return;
-	capset_free(c->captures);
+	count_method_close(c->method);
 	portdrops_free(c->drops);
 	builder_free(c->builder);
 	discovery_close(c->discovery);
@@ -156,11 +174,14 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 	struct conf *old = c->conf;
 	if (conf->n_sources != old->n_sources ||
 	    memcmp(conf->sources, old->sources, old->n_sources * sizeof *old->sources) ||
-	    strcmp(old->state_dir, conf->state_dir))
-		log_warnx("discover and stateDir take effect at the next start");
+	    strcmp(old->state_dir, conf->state_dir) || conf->count_method != old->count_method ||
+	    strcmp(old->bpf_pin_dir, conf->bpf_pin_dir))
+		log_warnx("discover, stateDir, countMethod and bpfPinDir take effect at the next start");
 	memcpy(conf->sources, old->sources, sizeof conf->sources);
 	conf->n_sources = old->n_sources;
 	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
+	conf->count_method = old->count_method;
+	snprintf(conf->bpf_pin_dir, sizeof conf->bpf_pin_dir, "%s", old->bpf_pin_dir);
 	c->conf = conf;
 	c->now_usec = now_usec;
 	if (rebuild(c, now_usec) < 0) {
@@ -185,15 +206,20 @@ void counting_on_vm_state(struct counting *c, counting_vm_fn fn, void *ctx)
 
 void counting_on_capture_loss(struct counting *c, counting_net_fn fn, void *ctx)
 {
-	capset_on_loss(c->captures, fn, ctx);
+	count_method_on_loss(c->method, fn, ctx);
 }
 
-void counting_drain(struct counting *c) { capset_drain(c->captures); }
+void counting_drain(struct counting *c) { count_method_drain(c->method); }
 
 int counting_save(struct counting *c)
 {
-	return statedir_save(c->state, builder_inventory(c->builder));
+	if (statedir_save(c->state, builder_inventory(c->builder)) < 0)
+		return -1;
+	count_method_saved(c->method);
+	return 0;
 }
+
+
 
 static void link_changed(void *ctx, const char *ifname)
 {
@@ -259,7 +285,7 @@ static void each_second(struct counting *c, struct inventory *inv, const struct 
 static void tick(struct counting *c, const struct loop_now *now)
 {
 	struct inventory *inv = builder_inventory(c->builder);
-	capset_tick(c->captures, now->mono_usec);
+	count_method_tick(c->method, now->mono_usec);
 	if (now->mono_usec >= c->next_second_usec) {
 		c->next_second_usec = now->mono_usec + USEC_PER_SEC;
 		each_second(c, inv, now);
@@ -268,7 +294,8 @@ static void tick(struct counting *c, const struct loop_now *now)
 	apply_usage(c, inv);
 	for (size_t i = 0; i < inventory_net_count(inv); i++)
 		acct_net_tick(&inventory_net(inv, i)->acct, now->real_usec);
-	statedir_tick(c->state, inv, now->mono_usec);
+	if (statedir_tick(c->state, inv, now->mono_usec))
+		count_method_saved(c->method);
 }
 
 static size_t counting_pollfds(void *ctx, struct pollfd *fds, size_t max, int *timeout_ms)
@@ -281,7 +308,7 @@ static size_t counting_pollfds(void *ctx, struct pollfd *fds, size_t max, int *t
 	c->ndiscovery_fds = discovery_pollfds(c->discovery, fds + n, max - n - 1, timeout_ms);
 	n += c->ndiscovery_fds;
 	/* The captures last: they are read after a rebuild moved them. */
-	fds[n++] = (struct pollfd){ .fd = capset_fd(c->captures), .events = POLLIN };
+	fds[n++] = (struct pollfd){ .fd = count_method_fd(c->method), .events = POLLIN };
 	int64_t wait_usec = c->next_tick_usec - c->now_usec;
 	int tick_ms = wait_usec <= 0 ? 0 : (int)((wait_usec + 999) / 1000);
 	if (*timeout_ms < 0 || tick_ms < *timeout_ms)
@@ -301,7 +328,7 @@ static void counting_handle(void *ctx, const struct pollfd *fds, size_t n, const
 	    rebuild(c, now->mono_usec) < 0)
 		log_warnx("out of memory: discovery not applied");
 	if (fds[n - 1].revents)
-		capset_read_ready(c->captures);
+		count_method_read_ready(c->method);
 	/* The loop runs this after every event, and pcap_stats() reads two
 	 * sysfs files per network: under a walk that was most of the CPU. */
 	if (now->mono_usec >= c->next_tick_usec) {

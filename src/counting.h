@@ -12,6 +12,7 @@
 #ifndef VS_COUNTING_H
 #define VS_COUNTING_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -32,6 +33,11 @@ typedef void (*counting_net_fn)(void *ctx, const struct inv_net *net);
 
 /* Starts from conf (owned from now on). NULL (logged) when that fails. */
 struct counting *counting_new(struct conf *conf, int64_t now_usec);
+
+/* counting_new that tells, when it fails, whether it is because the
+ * counting method conf asks for cannot count here (*method_refused: a
+ * configuration error for the daemon). */
+struct counting *counting_start(struct conf *conf, int64_t now_usec, bool *method_refused);
 void counting_free(struct counting *c);
 
 /* Puts conf (owned from now on) in force: the inventory is rebuilt and

@@ -19,6 +19,10 @@
 #include "loop.h"
 #include "mib.h"
 #include "options.h"
+#include "countmethod.h"
+#ifdef HAVE_EBPF
+#include "ebpfcount.h"
+#endif
 #include "privdrop.h"
 
 #ifndef VSACCTD_CONF
@@ -29,6 +33,7 @@ static void print_version(void)
 {
 	printf("vsacctd %s\n%s\nNet-SNMP %s\n", VSACCT_VERSION, pcap_lib_version(),
 	       netsnmp_get_version());
+	printf("counting methods: %s\n", count_method_builtin());
 }
 
 /* Reads the configuration; NULL (logged: file, line, token) when it is bad. */
@@ -100,14 +105,34 @@ static int drop_privileges(const char *user, const struct conf *conf)
 	char err[512];
 	uid_t uid;
 	gid_t gid;
+	bool ebpf = conf->count_method == CONF_COUNT_EBPF;
 	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
 	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
-	    privdrop_to(uid, gid, err, sizeof err) < 0) {
+	    privdrop_to(uid, gid, ebpf, err, sizeof err) < 0) {
 		log_warnx("cannot run as %s: %s", user, err);
 		return -1;
 	}
-	log_info("running as %s, keeping CAP_NET_RAW", user);
+	log_info("running as %s, keeping CAP_NET_RAW%s", user, ebpf ? " and CAP_NET_ADMIN" : "");
 	return 0;
+}
+
+/* -D: a real shutdown of the eBPF method (vsacctd itself stopped first). */
+static int remove_ebpf(struct conf *conf)
+{
+	int status = 0;
+#ifdef HAVE_EBPF
+	char err[512];
+	if (ebpfcount_remove(conf, err, sizeof err) < 0) {
+		log_warnx("cannot remove the eBPF method: %s", err);
+		status = EX_OSERR;
+	} else {
+		log_info("eBPF method removed: programs detached, %s unpinned", conf->bpf_pin_dir);
+	}
+#else
+	log_warnx("this vsacctd was built without the eBPF method: nothing to remove");
+#endif
+	conf_free(conf);
+	return status;
 }
 
 int main(int argc, char **argv)
@@ -135,9 +160,12 @@ int main(int argc, char **argv)
 	if (!conf)
 		return EX_CONFIG;
 	struct daemon_state d = { .conf_path = opt.conf_path };
-	d.counting = counting_new(conf, clock_mono_usec());
+	if (opt.remove_ebpf)
+		return remove_ebpf(conf);
+	bool refused;
+	d.counting = counting_start(conf, clock_mono_usec(), &refused);
 	if (!d.counting)
-		return EX_OSERR;
+		return refused ? EX_CONFIG : EX_OSERR;
 	int status = 0;
 	d.mib = mib_new(counting_inventory(d.counting), agent_clock);
 	if (!d.mib) {

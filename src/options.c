@@ -9,7 +9,7 @@
 void options_usage(FILE *out, const char *default_conf)
 {
 	fprintf(out,
-		"usage: vsacctd [-f] [-c FILE] [-x AGENTX-SOCKET] [-L LOGOPT] [-p PIDFILE] [-u USER] [-V] [-h]\n"
+		"usage: vsacctd [-f] [-c FILE] [-x AGENTX-SOCKET] [-L LOGOPT] [-p PIDFILE] [-u USER] [-D] [-V] [-h]\n"
 		"  -f                stay in the foreground (and log to stderr unless -L says otherwise)\n"
 		"  -c FILE           configuration file (default %s)\n"
 		"  -x AGENTX-SOCKET  the master agent's AgentX socket, as snmpd's -x\n"
@@ -17,7 +17,9 @@ void options_usage(FILE *out, const char *default_conf)
 		"                    E, O, F, S take a highest priority first (-LE debug)\n"
 		"  -p PIDFILE        write the process id to PIDFILE\n"
 		"  -u USER           run as USER once captures and files are open\n"
-		"  -V                print the versions of vsacctd, libpcap and Net-SNMP, and exit\n"
+		"  -D                countMethod ebpf: stop counting in the kernel (detach the\n"
+		"                    programs, remove the pinned maps in bpfPinDir) and exit\n"
+		"  -V                print the versions and the counting methods built in, and exit\n"
 		"  -h                print this help and exit\n",
 		default_conf);
 }
@@ -86,7 +88,7 @@ int options_parse(int argc, char **argv, const char *default_conf,
 	optind = 0; /* glibc: 0 also resets its position inside grouped flags */
 	opterr = 0;
 	int c;
-	while ((c = getopt(argc, argv, ":fc:x:L:p:u:Vh")) != -1) {
+	while ((c = getopt(argc, argv, ":fc:x:L:p:u:DVh")) != -1) {
 		switch (c) {
 		case 'f': opt->foreground = true; break;
 		case 'c': opt->conf_path = optarg; break;
@@ -94,6 +96,7 @@ int options_parse(int argc, char **argv, const char *default_conf,
 		case 'p': opt->pid_path = optarg; break;
 		case 'u': opt->user = optarg; break;
 		case 'V': opt->show_version = true; break;
+		case 'D': opt->remove_ebpf = true; break;
 		case 'h': opt->show_help = true; break;
 		case 'L':
 			if (parse_log(optarg, argc, argv, opt, err, errlen) < 0)

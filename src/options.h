@@ -26,6 +26,7 @@ struct options {
 	const char *log_path;
 	int log_level;
 	bool show_version;
+	bool remove_ebpf;          /* -D: detach and unpin the eBPF method, exit */
 	bool show_help;
 };
 

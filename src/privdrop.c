@@ -74,9 +74,9 @@ static int capset_to(__u32 caps)
 
 #define FAIL(...) do { snprintf(err, errlen, __VA_ARGS__); return -1; } while (0)
 
-int privdrop_to(uid_t uid, gid_t gid, char *err, size_t errlen)
+int privdrop_to(uid_t uid, gid_t gid, bool net_admin, char *err, size_t errlen)
 {
-	const __u32 keep = 1u << CAP_NET_RAW;
+	const __u32 keep = 1u << CAP_NET_RAW | (net_admin ? 1u << CAP_NET_ADMIN : 0);
 
 	/* The bounding set first: dropping from it needs CAP_SETPCAP. */
 	for (int cap = 0; prctl(PR_CAPBSET_READ, cap) >= 0; cap++)

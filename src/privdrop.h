@@ -12,6 +12,7 @@
 #ifndef VS_PRIVDROP_H
 #define VS_PRIVDROP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
@@ -24,10 +25,13 @@ int privdrop_give_dir(const char *dir, uid_t uid, gid_t gid, char *err, size_t e
 
 /*
  * Becomes uid:gid (supplementary groups: gid alone) keeping CAP_NET_RAW
- * alone. Checks every step and that root cannot be regained. Returns 0, or
- * -1 with a message in err: the caller must then exit, half-dropped
- * privileges being no state to run in.
+ * alone, and CAP_NET_ADMIN too when net_admin is set (the eBPF method
+ * attaches its loaded program to ports that join a bridge later: tc's
+ * netlink requests need it; the maps and the program are open descriptors
+ * already, so CAP_BPF and CAP_PERFMON are not kept). Checks every step and
+ * that root cannot be regained. Returns 0, or -1 with a message in err: the
+ * caller must then exit, half-dropped privileges being no state to run in.
  */
-int privdrop_to(uid_t uid, gid_t gid, char *err, size_t errlen);
+int privdrop_to(uid_t uid, gid_t gid, bool net_admin, char *err, size_t errlen);
 
 #endif

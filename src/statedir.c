@@ -86,12 +86,13 @@ int statedir_save(struct statedir *sd, const struct inventory *inv)
 	return 0;
 }
 
-void statedir_tick(struct statedir *sd, const struct inventory *inv, int64_t now_usec)
+bool statedir_tick(struct statedir *sd, const struct inventory *inv, int64_t now_usec)
 {
 	if (now_usec < sd->next_save_usec)
-		return;
-	statedir_save(sd, inv);
+		return false;
+	int r = statedir_save(sd, inv);
 	sd->next_save_usec = now_usec + sd->interval_usec;
+	return r == 0;
 }
 
 void statedir_set_interval(struct statedir *sd, unsigned save_interval_sec)

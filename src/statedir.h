@@ -13,6 +13,7 @@
 #ifndef VS_STATEDIR_H
 #define VS_STATEDIR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "indexes.h"
@@ -42,7 +43,7 @@ int statedir_save(struct statedir *sd, const struct inventory *inv);
 void statedir_set_interval(struct statedir *sd, unsigned save_interval_sec);
 
 /* Saves inv's counters when the save interval has passed (monotonic time
- * now_usec). */
-void statedir_tick(struct statedir *sd, const struct inventory *inv, int64_t now_usec);
+ * now_usec). Returns whether it saved them. */
+bool statedir_tick(struct statedir *sd, const struct inventory *inv, int64_t now_usec);
 
 #endif

@@ -27,7 +27,8 @@ read_graph() { # SRCDIR
         while read -r line; do
             [[ $line =~ $include_re ]] || continue
             name=${BASH_REMATCH[1]}
-            [[ $name != "$mod" && -f $src/$name.h ]] || continue
+            # A header in a subdirectory (src/bpf/) belongs to no module.
+            [[ $name != "$mod" && $name != */* && -f $src/$name.h ]] || continue
             [[ " ${deps[$mod]} " == *" $name "* ]] || deps[$mod]+=" $name"
         done < <(grep '^[[:space:]]*#[[:space:]]*include' "$path" || true)
     done

@@ -1499,7 +1499,27 @@ static void test_conf_10000_vms(void)
 	free(text);
 }
 
+static void test_conf_count_method(void)
+{
+	struct conf *conf = PARSE_OK("network lan0 br0\n");
+	CU_ASSERT_EQUAL(conf->count_method, CONF_COUNT_PCAP); /* the default */
+	CU_ASSERT_STRING_EQUAL(conf->bpf_pin_dir, CONF_DEFAULT_BPF_PIN_DIR);
+	conf_free(conf);
+	conf = PARSE_OK("countMethod ebpf\nbpfPinDir /run/bpf/vs\n");
+	CU_ASSERT_EQUAL(conf->count_method, CONF_COUNT_EBPF);
+	CU_ASSERT_STRING_EQUAL(conf->bpf_pin_dir, "/run/bpf/vs");
+	conf_free(conf);
+	conf = PARSE_OK("countMethod ebpf\ncountMethod pcap\n");
+	CU_ASSERT_EQUAL(conf->count_method, CONF_COUNT_PCAP); /* the last one given */
+	conf_free(conf);
+	EXPECT_BAD_LINE("countMethod xdp", FILE_NAME ":3: countMethod: ",
+			"'xdp' is not a counting method (pcap or ebpf)");
+	EXPECT_BAD_LINE("countMethod", FILE_NAME ":3: countMethod", "countMethod pcap|ebpf");
+	EXPECT_BAD_LINE("bpfPinDir sys/fs/bpf", FILE_NAME ":3: bpfPinDir: ", "not an absolute path");
+}
+
 static CU_TestInfo conf_tests[] = {
+	{ "countMethod pcap|ebpf and bpfPinDir", test_conf_count_method },
 	{ "conf_new holds the defaults", test_conf_defaults },
 	{ "empty buffer", test_conf_empty_buffer },
 	{ "network NAME BRIDGE", test_conf_network },

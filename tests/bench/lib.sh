@@ -22,6 +22,7 @@
 #                                and vm2, the master
 #   bench_master_start ARGS...   the lab's snmpd master, with extra snmpd ARGS
 #   bench_vsacctd_conf FILE VMS NETS [LINE...]   a big host's configuration
+#                                (counted by VSACCT_METHOD's method)
 #   bench_vsacctd_ready PID VMS SECS   until the master serves VMS VMs of it
 #
 # Variables (set by bench_init unless given in the environment):
@@ -169,6 +170,7 @@ bench_vsacctd_conf() {
     {
         echo "stateDir $state"
         echo "agentXSocket $LAB_AGENTX"
+        lab_method_conf # VSACCT_METHOD's counting method (lab.sh)
         awk -v vms="$vms" -v nets="$nets" -v prefix="$LAB_PREFIX" 'BEGIN {
             for (n = 0; n < nets; n++) printf "network net%d %sb%d\n", n, prefix, n
             for (i = 1; i <= vms; i++) {

@@ -17,6 +17,7 @@ lab_hypervisor
 br=${LAB_PREFIX}br0
 conf=$LAB_DIR/vsacctd.conf
 printf '%s\n' "stateDir $LAB_DIR/state" "network lan0 $br" "vm vm1" "vnic vm1 52:54:00:00:00:01" "vm vm2" "vnic vm2 52:54:00:00:00:02" >"$conf"
+lab_method_conf >>"$conf"
 
 out=$LAB_DIR/tally.out
 tally_pid=$(lab_bg tally ip netns exec "$LAB_HV" "$builddir/tests/tally" -c "$conf" -o "$out")

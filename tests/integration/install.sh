@@ -80,6 +80,7 @@ expected=(
     "$docdir/vsacctd.conf.example"
     "$docdir/vsacctd-libvirt.conf.example"
     "$docdir/vsacctd-proxmox.conf.example"
+    "$docdir/vsacctd-ebpf.conf"
     "$docdir/nagios/vsacct-commands.cfg"
     "$docdir/nagios/vsacct-services.cfg"
 )

@@ -71,8 +71,8 @@ access_port() {
         hv bridge vlan del dev "$1" vid 1
         hv bridge vlan add dev "$1" vid "$2" pvid untagged
     else
-        hv tc qdisc add dev "$1" clsact
-        hv tc filter add dev "$1" ingress bpf da obj "$LAB_DIR/vlan$2.o" sec ingress
+        hv tc qdisc replace dev "$1" clsact # vsacctd (ebpf) may have made it
+        hv tc filter add dev "$1" ingress prio 1 bpf da obj "$LAB_DIR/vlan$2.o" sec ingress
         hv tc filter add dev "$1" egress bpf da obj "$LAB_DIR/vlan$2.o" sec egress
     fi
 }
@@ -205,6 +205,7 @@ pct_start() { # VMID: its namespace and veth, plugged as pve-container plugs it
 conf=$LAB_DIR/vsacctd.conf
 printf '%s\n' "discover proxmox $PVE run=$RUN" "stateDir $LAB_DIR/state-vsacctd" \
     "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" >"$conf"
+lab_method_conf >>"$conf"
 lab_vsacctd "$builddir" -f -Le -c "$conf" >/dev/null
 lab_wait_for 15 answers
 log=$LAB_DIR/vsacctd.log

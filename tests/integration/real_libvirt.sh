@@ -66,8 +66,11 @@ traps() {
 traps_so_far() { [[ $(traps) == "${EXPECTED_TRAPS[*]}" ]]; }
 
 conf=$LAB_DIR/vsacctd.conf
-printf '%s\n' "discover libvirt" "stateDir $LAB_DIR/state" "agentXSocket $LAB_AGENTX" \
-    "agentXPingInterval 1" >"$conf"
+{
+    printf '%s\n' "discover libvirt" "stateDir $LAB_DIR/state" "agentXSocket $LAB_AGENTX" \
+        "agentXPingInterval 1"
+    lab_method_conf
+} >"$conf"
 chmod 644 "$conf"
 vsacctd_pid=""
 start_vsacctd() { # [ARGS...]
@@ -291,6 +294,9 @@ check_true "network started again: capturing(1) on the new bridge" lab_wait_for 
 # libvirt leaves the running guest's tap off the new bridge: put it back, as
 # a domain restart would, and count on the new bridge.
 ip link set "$tapc" master "$iso"
+# What the port's joining sends (ARP, MLD) settles, and vsacctd has read it
+# (a counting method reads up to 100 ms late), before the baselines.
+sleep 0.5
 c1=$(sent "${g}c") tc1=$(rx "$tapc") nc1=$(get "$OID_vsNetBytesSent.$niso") h1=$(tx "$iso")
 guest_run "${g}c" "ping -c 5 -i 0.1 -W 1 10.78.0.9 >/dev/null" 30 || true
 sleep 0.5

@@ -418,12 +418,37 @@ lab_cleanup() {
         ip netns del "$ns" 2>/dev/null || _lab_log "cannot delete namespace $ns"
     done
 
+    # 4. The lab's bpf file system (VSACCT_METHOD=ebpf): its pins go with it.
+    if [[ -f $LAB_DIR/state/bpffs ]] && mountpoint -q "$LAB_DIR/bpf"; then
+        umount "$LAB_DIR/bpf" || _lab_log "cannot unmount $LAB_DIR/bpf"
+    fi
+
     if [[ ${LAB_KEEP:-0} == 1 ]]; then
         _lab_log "LAB_KEEP=1: keeping $LAB_DIR"
     else
         rm -rf -- "$LAB_DIR"
     fi
     return 0
+}
+
+# lab_method_conf
+# The vsacctd.conf lines of the counting method under test, which the suites
+# take as a parameter: VSACCT_METHOD=pcap (or unset: the default method,
+# nothing written) or VSACCT_METHOD=ebpf ("countMethod ebpf" and a bpfPinDir
+# on a bpf file system of the lab's own, $LAB_DIR/bpf, mounted on first use
+# and unmounted at clean-up: a lab's pins never meet another's).
+lab_method_conf() {
+    case ${VSACCT_METHOD:-pcap} in
+    pcap) ;;
+    ebpf)
+        if ! mountpoint -q "$LAB_DIR/bpf"; then
+            mkdir -p "$LAB_DIR/bpf" && mount -t bpf bpf "$LAB_DIR/bpf" || return 1
+            : >"$LAB_DIR/state/bpffs"
+        fi
+        printf '%s\n' "countMethod ebpf" "bpfPinDir $LAB_DIR/bpf/vsacct"
+        ;;
+    *) _lab_err "VSACCT_METHOD: '$VSACCT_METHOD' is neither pcap nor ebpf"; return 1 ;;
+    esac
 }
 
 # ---------------------------------------------------------------------------

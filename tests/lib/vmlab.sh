@@ -5,7 +5,8 @@
 # vsacctd.conf that describes them. Needs tests/lib/lab.sh.
 #
 #   vmlab_build                 builds it; sets VMLAB_BRIDGE
-#   vmlab_conf FILE [LINE...]   writes the config (extra lines appended)
+#   vmlab_conf FILE [LINE...]   writes the config (extra lines appended), with
+#                               the counting method of VSACCT_METHOD (lab.sh)
 #   vmlab_counters              sets KRX[vm], KRXP[vm], KTX[vm]: the host-side
 #                               veth counters (what each VM sent and received)
 
@@ -26,6 +27,7 @@ vmlab_conf() {
     {
         echo "stateDir $LAB_DIR/state"
         echo "network lan0 $VMLAB_BRIDGE"
+        lab_method_conf
         for i in 1 2 3; do
             echo "vm vm$i"
             echo "vnic vm$i 52:54:00:00:00:0$i $(lab_hostif "vm$i")"

@@ -6,7 +6,8 @@
  * Two tc programs on the port (clsact), built with -DVID=N:
  * - ingress (guest → bridge): an untagged frame gets tag VID, as the
  *   kernel bridge gives the port's PVID to what enters it; a tagged one is
- *   dropped (an access port carries no other VLAN);
+ *   dropped (an access port carries no other VLAN). Attached first (prio
+ *   1), it lets the frame on to the port's other filters;
  * - egress (bridge → guest): a frame of VLAN VID leaves untagged; any other
  *   is dropped, as the bridge forwards a VLAN's frames only to its ports.
  * The tag is the skb's own (hardware-offload form), as the bridge keeps it:
@@ -25,7 +26,10 @@ __attribute__((section("ingress"), used)) int port_ingress(struct __sk_buff *skb
 {
 	if (skb->vlan_present)
 		return TC_ACT_SHOT;
-	return skb_vlan_push(skb, __builtin_bswap16(ETH_P_8021Q), VID) ? TC_ACT_SHOT : TC_ACT_OK;
+	/* Tagged, the frame goes on to the port's next filter (vsacctd's
+	 * counting program, which thus sees the tag the bridge would give it,
+	 * as with the kernel's VLAN filtering it reads the port's PVID). */
+	return skb_vlan_push(skb, __builtin_bswap16(ETH_P_8021Q), VID) ? TC_ACT_SHOT : TC_ACT_UNSPEC;
 }
 
 __attribute__((section("egress"), used)) int port_egress(struct __sk_buff *skb)

@@ -1,0 +1,241 @@
+/*
+ * The eBPF counting method's program: attached at the traffic-control layer
+ * (clsact ingress) on every port of a network's bridge and on the bridge's
+ * own egress (what the host sends on it), it counts each frame the bridge
+ * carries once, the way meter and acct count a frame libpcap hands them
+ * (same length, same rules), into the maps of count_maps.h. It never
+ * changes a frame's fate: it returns TC_ACT_UNSPEC (the next filter, or
+ * the default action, decides).
+ */
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <stdbool.h>
+#include <bpf/bpf_helpers.h>
+
+#include "count_maps.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VSBPF_PORTS_MAX);
+	__type(key, __u32);
+	__type(value, struct vsbpf_port);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VSBPF_NETS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_vlans SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VSBPF_NETS_MAX);
+	__type(key, __u32);
+	__type(value, struct vsbpf_net);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_nets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, VSBPF_MACS_MAX);
+	/* Memory for the keys vsacctd inserts only, not for the maximum on
+	 * every CPU (the program only looks up). */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct vsbpf_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_macs SEC(".maps");
+
+/* The wall clock's offset from the monotonic one (ns), which vsacctd sets
+ * before attaching and keeps current: a global, read without a helper call
+ * (count_maps.h's vs_clock is this program's .bss). */
+__s64 vs_clock_offset_ns = 0;
+
+/* User space's own, pinned with the rest (see count_maps.h). */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VSBPF_NETS_MAX);
+	__type(key, __u32);
+	__type(value, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_netids SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VSBPF_NETS_MAX);
+	__type(key, __u32);
+	__type(value, struct vsbpf_net_fed);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_fed_nets SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, VSBPF_MACS_MAX);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct vsbpf_mac_fed);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_fed_macs SEC(".maps");
+
+#define NSEC_PER_SEC 1000000000ULL
+#define ETH_P_8021Q_BE 0x0081  /* 0x8100, as it lies in the frame */
+#define ETH_P_8021AD_BE 0xa888 /* 0x88a8 */
+
+static __always_inline void add(struct vsbpf_counts *c, __u32 len)
+{
+	c->bytes += len;
+	c->packets++;
+}
+
+/* The wall-clock second of the frame: its receive timestamp when it has one
+ * (the one libpcap reports), else now. */
+static __always_inline __s64 frame_sec(struct __sk_buff *skb)
+{
+	__u64 ts = skb->tstamp;
+	if (ts && skb->tstamp_type == 0) /* real time */
+		return (__s64)(ts / NSEC_PER_SEC);
+	/* Unsigned: BPF has no signed division (the wall clock is past 1970). */
+	__u64 now = bpf_ktime_get_ns() + (__u64)vs_clock_offset_ns;
+	return (__s64)(now / NSEC_PER_SEC);
+}
+
+/* A frame in a network's totals and its second's bin; received: not sent
+ * by one of its own vNICs (acct_count_frame's rule). */
+static __always_inline void count_net(struct vsbpf_net *net, __s64 sec, __u32 len,
+				      bool received, bool group)
+{
+	add(&net->carried, len);
+	if (received)
+		add(&net->received, len);
+	if (group)
+		add(&net->group, len);
+	struct vsbpf_bin *bin = &net->bins[(__u64)sec % VSBPF_BINS];
+	if (bin->sec != sec) {
+		bin->sec = sec;
+		bin->bytes = bin->packets = 0;
+		bin->rx_bytes = bin->rx_packets = 0;
+		bin->group_bytes = 0;
+	}
+	bin->bytes += len;
+	bin->packets++;
+	if (received) {
+		bin->rx_bytes += len;
+		bin->rx_packets++;
+	}
+	if (group)
+		bin->group_bytes += len;
+}
+
+/* The bin of second sec of a MAC (reset when it held an older second). */
+static __always_inline struct vsbpf_mac_bin *mac_bin(struct vsbpf_mac *m, __s64 sec)
+{
+	struct vsbpf_mac_bin *bin = &m->bins[(__u64)sec % VSBPF_MAC_BINS];
+	if (bin->sec != sec) {
+		bin->sec = sec;
+		bin->sent = bin->rx_unicast = bin->group_sent = 0;
+	}
+	return bin;
+}
+
+/* A frame with addresses on the network of slot s (acct_count_frame). */
+static __always_inline void count_frame(struct vsbpf_net *net, __u32 s, const __u8 *addr,
+					__s64 sec, __u32 len)
+{
+	__u64 key = vsbpf_mac_key(addr + 6, s);
+	struct vsbpf_mac *src = bpf_map_lookup_elem(&vs_macs, &key);
+	bool group = addr[0] & 1;
+	count_net(net, sec, len, !src, group);
+	if (src) {
+		add(&src->total.sent, len);
+		struct vsbpf_mac_bin *bin = mac_bin(src, sec);
+		bin->sent += len;
+		if (group) {
+			add(&src->total.group_sent, len);
+			bin->group_sent += len;
+		}
+	}
+	if (group)
+		return;
+	key = vsbpf_mac_key(addr, s);
+	struct vsbpf_mac *dst = bpf_map_lookup_elem(&vs_macs, &key);
+	if (dst) {
+		add(&dst->total.rx_unicast, len);
+		mac_bin(dst, sec)->rx_unicast += len;
+	}
+}
+
+/*
+ * The VLAN of a frame as the bridge sees it: the tag the driver took out
+ * (vlan_present), the one in the frame, or, untagged, the port's PVID (the
+ * bridge tags it after this hook). *in_data: the tag is among skb->len's
+ * bytes. 0: none.
+ */
+static __always_inline __u32 frame_vid(struct __sk_buff *skb, const struct vsbpf_port *port,
+				       bool *in_data)
+{
+	*in_data = false;
+	if (skb->vlan_present)
+		return skb->vlan_tci & VSBPF_VID_MASK;
+	__u16 tpid;
+	if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES, &tpid, sizeof tpid) == 0 &&
+	    (tpid == ETH_P_8021Q_BE || tpid == ETH_P_8021AD_BE)) {
+		__u16 tci;
+		if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES + 2, &tci, sizeof tci) < 0)
+			return 0;
+		*in_data = true;
+		return __builtin_bswap16(tci) & VSBPF_VID_MASK;
+	}
+	return port->pvid;
+}
+
+SEC("tc")
+int vs_count(struct __sk_buff *skb)
+{
+	__u32 ifindex = skb->ifindex;
+	struct vsbpf_port *port = bpf_map_lookup_elem(&vs_ports, &ifindex);
+	if (!port)
+		return TC_ACT_UNSPEC;
+	__u32 s = port->slot;
+	struct vsbpf_net *net = bpf_map_lookup_elem(&vs_nets, &s);
+	if (!net)
+		return TC_ACT_UNSPEC;
+	__s64 sec = frame_sec(skb);
+	/* The length libpcap reports on the bridge: with the tag. */
+	__u32 len = skb->len + (skb->vlan_present ? VSBPF_VLAN_TAG_BYTES : 0);
+
+	/* The addresses: in the linear part, read in place; else copied. */
+	__u8 copy[VSBPF_ADDR_BYTES];
+	const __u8 *addr = (const __u8 *)(long)skb->data;
+	if ((const void *)(addr + VSBPF_ADDR_BYTES) > (const void *)(long)skb->data_end) {
+		if (bpf_skb_load_bytes(skb, 0, copy, sizeof copy) < 0) {
+			add(&net->malformed, len);
+			count_net(net, sec, len, true, false);
+			return TC_ACT_UNSPEC;
+		}
+		addr = copy;
+	}
+	bool in_data;
+	__u32 vid = frame_vid(skb, port, &in_data);
+	__u32 vkey = vsbpf_vlan_key(s, vid);
+	__u32 *vslot = vid && vid != VSBPF_VID_MASK ? bpf_map_lookup_elem(&vs_vlans, &vkey) : 0;
+	struct vsbpf_net *vnet = vslot ? bpf_map_lookup_elem(&vs_nets, vslot) : 0;
+	if (!vnet) {
+		/* Tagged by the bridge after this hook: the capture sees the tag
+		 * (a PVID is only set where its VLAN has a network, so here
+		 * this is a frame of no network's VLAN: counted as it is). */
+		count_frame(net, s, addr, sec, len);
+		return TC_ACT_UNSPEC;
+	}
+	/* A VLAN network's frame: without its tag, whole on the VLAN's
+	 * network, and in the bridge's totals as from nobody to nobody. */
+	if (in_data || skb->vlan_present)
+		len -= VSBPF_VLAN_TAG_BYTES;
+	count_net(net, sec, len, true, false);
+	count_frame(vnet, *vslot, addr, sec, len);
+	return TC_ACT_UNSPEC;
+}

@@ -1,0 +1,264 @@
+/*
+ * Unit tests of the eBPF method's program (src/bpf/count.bpf.c): crafted
+ * frames run through the kernel's verifier-checked program with
+ * BPF_PROG_TEST_RUN, and the same frames through the libpcap path (meter's
+ * decode and acct). What the program left in its maps, handed to acct the
+ * way ebpfcount does (totals, per-MAC counts, per-second bins), must give
+ * every vNIC and the network the same counters and history. Frames: the
+ * shortest a bridge forwards (a header alone, 14 bytes), minimal and full
+ * size, an 802.1Q tag in the frame, a frame beyond the standard MTU (as
+ * long as the test run's linear buffer allows), broadcast and multicast,
+ * unknown sources and destinations, two seconds. Needs root (BPF).
+ */
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <count.skel.h>
+#include <linux/bpf.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "bpf/count_maps.h"
+#include "ebpfcount.h"
+#include "meter.h"
+#include "runner.h"
+
+#define T0 1700000000LL
+#define NSEC 1000000000ULL
+#define LO_IFINDEX 1 /* a test run's frames arrive on the loopback device */
+
+static const char *const VNIC_MACS[] = { "52:54:00:00:00:01", "52:54:00:00:00:02",
+					 "52:54:00:00:00:03" };
+
+struct side {
+	struct conf *conf;
+	struct inventory *inv;
+	struct inv_net *net;
+	struct inv_vnic *vnic[3];
+};
+
+static struct side side_new(void)
+{
+	static const char text[] = "network lan0 br0\n"
+				   "vm vm1\nvnic vm1 52:54:00:00:00:01\n"
+				   "vm vm2\nvnic vm2 52:54:00:00:00:02\n"
+				   "vm vm3\nvnic vm3 52:54:00:00:00:03\n";
+	struct side s = { .conf = conf_new() };
+	struct conf_error err;
+	CU_ASSERT_FATAL(s.conf && conf_parse_buffer(s.conf, "t.conf", text, strlen(text), &err) == 0);
+	s.inv = inventory_new(s.conf, 0);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(s.inv);
+	s.net = inventory_net_by_bridge(s.inv, "br0");
+	for (int i = 0; i < 3; i++) {
+		uint8_t mac[MAC_LEN];
+		CU_ASSERT_FATAL(mac_parse(VNIC_MACS[i], mac) == 0);
+		s.vnic[i] = inventory_vnic_by_mac(s.inv, mac);
+		CU_ASSERT_PTR_NOT_NULL_FATAL(s.vnic[i]);
+		/* Placed before any frame, as lifecycle places a vNIC whose
+		 * host interface is a port of the bridge. */
+		inventory_vnic_attach(s.vnic[i], s.net);
+	}
+	return s;
+}
+
+static void side_free(struct side *s)
+{
+	inventory_free(s->inv);
+	conf_free(s->conf);
+}
+
+struct frame {
+	const char *src, *dst;
+	uint32_t len;
+	bool vlan; /* an 802.1Q tag in the frame */
+	int64_t sec;
+};
+
+static const struct frame FRAMES[] = {
+	{ "52:54:00:00:00:01", "52:54:00:00:00:02", 60, false, T0 },
+	{ "52:54:00:00:00:02", "52:54:00:00:00:01", 1514, false, T0 },
+	{ "52:54:00:00:00:01", "ff:ff:ff:ff:ff:ff", 342, false, T0 },
+	{ "52:54:00:00:00:03", "01:00:5e:00:00:01", 100, false, T0 },
+	{ "02:00:00:00:00:99", "52:54:00:00:00:02", 200, false, T0 },
+	{ "52:54:00:00:00:02", "02:00:00:00:00:98", 64, false, T0 },
+	{ "52:54:00:00:00:01", "52:54:00:00:00:03", 68, true, T0 },
+	{ "52:54:00:00:00:03", "52:54:00:00:00:01", 3000, false, T0 },
+	{ "52:54:00:00:00:02", "52:54:00:00:00:03", 14, false, T0 },
+	{ "02:00:00:00:00:99", "ff:ff:ff:ff:ff:ff", 60, false, T0 + 1 },
+	{ "52:54:00:00:00:02", "33:33:00:00:00:01", 90, true, T0 + 1 },
+};
+#define NFRAMES (sizeof FRAMES / sizeof *FRAMES)
+
+static void frame_bytes(const struct frame *f, uint8_t *buf)
+{
+	memset(buf, 0, f->len);
+	CU_ASSERT_FATAL(mac_parse(f->dst, buf) == 0 && mac_parse(f->src, buf + 6) == 0);
+	if (f->vlan) {
+		buf[12] = 0x81; /* 802.1Q, VLAN 20, then IPv4 */
+		buf[14] = 0x00;
+		buf[15] = 20;
+		buf[16] = 0x08;
+	} else if (f->len >= 34) {
+		buf[12] = 0x08; /* IPv4 when there is room for its header */
+	}
+}
+
+/* The libpcap path: what meter and acct make of the frames. */
+static void count_by_pcap(struct side *s)
+{
+	static uint8_t buf[4096];
+	for (size_t i = 0; i < NFRAMES; i++) {
+		frame_bytes(&FRAMES[i], buf);
+		uint32_t caplen = FRAMES[i].len < 18 ? FRAMES[i].len : 18;
+		meter_frame(s->inv, s->net, FRAMES[i].sec, buf, caplen, FRAMES[i].len);
+	}
+}
+
+static struct acct_counts to_acct(struct vsbpf_counts c)
+{
+	return (struct acct_counts){ c.bytes, c.packets };
+}
+
+/* The eBPF path: the frames through the program, its maps read and handed
+ * to acct as ebpfcount hands them. */
+static void count_by_bpf(struct side *s)
+{
+	struct count_bpf *skel = count_bpf__open();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skel);
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL); /* the test's own maps */
+	int r = count_bpf__load(skel);
+	if (r < 0)
+		fprintf(stderr, "loading the program: %s (needs root)\n", strerror(-r));
+	CU_ASSERT_FATAL(r == 0);
+
+	int ncpus = libbpf_num_possible_cpus();
+	struct vsbpf_net *nets = calloc((size_t)ncpus, sizeof *nets);
+	struct vsbpf_mac *macs = calloc((size_t)ncpus, sizeof *macs);
+	CU_ASSERT_FATAL(nets && macs);
+	__u32 port = LO_IFINDEX, slot = 0;
+	struct vsbpf_port where = { slot, 0 };
+	CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &port, &where, 0) == 0);
+	for (int i = 0; i < 3; i++) {
+		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
+		CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs,
+						    BPF_NOEXIST) == 0);
+	}
+
+	static uint8_t buf[4096];
+	for (size_t i = 0; i < NFRAMES; i++) {
+		frame_bytes(&FRAMES[i], buf);
+		struct __sk_buff ctx = { .tstamp = (__u64)FRAMES[i].sec * NSEC + 500000000ULL };
+		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = buf,
+				    .data_size_in = FRAMES[i].len, .ctx_in = &ctx,
+				    .ctx_size_in = sizeof ctx);
+		r = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vs_count), &run);
+		if (r < 0)
+			fprintf(stderr, "frame %zu (%u bytes): test run: %s\n", i, FRAMES[i].len,
+				strerror(-r));
+		CU_ASSERT_EQUAL_FATAL(r, 0);
+		CU_ASSERT_EQUAL(run.retval, (__u32)-1); /* TC_ACT_UNSPEC: the frame goes on */
+	}
+
+	CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_nets), &slot, nets) == 0);
+	struct vsbpf_net sum;
+	ebpfcount_sum_net(nets, ncpus, &sum);
+	acct_net_add_totals(&s->net->acct, to_acct(sum.carried), to_acct(sum.group),
+			    to_acct(sum.received), sum.malformed.packets);
+	for (int64_t sec = T0; sec <= T0 + 1; sec++) {
+		struct acct_net_second second;
+		ebpfcount_net_second(nets, ncpus, sec, &second);
+		acct_net_add_second(&s->net->acct, sec, &second);
+	}
+	for (int i = 0; i < 3; i++) {
+		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
+		CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs) == 0);
+		struct vsbpf_mac_counts m;
+		ebpfcount_sum_mac(macs, ncpus, &m);
+		acct_port_add(&s->vnic[i]->acct, &s->net->acct, to_acct(m.sent),
+			      to_acct(m.rx_unicast), to_acct(m.group_sent));
+		for (int64_t sec = T0; sec <= T0 + 1; sec++) {
+			struct acct_port_second second;
+			ebpfcount_mac_second(macs, ncpus, sec, &second);
+			acct_port_add_second(&s->vnic[i]->acct, &s->net->acct, sec, &second);
+		}
+	}
+	free(nets);
+	free(macs);
+	count_bpf__destroy(skel);
+}
+
+static void assert_counts_equal(struct acct_counts want, struct acct_counts got, const char *what)
+{
+	if (want.bytes != got.bytes || want.packets != got.packets)
+		fprintf(stderr, "%s: pcap %llu bytes %llu frames, ebpf %llu bytes %llu frames\n", what,
+			(unsigned long long)want.bytes, (unsigned long long)want.packets,
+			(unsigned long long)got.bytes, (unsigned long long)got.packets);
+	CU_ASSERT_EQUAL(want.bytes, got.bytes);
+	CU_ASSERT_EQUAL(want.packets, got.packets);
+}
+
+static void test_count_bpf_same_as_pcap(void)
+{
+	CU_ASSERT_EQUAL_FATAL(geteuid(), 0); /* loading a BPF program needs root */
+	struct side pcap = side_new(), ebpf = side_new();
+	count_by_pcap(&pcap);
+	count_by_bpf(&ebpf);
+
+	assert_counts_equal(acct_net_carried(&pcap.net->acct), acct_net_carried(&ebpf.net->acct),
+			    "network carried");
+	CU_ASSERT_EQUAL(acct_net_malformed(&pcap.net->acct), acct_net_malformed(&ebpf.net->acct));
+	for (int i = 0; i < 3; i++) {
+		assert_counts_equal(acct_port_sent(&pcap.vnic[i]->acct),
+				    acct_port_sent(&ebpf.vnic[i]->acct), VNIC_MACS[i]);
+		assert_counts_equal(acct_port_received(&pcap.vnic[i]->acct),
+				    acct_port_received(&ebpf.vnic[i]->acct), VNIC_MACS[i]);
+	}
+	/* Both seconds closed: the history's columns, the same. */
+	acct_net_tick(&pcap.net->acct, (T0 + 3) * 1000000);
+	acct_net_tick(&ebpf.net->acct, (T0 + 3) * 1000000);
+	uint64_t hp[ACCT_HISTORY_SECONDS], he[ACCT_HISTORY_SECONDS];
+	int64_t endp, ende;
+	acct_net_history(&pcap.net->acct, hp, &endp);
+	acct_net_history(&ebpf.net->acct, he, &ende);
+	CU_ASSERT_EQUAL(endp, ende);
+	CU_ASSERT(memcmp(hp, he, sizeof hp) == 0);
+	assert_counts_equal(acct_net_received(&pcap.net->acct), acct_net_received(&ebpf.net->acct),
+			    "network received");
+	for (int series = 0; series < ACCT_NET_SERIES; series++) {
+		acct_net_series_history(&pcap.net->acct, series, hp, &endp);
+		acct_net_series_history(&ebpf.net->acct, series, he, &ende);
+		CU_ASSERT(memcmp(hp, he, sizeof hp) == 0);
+	}
+	/* Each VM's sent and received seconds, as its history derives them. */
+	for (int i = 0; i < 3; i++) {
+		for (int series = ACCT_VM_BYTES_SENT; series <= ACCT_VM_BYTES_RECEIVED; series++) {
+			uint64_t gp[ACCT_HISTORY_SECONDS], ge[ACCT_HISTORY_SECONDS];
+			acct_vm_seconds(&pcap.vnic[i]->vm->acct, series, endp, 0, hp, gp);
+			acct_vm_seconds(&ebpf.vnic[i]->vm->acct, series, ende, 0, he, ge);
+			CU_ASSERT(memcmp(hp, he, sizeof hp) == 0);
+			CU_ASSERT(memcmp(gp, ge, sizeof gp) == 0);
+		}
+	}
+	acct_vm_seconds(&ebpf.vnic[1]->vm->acct, ACCT_VM_BYTES_SENT, ende, 0, he, NULL);
+	CU_ASSERT_EQUAL(he[1], 1514 + 64 + 14);
+	CU_ASSERT_EQUAL(he[0], 90);
+	acct_net_history(&pcap.net->acct, hp, &endp);
+	CU_ASSERT_EQUAL(hp[1], 60 + 1514 + 342 + 100 + 200 + 64 + 68 + 3000 + 14);
+	CU_ASSERT_EQUAL(hp[0], 60 + 90);
+	/* What the frames make, written out once: the sent bytes of vm2. */
+	CU_ASSERT_EQUAL(acct_port_sent(&ebpf.vnic[1]->acct).bytes, 1514 + 64 + 14 + 90);
+	side_free(&pcap);
+	side_free(&ebpf);
+}
+
+static CU_TestInfo count_bpf_tests[] = {
+	{ "the program counts crafted frames as meter and acct do", test_count_bpf_same_as_pcap },
+	CU_TEST_INFO_NULL,
+};
+
+CU_SuiteInfo test_suites[] = {
+	{ "count_bpf", NULL, NULL, NULL, NULL, count_bpf_tests },
+	CU_SUITE_INFO_NULL,
+};
