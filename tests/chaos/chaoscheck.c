@@ -5,8 +5,9 @@
  * Reads records, one a line, from the files named (or stdin); fields are
  * blank-separated, times are seconds since the epoch:
  *
- *   poll T KEY DISC C1 [C2 ...]   one row's counters and discontinuity time
- *                                 as one GET PDU returned them
+ *   poll T0 T1 KEY DISC C1 [C2 ...]  one row's counters and discontinuity
+ *                                 time as one GET PDU, sent at T0 and
+ *                                 answered by T1, returned them
  *   get T | walk T N              a GET, a walk of N varbinds, answered
  *   timeout T0 T1 WHAT            a poll that got no answer from T0 to T1
  *   down T0 T1                    the master was down from T0 to T1 (these
@@ -172,8 +173,9 @@ static void copy_name(char *dst, const char *src)
 
 /* --- a counter never goes back unless its discontinuity moved ----------- */
 
-/* Whether the master was killed between two reads started at t0 and t1:
- * the first was answered by the old master, the second by the new one. */
+/* Whether the master may have been killed between a read sent at t0 and
+ * one answered by t1 (a read sent before the kill may be answered, after
+ * its retries, by the new master). */
 static bool master_reinit(double t0, double t1)
 {
 	for (int i = 0; i < st.ndowns; i++)
@@ -184,32 +186,33 @@ static bool master_reinit(double t0, double t1)
 
 static void on_poll(int n, char **f)
 {
-	if (n < 5 || n - 4 > MAX_FIELDS)
-		bad_input("poll T KEY DISC C1 [C2 ...]");
+	if (n < 6 || n - 5 > MAX_FIELDS)
+		bad_input("poll T0 T1 KEY DISC C1 [C2 ...]");
+	const int ncounters = n - 5;
 	struct poll_row *row = NULL;
 	for (int i = 0; i < st.nrows; i++)
-		if (strcmp(st.rows[i].key, f[2]) == 0)
+		if (strcmp(st.rows[i].key, f[3]) == 0)
 			row = &st.rows[i];
 	uint64_t now[MAX_FIELDS];
-	for (int i = 4; i < n; i++)
-		now[i - 4] = (uint64_t)num(f[i]);
-	double t = when(f[1]);
-	if (row && strcmp(row->disc, f[3]) == 0 && row->ncounters == n - 4 &&
-	    !master_reinit(row->t, t))
-		for (int i = 0; i < n - 4; i++)
+	for (int i = 0; i < ncounters; i++)
+		now[i] = (uint64_t)num(f[5 + i]);
+	double sent = when(f[1]), answered = when(f[2]);
+	if (row && strcmp(row->disc, f[4]) == 0 && row->ncounters == ncounters &&
+	    !master_reinit(row->t, answered))
+		for (int i = 0; i < ncounters; i++)
 			if (now[i] < row->counters[i])
 				violation("%s counter %d went back from %" PRIu64 " to %" PRIu64
 					  " at %s with its discontinuity time still %s",
-					  f[2], i + 1, row->counters[i], now[i], f[1], f[3]);
+					  f[3], i + 1, row->counters[i], now[i], f[1], f[4]);
 	if (!row) {
 		if (st.nrows == MAX_ROWS)
 			bad_input("too many rows");
 		row = &st.rows[st.nrows++];
-		copy_name(row->key, f[2]);
+		copy_name(row->key, f[3]);
 	}
-	copy_name(row->disc, f[3]);
-	row->t = t;
-	row->ncounters = n - 4;
+	copy_name(row->disc, f[4]);
+	row->t = sent;
+	row->ncounters = ncounters;
 	memcpy(row->counters, now, sizeof(now));
 }
 

@@ -3,7 +3,8 @@
 # tests/chaos/poller.sh get|walk LAYOUT RECORDS — a manager polling the
 # chaos lab's master until stopped, appending chaoscheck records to RECORDS.
 #   get:  one GET PDU of every object LAYOUT names, as often as it answers:
-#         "get T" and a "poll T KEY DISC C..." line per row that answered
+#         "get T0" and a "poll T0 T1 KEY DISC C..." line per row that
+#         answered (sent at T0, answered by T1)
 #   walk: a walk of all of VS-ACCOUNTING-MIB: "walk T N"
 # Either writes "timeout T0 T1 get|walk" when Net-SNMP's client gives up
 # (its defaults, -t 1 -r 5: six seconds). Needs the lab's exported
@@ -49,8 +50,9 @@ while :; do
     if [[ $mode == get ]]; then
         rows=$(chaos_read "$layout") || rc=$?
         if ((rc == 0)); then
+            t1=$(now)
             echo "get $t0"
-            [[ -z $rows ]] || sed "s/^/poll $t0 /" <<<"$rows"
+            [[ -z $rows ]] || sed "s/^/poll $t0 $t1 /" <<<"$rows"
         fi
         sleep 0.1
     else
