@@ -33,9 +33,8 @@ checker=$builddir/tests/chaos/chaoscheck
 VMS=(vm1 vm2 vm3 vm4 vm5 vm6)
 GAP=5ms # 200 frames a second each
 FLOOD_SIZE=30
-vm_mac() { printf '52:54:00:00:00:%02x' "${1#vm}"; }
+vm_mac() { printf '52:54:00:00:00:%02x' "${1#vm}"; } # as traffic.sh's
 vm_size() { echo $((100 * ${1#vm} + 4)); }
-mac_bytes() { sed 's/^/0x/; s/:/, 0x/g' <<<"$1"; }
 
 # --- the schedule: faults drawn from the seed --------------------------------
 # One line per fault: "START_MS KIND DURATION_MS ARG". Resources keep
@@ -169,15 +168,16 @@ lab_wait_for 20 answers || { log "vsacctd did not answer"; tail "$LAB_DIR/vsacct
 # What the GETs read: each VM's and network's discontinuity and counters,
 # by the indexes vsacctd gave their names.
 layout=$LAB_DIR/layout
+declare -A index
 index_of() { # NAME-OID NAME
     lab_snmp snmpwalk -On "$1" | awk -v n="\"$2\"" '$NF == n { sub(/.*\./, "", $1); print $1 }'
 }
 for vm in "${VMS[@]}"; do
-    i=$(index_of "$OID_vsVmName" "$vm")
+    i=$(index_of "$OID_vsVmName" "$vm") index[$vm]=$i
     echo "$vm $OID_vsVmDiscontinuityTime.$i $OID_vsVmNetBytesSent.$i $OID_vsVmNetPacketsSent.$i"
 done >"$layout"
 for net in lan0 lan1; do
-    i=$(index_of "$OID_vsNetName" "$net")
+    i=$(index_of "$OID_vsNetName" "$net") index[$net]=$i
     echo "$net $OID_vsNetDiscontinuityTime.$i $OID_vsNetBytesSent.$i $OID_vsNetPacketsSent.$i $OID_vsNetCaptureDrops.$i"
 done >>"$layout"
 
@@ -191,7 +191,7 @@ start_traffic() { # VM
     to=vm$((i % 3 == 0 ? i - 2 : i + 1))
     vm_tg[$vm]=$(lab_bg "tg-$vm" ip netns exec "$(lab_vm_ns "$vm")" trafgen -o eth0 -n 0 -t "$GAP" \
         -P 1 --no-sock-mem --notouch-irq \
-        -C "{ $(mac_bytes "$(vm_mac "$to")"), $(mac_bytes "$(vm_mac "$vm")"), c16(0x88b5), fill(0xab, $(($(vm_size "$vm") - 14))) }")
+        -C "{ $(_traffic_mac_bytes "${to#vm}"), $(_traffic_mac_bytes "$i"), c16(0x88b5), fill(0xab, $(($(vm_size "$vm") - 14))) }")
 }
 flood() { # NET COUNT: runts from random unknown MACs, as fast as they go
     local pid=${fl_pid[$1]:-}
@@ -256,6 +256,9 @@ checkpoint() {
 }
 
 # --- faults -------------------------------------------------------------------
+vnic_on() { # VM NET: the MIB has VM's vNIC on NET
+    [[ $(lab_snmp snmpget -Oqv "$OID_vsVnicNetIndex.${index[$1]}.1" 2>/dev/null) == "${index[$2]}" ]]
+}
 vsacctd_stop() { # KILL|TERM
     vsacctd_expected=0
     if [[ $1 == KILL ]]; then
@@ -284,12 +287,14 @@ fault_begin() { # KIND ARG DURATION_MS: what happens at a fault's start
         lab_stop "${vm_tg[$arg]}"
         lab_vm_del "$arg"
         vm_on[$arg]=0 ;;
-    vnic-move) # paused from the checkpoint until it is on the other bridge
+    vnic-move) # paused from the checkpoint until vsacctd has it on the other
+        # network: what it sends in between counts on the network only
         pause "${vm_tg[$arg]}"
         checkpoint
         net=$([[ ${vm_net[$arg]} == lan0 ]] && echo lan1 || echo lan0)
         lab_vm_move "$arg" "${NET_BR[$net]}"
         vm_net[$arg]=$net
+        lab_wait_for 5 vnic_on "$arg" "$net" || log "$arg: not on $net in the MIB after 5 s"
         resume "${vm_tg[$arg]}" ;;
     bridge-recreate)
         mapfile -t paused_now < <(traffic_of "$arg")
