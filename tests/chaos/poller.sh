@@ -56,6 +56,7 @@ while :; do
         fi
         sleep 0.1
     else
+        # shellcheck disable=SC2154 # OID_vsAccountingMIB: from the environment
         n=$(lab_snmp snmpbulkwalk -t 1 -r 5 -On -Oq "$OID_vsAccountingMIB" 2>"$LAB_DIR/walk.$$.err" | wc -l)
         if grep -q "^Timeout" "$LAB_DIR/walk.$$.err"; then rc=2; else echo "walk $t0 $n"; fi
         sleep 0.3
