@@ -7,9 +7,10 @@
 #   2. the integration suite in network namespaces (root), then its
 #      exactness suites again with countMethod ebpf (VSACCT_METHOD=ebpf),
 #      then the benchmarks in smoke mode (scripts/bench.sh --smoke:
-#      exactness only);
+#      exactness only) and a minute of the chaos suite with seed 1;
 #   3. the unit tests and the integration suite again (but the package and
-#      fleet suites), built with AddressSanitizer + UndefinedBehaviorSanitizer
+#      fleet suites) and a minute of the chaos suite with a seed drawn in
+#      the run, built with AddressSanitizer + UndefinedBehaviorSanitizer
 #      (no report allowed);
 #   4. the lifecycle and bridge_lifecycle integration tests with vsacctd under
 #      valgrind memcheck (no error allowed);
@@ -111,8 +112,12 @@ step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 step "Prometheus rules (promtool check, promtool test rules)" "$top/tests/prometheus-check.sh"
 integration "" "$builddir"
 integration_ebpf "$builddir"
+# The chaos suite, a minute each: a fixed seed here, one drawn in this run
+# under the sanitizers below (replay either with scripts/chaos.sh 60 SEED).
+chaos_seed=$(($(od -An -N4 -tu4 /dev/urandom) % 1000000))
 if ((EUID == 0)) || [[ ${CI:-} == true ]]; then
     step "benchmarks, smoke mode" env VSACCT_BUILDDIR="$builddir" "$top/scripts/bench.sh" --smoke
+    step "chaos, 60 s, seed 1" env VSACCT_BUILDDIR="$builddir" "$top/scripts/chaos.sh" 60 1
 fi
 
 if [[ -z ${TEST_QUICK:-} ]]; then
@@ -128,6 +133,11 @@ if [[ -z ${TEST_QUICK:-} ]]; then
     # already runs here, at a minute and a half of streams per run.
     mapfile -t sanitized < <(ls "$top"/tests/integration/*.sh | grep -v -e '/package\.sh$' -e '/fleet\.sh$')
     integration " under ASan+UBSan" "$asan" "${sanitized[@]}"
+    if ((EUID == 0)) || [[ ${CI:-} == true ]]; then
+        # RSS is no measure under ASan (its quarantine holds freed memory).
+        step "chaos under ASan+UBSan, 60 s, seed $chaos_seed (drawn in this run)" \
+            env VSACCT_BUILDDIR="$asan" CHAOS_NO_RSS=1 "$top/scripts/chaos.sh" 60 "$chaos_seed"
+    fi
     step "no ASan or UBSan report" no_reports ""
     unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
 

@@ -224,7 +224,18 @@ int counting_save(struct counting *c)
 static void link_changed(void *ctx, const char *ifname)
 {
 	struct counting *c = ctx;
+	struct inventory *inv = builder_inventory(c->builder);
+	struct inv_vnic *vnic = inv ? inventory_vnic_by_ifname(inv, ifname) : NULL;
+	const struct inv_net *was = vnic ? vnic->net : NULL;
 	builder_observe(c->builder, ifname, c->now_usec);
+	/* A vNIC whose port joined another network's bridge: the method
+	 * counts it there from now on (ebpf keys a vNIC's counts by its
+	 * network), after handing over what it counted where it was. */
+	if (vnic && vnic->net != was) {
+		count_method_drain(c->method);
+		if (rebind(c, inv) < 0)
+			log_warnx("vNIC %s moved: not counted on its new network", ifname);
+	}
 	/* A bridge or macvtap device that went down, away, or came back
 	 * (maybe re-created). */
 	follow_link(c, ifname);

@@ -76,11 +76,22 @@ check_eq "vm2 counts from 0 what its new veth counts" \
     "$(lab_counter hv "$(lab_hostif vm2)" rx_bytes)" "$(get "$OID_vsVmNetBytesSent.2")"
 check_eq "one off and one running trap for vm2" "1 1" "$(traps_for 2 3) $(traps_for 2 2)"
 
-# --- a vNIC moved to another bridge
+# --- a vNIC moved to another bridge (after a reload: what vsacctd counts
+# by is then built knowing each vNIC's network)
+kill -HUP "$vsacctd_pid"
+reloaded() { [[ $(grep -c "configuration reloaded" "$LAB_DIR/vsacctd.log") -ge 1 ]]; }
+lab_wait_for 3 reloaded
 check_eq "vm3's vNIC sits on lan0" "$(get "$OID_vsNetName.1" | tr -d '"') 1" "lan0 $(get "$OID_vsVnicNetIndex.3.1")"
 lab_vm_move vm3 "$br1"
 on_lan1() { [[ $(get "$OID_vsVnicNetIndex.3.1") == 2 ]]; }
 check_true "moved to $br1, its vsVnicNetIndex follows (2 = lan1)" lab_wait_for 3 on_lan1
+# Counted there: with ebpf a vNIC's counts are kept per network, and a
+# vNIC moved after a reload went uncounted until the next reload or restart.
+vm3_kernel=$(lab_counter hv "$(lab_hostif vm3)" rx_bytes) vm3_before=$(get "$OID_vsVmNetBytesSent.3")
+traffic_trafgen vm3 50 "{ $(_traffic_mac_bytes 1), $(_traffic_mac_bytes 3), c16(0x88b5), fill(0xab, 286) }"
+vm3_counted() { [[ $(($(get "$OID_vsVmNetBytesSent.3") - vm3_before)) == \
+    $(($(lab_counter hv "$(lab_hostif vm3)" rx_bytes) - vm3_kernel)) ]]; }
+check_true "and what vm3 sends there is counted, as its veth counts it" lab_wait_for 2 vm3_counted
 
 # --- indexes across a restart with the VMs in another order
 before=$(indexes)
