@@ -4,14 +4,15 @@
 #   1. the CUnit unit tests (make check), the MIB check, the structure
 #      checks (layer includes, include cycles, headers compiled alone) and
 #      the Prometheus rules' tests (promtool);
-#   2. the integration suite in network namespaces (root), then its
-#      exactness suites again with countMethod ebpf (VSACCT_METHOD=ebpf),
-#      then the benchmarks in smoke mode (scripts/bench.sh --smoke:
+#   2. the integration suite in network namespaces (root), counting with
+#      libpcap, then the benchmarks in smoke mode (scripts/bench.sh --smoke:
 #      exactness only) and a minute of the chaos suite with seed 1;
 #   3. the unit tests and the integration suite again (but the package and
-#      fleet suites) and a minute of the chaos suite with a seed drawn in
-#      the run, built with AddressSanitizer + UndefinedBehaviorSanitizer
-#      (no report allowed);
+#      fleet suites), its exactness suites counting with eBPF
+#      (VSACCT_METHOD=ebpf), and a minute of the chaos suite with eBPF and
+#      a seed drawn in the run, built with AddressSanitizer +
+#      UndefinedBehaviorSanitizer (no report allowed): every exactness
+#      suite runs once with each counting method;
 #   4. the lifecycle and bridge_lifecycle integration tests with vsacctd under
 #      valgrind memcheck (no error allowed);
 #   5. every fuzz target, FUZZ_SECONDS (60) each, and their regression inputs;
@@ -77,16 +78,17 @@ has_ebpf() { # BUILDDIR
         { echo "this build has no eBPF method (libbpf-dev, clang, bpftool?)"; return 1; }
 }
 
-integration_ebpf() { # BUILDDIR
-    local t
-    if ((EUID != 0)) && [[ ${CI:-} != true ]]; then
-        echo "=== integration tests (ebpf) skipped: they need root"
-        return
-    fi
-    step "eBPF method built" has_ebpf "$1" || return 0
-    for t in "${exactness_suites[@]}"; do
-        step "integration (ebpf): $t" env VSACCT_METHOD=ebpf VSACCT_BUILDDIR="$1" \
-            bash "$top/tests/integration/$t.sh"
+# integration, its exactness suites counting with eBPF.
+integration_ebpf() { # LABEL BUILDDIR [TEST...]
+    local label=$1 dir=$2 t
+    shift 2
+    step "eBPF method built" has_ebpf "$dir" || return 0
+    for t in "$@"; do
+        if [[ " ${exactness_suites[*]} " == *" $(basename "$t" .sh) "* ]]; then
+            VSACCT_METHOD=ebpf integration "$label, ebpf" "$dir" "$t"
+        else
+            integration "$label" "$dir" "$t"
+        fi
     done
 }
 
@@ -111,7 +113,6 @@ step "headers compile alone" env VSACCT_BUILDDIR="$builddir" "$top/tests/header-
 step "man pages" env VSACCT_BUILDDIR="$builddir" "$top/tests/man-check.sh"
 step "Prometheus rules (promtool check, promtool test rules)" "$top/tests/prometheus-check.sh"
 integration "" "$builddir"
-integration_ebpf "$builddir"
 # The chaos suite, a minute each: a fixed seed here, one drawn in this run
 # under the sanitizers below (replay either with scripts/chaos.sh 60 SEED).
 chaos_seed=$(($(od -An -N4 -tu4 /dev/urandom) % 1000000))
@@ -132,11 +133,11 @@ if [[ -z ${TEST_QUICK:-} ]]; then
     # checks Prometheus' rules over the same daemon paths snmp_suite.sh
     # already runs here, at a minute and a half of streams per run.
     mapfile -t sanitized < <(ls "$top"/tests/integration/*.sh | grep -v -e '/package\.sh$' -e '/fleet\.sh$')
-    integration " under ASan+UBSan" "$asan" "${sanitized[@]}"
+    integration_ebpf " under ASan+UBSan" "$asan" "${sanitized[@]}"
     if ((EUID == 0)) || [[ ${CI:-} == true ]]; then
         # RSS is no measure under ASan (its quarantine holds freed memory).
-        step "chaos under ASan+UBSan, 60 s, seed $chaos_seed (drawn in this run)" \
-            env VSACCT_BUILDDIR="$asan" CHAOS_NO_RSS=1 "$top/scripts/chaos.sh" 60 "$chaos_seed"
+        step "chaos under ASan+UBSan, ebpf, 60 s, seed $chaos_seed (drawn in this run)" \
+            env VSACCT_BUILDDIR="$asan" CHAOS_NO_RSS=1 "$top/scripts/chaos.sh" --method ebpf 60 "$chaos_seed"
     fi
     step "no ASan or UBSan report" no_reports ""
     unset ASAN_OPTIONS UBSAN_OPTIONS LSAN_OPTIONS
@@ -147,7 +148,7 @@ if [[ -z ${TEST_QUICK:-} ]]; then
     step "valgrind ran and reported no error" bash -c "ls '$reports'/valgrind.* >/dev/null" && step "… no valgrind error" no_reports valgrind
     unset VSACCTD_WRAPPER
 
-    step "fuzz targets, ${FUZZ_SECONDS:-60} s each" "$top/scripts/fuzz.sh" "${FUZZ_SECONDS:-60}"
+    step "fuzz targets, ${FUZZ_SECONDS:-60} s each, two at a time" "$top/scripts/fuzz.sh" -j 2 "${FUZZ_SECONDS:-60}"
 fi
 
 distcheck() { make -C "$builddir" distcheck >"$builddir/distcheck.log" 2>&1 || { tail -40 "$builddir/distcheck.log"; return 1; }; }
