@@ -219,8 +219,6 @@ int counting_save(struct counting *c)
 	return 0;
 }
 
-
-
 static void link_changed(void *ctx, const char *ifname)
 {
 	struct counting *c = ctx;

@@ -1,6 +1,5 @@
 #include "mib.h"
 
-
 #include <stdlib.h>
 #include <string.h>
 
