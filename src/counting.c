@@ -106,11 +106,6 @@ static int netlink_sync(struct netlink *nl)
 	return 0;
 }
 
-struct counting *counting_new(struct conf *conf, int64_t now_usec)
-{
-	return counting_start(conf, now_usec, NULL);
-}
-
 struct counting *counting_start(struct conf *conf, int64_t now_usec, bool *method_refused)
 {
 	if (method_refused)

@@ -4,7 +4,7 @@
  * discovery sources, the inventory's builder and the captures' set. It
  * holds no logic of its own beyond the wiring: each part has its module.
  *
- * Lifecycle: counting_new(conf) (indexes and counters restored, captures
+ * Lifecycle: counting_start(conf) (indexes and counters restored, captures
  * open) → counting_loop_client in the loop → counting_reload(conf) on
  * SIGHUP → counting_drain, counting_save → counting_free. The inventory may
  * be rebuilt at any turn of the loop: readers check counting_generation.
@@ -31,12 +31,10 @@ typedef void (*counting_vm_fn)(void *ctx, const struct inv_vm *vm);
 /* Called when a network's capture lost frames (see capset.h). */
 typedef void (*counting_net_fn)(void *ctx, const struct inv_net *net);
 
-/* Starts from conf (owned from now on). NULL (logged) when that fails. */
-struct counting *counting_new(struct conf *conf, int64_t now_usec);
-
-/* counting_new that tells, when it fails, whether it is because the
- * counting method conf asks for cannot count here (*method_refused: a
- * configuration error for the daemon). */
+/* Starts from conf (owned from now on). NULL (logged) when that fails;
+ * then *method_refused (when not NULL) tells whether it is because the
+ * counting method conf asks for cannot count here (a configuration error
+ * for the daemon). */
 struct counting *counting_start(struct conf *conf, int64_t now_usec, bool *method_refused);
 void counting_free(struct counting *c);
 

@@ -166,7 +166,7 @@ int main(int argc, char **argv)
 		return 78;
 	}
 	struct tally t = { .out = out };
-	t.counting = counting_new(conf, clock_mono_usec());
+	t.counting = counting_start(conf, clock_mono_usec(), NULL);
 	if (!t.counting)
 		return 1;
 
