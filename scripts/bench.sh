@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 #
-# scripts/bench.sh [--smoke] [capture|serving|memory|latency|newport ...]
+# scripts/bench.sh [--smoke] [capture|serving|memory|latency|newport|bpfprog ...]
 #
-# Runs vsacctd's benchmarks (tests/bench/NAME.sh; all five when none is
+# Runs vsacctd's benchmarks (tests/bench/NAME.sh; all six when none is
 # named), as root, in network namespaces each benchmark makes and removes:
 #   capture  CPU per frame, exactness and the sender's forwarding rate at
 #            the highest rate the host forwards, for vsacctd with each
@@ -13,7 +13,9 @@
 #   memory   RSS at 0, 1,000 and 10,000 VMs;
 #   latency  GET latency through the master while the capture floods;
 #   newport  countMethod ebpf: how long after a port joins a bridge its
-#            counting program is in place.
+#            counting program is in place;
+#   bpfprog  countMethod ebpf: its program's ns per frame (BPF_PROG_TEST_RUN,
+#            no network) against the issue's minimal program, interleaved.
 # Each prints "FIGURE: VALUE UNIT" lines; this script then prints the
 # machine, the ratio summary and which targets were met or missed. The
 # benchmarks are not pass/fail: the exit status is non-zero only when one
@@ -28,24 +30,25 @@
 # installs what is missing (pmacct when Debian has it), and keeps every
 # benchmark's output in BENCH_OUT (default: a new directory in /tmp).
 # Tuning (full mode): BENCH_FRAMES, BENCH_FRAMES_1500, BENCH_ROUNDS,
-# BENCH_SERVING_SIZES, BENCH_MEMORY_SIZES, BENCH_GETS, BENCH_SEND_CPU,
-# BENCH_CAP_CPU (see each benchmark's header).
+# BENCH_SERVING_SIZES, BENCH_MEMORY_SIZES, BENCH_GETS, BENCH_BPF_REPEAT,
+# BENCH_BPF_ROUNDS, BENCH_SEND_CPU, BENCH_CAP_CPU (see each benchmark's
+# header).
 set -euo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-all=(capture serving memory latency newport)
+all=(capture serving memory latency newport bpfprog)
 
 smoke=0
 benches=()
 for arg in "$@"; do
     case $arg in
     --smoke) smoke=1 ;;
-    capture | serving | memory | latency | newport) benches+=("$arg") ;;
+    capture | serving | memory | latency | newport | bpfprog) benches+=("$arg") ;;
     -h | --help)
-        sed -n '3,32p' "$0" | sed 's/^# \{0,1\}//'
+        sed -n '3,35p' "$0" | sed 's/^# \{0,1\}//'
         exit 0
         ;;
     *)
-        echo "usage: scripts/bench.sh [--smoke] [capture|serving|memory|latency|newport ...]" >&2
+        echo "usage: scripts/bench.sh [--smoke] [capture|serving|memory|latency|newport|bpfprog ...]" >&2
         exit 2
         ;;
     esac
@@ -153,6 +156,11 @@ echo "ratios: cpu vsacctd/tcpdump=$(ratio "$cpu") (1,500 B: $(ratio "$cpu1500"),
     "rss per VM=$(ratio "$rss") B, snmpget p99=$(ratio "$p99") ms"
 echo "ebpf: forward rate with vsacctd(ebpf)/with nothing=$(ratio "$fwd_ebpf") (pcap: $(ratio "$fwd_pcap")), its CPU per million frames=$(ratio "$cpu_ebpf") ms," \
     "the sender core's extra time per frame=$(ratio "$extra_ebpf") ns, 60 B at the maximum rate: lost=$(ratio "$lost_ebpf") exact=$(ratio "$exact_ebpf")"
+prog_ns=$(figure "bpfprog unicast count ns per run")
+if [[ -n $prog_ns ]]; then
+    echo "ebpf program (test run, 60 B unicast): $prog_ns ns per run, minimal program $(figure "bpfprog unicast minimal ns per run") ns," \
+        "empty $(figure "bpfprog unicast empty ns per run") ns, above the empty one count/minimal=$(figure "bpfprog unicast ratio count/minimal")"
+fi
 
 met=0 missed=0
 target() { # DESCRIPTION VALUE AWK-CONDITION-ON-v

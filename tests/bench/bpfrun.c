@@ -1,0 +1,254 @@
+/*
+ * bpfrun — the eBPF counting program's cost per frame, without a network:
+ * BPF_PROG_TEST_RUN of src/bpf/count.bpf.c (its skeleton, maps unpinned)
+ * with its maps filled as vsacctd fills them for one bridge network (its
+ * port, two known vNIC MACs), on crafted 60-byte frames: unicast between
+ * the two known MACs, a broadcast from one, a frame between two unknown
+ * MACs, an 802.1Q-tagged unicast (a VLAN without a network of its own).
+ *
+ * Each measurement is REPEAT runs of one frame (the kernel's average ns per
+ * run, the test run's own overhead included). The peer is the issue's minimal program
+ * (tests/bench/minimal.bpf.c: one per-CPU hash lookup by source MAC),
+ * measured on the same frame right after: count, minimal, count, minimal...
+ * ROUNDS times, so that a machine shared with other work slows both alike;
+ * a program doing nothing, measured alike, is the test run's own cost.
+ * The medians and the ratio of what each program adds to that are printed
+ * as bench figures:
+ *
+ *   bpfprog CASE count ns per run: N ns
+ *   bpfprog CASE minimal ns per run: N ns
+ *   bpfprog CASE empty ns per run: N ns
+ *   bpfprog CASE ratio count/minimal: R   (each less the empty program's)
+ *
+ * Usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU]   (root: loads BPF)
+ * Exit status 1 when a program could not be loaded or run, or did not
+ * return TC_ACT_UNSPEC.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <linux/bpf.h>
+#include <linux/pkt_cls.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <count.skel.h>
+#include <minimal.skel.h>
+
+#include "bpf/count_maps.h"
+
+#define FRAME_LEN 60
+#define MAX_ROUNDS 101
+#define LO_IFINDEX 1 /* a test run's frames arrive on the loopback device */
+#define NSEC_PER_SEC 1000000000LL
+
+static const __u8 MAC_A[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
+static const __u8 MAC_B[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x02 };
+static const __u8 MAC_UNKNOWN_SRC[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x99 };
+static const __u8 MAC_UNKNOWN_DST[6] = { 0x02, 0x00, 0x00, 0x00, 0x00, 0x98 };
+static const __u8 MAC_BROADCAST[6] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+
+struct bench_case {
+	const char *name;
+	const __u8 *dst, *src;
+	int vid; /* an 802.1Q tag in the frame; 0: untagged */
+	__u8 frame[FRAME_LEN];
+	int count_ns[MAX_ROUNDS], minimal_ns[MAX_ROUNDS], empty_ns[MAX_ROUNDS];
+};
+
+static struct bench_case cases[] = {
+	{ .name = "unicast", .dst = MAC_B, .src = MAC_A },
+	{ .name = "broadcast", .dst = MAC_BROADCAST, .src = MAC_A },
+	{ .name = "unknown", .dst = MAC_UNKNOWN_DST, .src = MAC_UNKNOWN_SRC },
+	{ .name = "vlan", .dst = MAC_B, .src = MAC_A, .vid = 20 },
+};
+#define NCASES (sizeof cases / sizeof *cases)
+
+static void frame_fill(struct bench_case *c)
+{
+	__u8 *f = c->frame;
+	memset(f, 0, FRAME_LEN);
+	memcpy(f, c->dst, 6);
+	memcpy(f + 6, c->src, 6);
+	int at = 12;
+	if (c->vid) {
+		f[at++] = 0x81;
+		f[at++] = 0x00;
+		f[at++] = (__u8)(c->vid >> 8);
+		f[at++] = (__u8)c->vid;
+	}
+	f[at++] = 0x08; /* IPv4 */
+	f[at] = 0x00;
+}
+
+/* Average ns per run of prog on frame over repeat runs; -1 on failure. */
+static int run_ns(int prog, const __u8 *frame, int repeat)
+{
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = frame, .data_size_in = FRAME_LEN,
+			    .repeat = repeat);
+	int r = bpf_prog_test_run_opts(prog, &run);
+	if (r < 0) {
+		fprintf(stderr, "bpfrun: test run: %s\n", strerror(-r));
+		return -1;
+	}
+	if (run.retval != (__u32)TC_ACT_UNSPEC) {
+		fprintf(stderr, "bpfrun: the program returned %d, not TC_ACT_UNSPEC\n",
+			(int)run.retval);
+		return -1;
+	}
+	return (int)run.duration;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+static double median(const int *v, int n)
+{
+	int s[MAX_ROUNDS];
+	memcpy(s, v, (size_t)n * sizeof *s);
+	qsort(s, (size_t)n, sizeof *s, cmp_int);
+	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
+}
+
+/* The counting program with vsacctd's maps of one network in slot 0. */
+static struct count_bpf *count_load(void)
+{
+	struct count_bpf *skel = count_bpf__open();
+	if (!skel)
+		return NULL;
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL); /* our own maps, gone at exit */
+	if (count_bpf__load(skel) < 0) {
+		count_bpf__destroy(skel);
+		return NULL;
+	}
+	struct timespec mono, real;
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	clock_gettime(CLOCK_REALTIME, &real);
+	skel->bss->vs_clock_offset_ns =
+		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
+
+	__u32 ifindex = LO_IFINDEX, slot = 0;
+	struct vsbpf_port port = { slot, 0 };
+	int ncpus = libbpf_num_possible_cpus();
+	struct vsbpf_mac *zero = calloc((size_t)ncpus, sizeof *zero);
+	__u64 ka = vsbpf_mac_key(MAC_A, slot), kb = vsbpf_mac_key(MAC_B, slot);
+	if (!zero ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &ifindex, &port, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &ka, zero, BPF_NOEXIST) < 0 ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &kb, zero, BPF_NOEXIST) < 0) {
+		fprintf(stderr, "bpfrun: filling the maps: %s\n", strerror(errno));
+		free(zero);
+		count_bpf__destroy(skel);
+		return NULL;
+	}
+	free(zero);
+	return skel;
+}
+
+/* The minimal program with the two known MACs. */
+static struct minimal_bpf *minimal_load(void)
+{
+	struct minimal_bpf *skel = minimal_bpf__open_and_load();
+	if (!skel)
+		return NULL;
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *zero = calloc((size_t)ncpus * 2, sizeof *zero);
+	__u64 ka = vsbpf_mac_key(MAC_A, 0), kb = vsbpf_mac_key(MAC_B, 0);
+	int fd = bpf_map__fd(skel->maps.minimal_macs);
+	if (!zero || bpf_map_update_elem(fd, &ka, zero, BPF_NOEXIST) < 0 ||
+	    bpf_map_update_elem(fd, &kb, zero, BPF_NOEXIST) < 0) {
+		fprintf(stderr, "bpfrun: filling the minimal program's map: %s\n", strerror(errno));
+		free(zero);
+		minimal_bpf__destroy(skel);
+		return NULL;
+	}
+	free(zero);
+	return skel;
+}
+
+int main(int argc, char **argv)
+{
+	int repeat = 1000000, rounds = 9, cpu = -1, opt;
+	while ((opt = getopt(argc, argv, "r:n:c:")) != -1) {
+		switch (opt) {
+		case 'r': repeat = atoi(optarg); break;
+		case 'n': rounds = atoi(optarg); break;
+		case 'c': cpu = atoi(optarg); break;
+		default:
+			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU]\n");
+			return 2;
+		}
+	}
+	if (repeat < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
+		fprintf(stderr, "bpfrun: REPEAT >= 1, 1 <= ROUNDS <= %d\n", MAX_ROUNDS);
+		return 2;
+	}
+	if (cpu >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET(cpu, &set);
+		if (sched_setaffinity(0, sizeof set, &set) < 0) {
+			fprintf(stderr, "bpfrun: CPU %d: %s\n", cpu, strerror(errno));
+			return 2;
+		}
+	}
+	struct count_bpf *count = count_load();
+	struct minimal_bpf *minimal = minimal_load();
+	if (!count || !minimal) {
+		fprintf(stderr, "bpfrun: cannot load the programs (root?)\n");
+		return 1;
+	}
+	int count_fd = bpf_program__fd(count->progs.vs_count);
+	int minimal_fd = bpf_program__fd(minimal->progs.minimal_count);
+	int empty_fd = bpf_program__fd(minimal->progs.minimal_empty);
+	for (size_t i = 0; i < NCASES; i++)
+		frame_fill(&cases[i]);
+
+	char where[32] = "any CPU";
+	if (cpu >= 0)
+		snprintf(where, sizeof where, "CPU %d", cpu);
+	printf("# bpfrun: %d runs per measurement, %d rounds, count, minimal, empty interleaved, "
+	       "on %s\n", repeat, rounds, where);
+	int status = 0;
+	for (int r = 0; r < rounds && !status; r++) {
+		for (size_t i = 0; i < NCASES && !status; i++) {
+			struct bench_case *c = &cases[i];
+			c->count_ns[r] = run_ns(count_fd, c->frame, repeat);
+			c->minimal_ns[r] = run_ns(minimal_fd, c->frame, repeat);
+			c->empty_ns[r] = run_ns(empty_fd, c->frame, repeat);
+			status = c->count_ns[r] < 0 || c->minimal_ns[r] < 0 || c->empty_ns[r] < 0;
+		}
+	}
+	for (size_t i = 0; i < NCASES && !status; i++) {
+		struct bench_case *c = &cases[i];
+		printf("# %s: count", c->name);
+		for (int r = 0; r < rounds; r++)
+			printf(" %d", c->count_ns[r]);
+		printf(", minimal");
+		for (int r = 0; r < rounds; r++)
+			printf(" %d", c->minimal_ns[r]);
+		printf(", empty");
+		for (int r = 0; r < rounds; r++)
+			printf(" %d", c->empty_ns[r]);
+		printf(" (ns per run, by round)\n");
+		double a = median(c->count_ns, rounds), b = median(c->minimal_ns, rounds);
+		double z = median(c->empty_ns, rounds);
+		printf("bpfprog %s count ns per run: %.1f ns\n", c->name, a);
+		printf("bpfprog %s minimal ns per run: %.1f ns\n", c->name, b);
+		printf("bpfprog %s empty ns per run: %.1f ns\n", c->name, z);
+		printf("bpfprog %s ratio count/minimal: %.2f\n", c->name,
+		       b > z ? (a - z) / (b - z) : 0);
+	}
+	count_bpf__destroy(count);
+	minimal_bpf__destroy(minimal);
+	return status;
+}
