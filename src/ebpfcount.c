@@ -98,6 +98,7 @@ struct ebpfcount {
 	size_t natt, att_cap;
 	int64_t next_rescan_usec;
 	bool keys_new;              /* bound since the last read: read them all */
+	bool index_swept;           /* vs_port_index has this run's ports only */
 	bool told_full;             /* vs_macs full: said once */
 	struct capset *ports;       /* captures of macvtap networks */
 };
@@ -149,14 +150,16 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
  * Pins are reused whole or not at all: a map missing (removed by hand, a
  * half-finished removal) would pair the kernel's new counters with what was
  * handed acct from the old ones. The rest then goes too, counting starts
- * afresh and the restored rows' discontinuity times say so.
+ * afresh and the restored rows' discontinuity times say so. vs_port_index
+ * alone may be missing (pins of a version without it): it holds no counts,
+ * and the first scan fills it from the bridges.
  */
 static void drop_partial_pins(struct count_bpf *skel)
 {
 	struct bpf_map *map;
 	size_t n = 0, present = 0;
 	bpf_object__for_each_map(map, skel->obj) {
-		if (!bpf_map__pin_path(map))
+		if (!bpf_map__pin_path(map) || map == skel->maps.vs_port_index)
 			continue;
 		n++;
 		present += access(bpf_map__pin_path(map), F_OK) == 0;
@@ -243,6 +246,32 @@ static struct attached *attached_find(struct ebpfcount *e, int ifindex, bool egr
 	return NULL;
 }
 
+int ebpfcount_port_set(int ports_fd, int index_fd, __u32 ifindex, const struct vsbpf_port *port)
+{
+	bool indexed = ifindex < VSBPF_PORT_INDEX_MAX;
+	struct vsbpf_port_entry entry = { 0 };
+	if (!port) {
+		if (indexed && bpf_map_update_elem(index_fd, &ifindex, &entry, BPF_ANY) < 0)
+			return -1;
+		if (bpf_map_delete_elem(ports_fd, &ifindex) < 0 && errno != ENOENT)
+			return -1;
+		return 0;
+	}
+	if (bpf_map_update_elem(ports_fd, &ifindex, port, BPF_ANY) < 0)
+		return -1;
+	entry = (struct vsbpf_port_entry){ port->slot, (__u16)port->pvid, 1 };
+	if (indexed && bpf_map_update_elem(index_fd, &ifindex, &entry, BPF_ANY) < 0)
+		return -1;
+	return 0;
+}
+
+/* ifindex counted as port, or forgotten (NULL), in the program's maps. */
+static int port_set(struct ebpfcount *e, int ifindex, const struct vsbpf_port *port)
+{
+	return ebpfcount_port_set(map_fd(e->skel->maps.vs_ports),
+				  map_fd(e->skel->maps.vs_port_index), (__u32)ifindex, port);
+}
+
 /* Makes ifindex counted in slot: its map entry first, so that its first
  * frame after the filter is in place counts. */
 static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool egress,
@@ -253,9 +282,8 @@ static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool
 		a->seen = true;
 		return 0;
 	}
-	__u32 key = (__u32)ifindex;
 	struct vsbpf_port val = { s->slot, pvid };
-	if (bpf_map_update_elem(map_fd(e->skel->maps.vs_ports), &key, &val, BPF_ANY) < 0) {
+	if (port_set(e, ifindex, &val) < 0) {
 		log_warn("ebpf: network %s: port %d", s->net->name, ifindex);
 		return -1;
 	}
@@ -348,6 +376,37 @@ static void scan_bridge(struct ebpfcount *e, struct slot_state *s)
 	closedir(d);
 }
 
+/*
+ * vs_port_index's ports that this run does not count (a previous run left
+ * them pinned; a version without the array, run meanwhile, forgot ports in
+ * the hash only): forgotten once, after the first scan. Later, ports are
+ * forgotten in both maps (port_set).
+ */
+static void sweep_port_index(struct ebpfcount *e)
+{
+	int fd = map_fd(e->skel->maps.vs_port_index);
+	__u32 *keys = calloc(VSBPF_PORT_INDEX_MAX, sizeof *keys);
+	struct vsbpf_port_entry *vals = calloc(VSBPF_PORT_INDEX_MAX, sizeof *vals);
+	__u32 count = VSBPF_PORT_INDEX_MAX, out;
+	if (!keys || !vals ||
+	    (bpf_map_lookup_batch(fd, NULL, &out, keys, vals, &count, NULL) < 0 && errno != ENOENT)) {
+		log_warn("ebpf: reading vs_port_index");
+		free(keys);
+		free(vals);
+		return; /* tried again at the next rescan */
+	}
+	for (__u32 i = 0; i < count; i++) {
+		if (!vals[i].counted || attached_find(e, (int)keys[i], false) ||
+		    attached_find(e, (int)keys[i], true))
+			continue;
+		struct vsbpf_port_entry none = { 0 };
+		bpf_map_update_elem(fd, &keys[i], &none, BPF_ANY);
+	}
+	free(keys);
+	free(vals);
+	e->index_swept = true;
+}
+
 /* Every bridge listed again: new ports attached, gone ones forgotten, and
  * map entries nobody wants (a previous run's) removed. */
 static void rescan(struct ebpfcount *e)
@@ -365,8 +424,7 @@ static void rescan(struct ebpfcount *e)
 			e->att[kept++] = *a;
 			continue;
 		}
-		__u32 key = (__u32)a->ifindex;
-		bpf_map_delete_elem(fd, &key);
+		port_set(e, a->ifindex, NULL);
 		tc_detach(a->ifindex, a->egress);
 	}
 	e->natt = kept;
@@ -374,11 +432,13 @@ static void rescan(struct ebpfcount *e)
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
 		if (!attached_find(e, (int)key, false) && !attached_find(e, (int)key, true)) {
-			bpf_map_delete_elem(fd, &key);
+			port_set(e, (int)key, NULL);
 			continue; /* deleting restarts nothing: go on from the start */
 		}
 		prev = &key;
 	}
+	if (!e->index_swept)
+		sweep_port_index(e);
 	for (size_t i = 0; i < e->nslots; i++) {
 		struct slot_state *s = &e->slots[i];
 		s->net->capture_state = s->failed ? NET_FAILED : s->up ? NET_CAPTURING : NET_DOWN;
@@ -944,8 +1004,8 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
-	static const char *const maps[] = { "vs_ports", "vs_vlans", "vs_nets", "vs_macs", "vs_netids",
-					    "vs_fed_nets", "vs_fed_macs" };
+	static const char *const maps[] = { "vs_ports", "vs_port_index", "vs_vlans", "vs_nets",
+					    "vs_macs", "vs_netids", "vs_fed_nets", "vs_fed_macs" };
 	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, maps[i]);
 		if (unlink(path) < 0 && errno != ENOENT) {

@@ -52,6 +52,14 @@ void ebpfcount_mac_second(const struct vsbpf_mac *percpu, int ncpus, int64_t sec
 			  struct acct_port_second *out);
 
 /*
+ * Makes ifindex a counted port (port), or no longer one (port NULL), in
+ * the program's port maps: vs_ports (ports_fd) and, below
+ * VSBPF_PORT_INDEX_MAX, vs_port_index (index_fd), in the order that keeps
+ * every port of the array in the hash. Returns 0, or -1 with errno.
+ */
+int ebpfcount_port_set(int ports_fd, int index_fd, __u32 ifindex, const struct vsbpf_port *port);
+
+/*
  * Detaches the program from every interface the pinned maps name and
  * removes the pins in conf's bpfPinDir. Returns 0 (also when nothing was
  * pinned), or -1 with the reason in err.

@@ -139,7 +139,8 @@ static void count_by_bpf(struct side *s)
 	CU_ASSERT_FATAL(nets && macs);
 	__u32 port = LO_IFINDEX, slot = 0;
 	struct vsbpf_port where = { slot, 0 };
-	CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &port, &where, 0) == 0);
+	CU_ASSERT_FATAL(ebpfcount_port_set(bpf_map__fd(skel->maps.vs_ports),
+					   bpf_map__fd(skel->maps.vs_port_index), port, &where) == 0);
 	for (int i = 0; i < 3; i++) {
 		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
 		CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs,

@@ -25,6 +25,14 @@ struct {
 } vs_ports SEC(".maps");
 
 struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VSBPF_PORT_INDEX_MAX);
+	__type(key, __u32);
+	__type(value, struct vsbpf_port_entry);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_port_index SEC(".maps");
+
+struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, VSBPF_NETS_MAX);
 	__type(key, __u32);
@@ -169,6 +177,25 @@ static __always_inline void count_frame(struct vsbpf_net *net, __u32 s, const __
 	}
 }
 
+/* The port of ifindex, when it is counted: an array's lookup below
+ * VSBPF_PORT_INDEX_MAX (the verifier inlines it), the hash's above. */
+static __always_inline bool port_find(__u32 ifindex, struct vsbpf_port *port)
+{
+	if (ifindex < VSBPF_PORT_INDEX_MAX) {
+		const struct vsbpf_port_entry *e = bpf_map_lookup_elem(&vs_port_index, &ifindex);
+		if (!e || !e->counted)
+			return false;
+		port->slot = e->slot;
+		port->pvid = e->pvid;
+		return true;
+	}
+	const struct vsbpf_port *p = bpf_map_lookup_elem(&vs_ports, &ifindex);
+	if (!p)
+		return false;
+	*port = *p;
+	return true;
+}
+
 /*
  * The VLAN of a frame as the bridge sees it: the tag the driver took out
  * (vlan_present), the one in the frame, or, untagged, the port's PVID (the
@@ -196,11 +223,10 @@ static __always_inline __u32 frame_vid(struct __sk_buff *skb, const struct vsbpf
 SEC("tc")
 int vs_count(struct __sk_buff *skb)
 {
-	__u32 ifindex = skb->ifindex;
-	struct vsbpf_port *port = bpf_map_lookup_elem(&vs_ports, &ifindex);
-	if (!port)
+	struct vsbpf_port port;
+	if (!port_find(skb->ifindex, &port))
 		return TC_ACT_UNSPEC;
-	__u32 s = port->slot;
+	__u32 s = port.slot;
 	struct vsbpf_net *net = bpf_map_lookup_elem(&vs_nets, &s);
 	if (!net)
 		return TC_ACT_UNSPEC;
@@ -220,7 +246,7 @@ int vs_count(struct __sk_buff *skb)
 		addr = copy;
 	}
 	bool in_data;
-	__u32 vid = frame_vid(skb, port, &in_data);
+	__u32 vid = frame_vid(skb, &port, &in_data);
 	__u32 vkey = vsbpf_vlan_key(s, vid);
 	__u32 *vslot = vid && vid != VSBPF_VID_MASK ? bpf_map_lookup_elem(&vs_vlans, &vkey) : 0;
 	struct vsbpf_net *vnet = vslot ? bpf_map_lookup_elem(&vs_nets, vslot) : 0;

@@ -7,6 +7,11 @@
  * vs_ports  hash   ifindex → the port's network slot and the VLAN its
  *                  untagged frames belong to: the bridge ports (and the
  *                  bridge itself, for what the host sends) counted
+ * vs_port_index array  the same for ifindexes below VSBPF_PORT_INDEX_MAX,
+ *                  which the program looks up there (an array's lookup is
+ *                  inlined, no hashing); vs_ports still lists every port
+ *                  (user space writes the hash first and forgets from the
+ *                  array first: a counted entry here is always there too)
  * vs_vlans  hash   (bridge's slot, VLAN ID) → the slot of that VLAN's
  *                  network: its frames are counted there whole, and in the
  *                  bridge's network's totals (meter's rule)
@@ -34,6 +39,10 @@
 
 #define VSBPF_NETS_MAX 256
 #define VSBPF_PORTS_MAX 4096
+/* Ifindexes below it are found in vs_port_index (8 bytes each: 512 KiB);
+ * a host that made more interfaces than that since boot has its newer
+ * ones found in the hash. */
+#define VSBPF_PORT_INDEX_MAX 65536
 #define VSBPF_MACS_MAX 65536
 /* Per-second bins kept per network: more than the history's 60 columns, so
  * that a reader that was away for a few seconds still finds them. */
@@ -59,6 +68,14 @@ struct vsbpf_counts {
 struct vsbpf_port {
 	__u32 slot;
 	__u32 pvid;
+};
+
+/* An entry of vs_port_index (every entry of an array exists: counted says
+ * whether its ifindex is a port). */
+struct vsbpf_port_entry {
+	__u32 slot;
+	__u16 pvid;
+	__u16 counted; /* 1: a counted port, 0: none */
 };
 
 /* The key of vs_vlans. */

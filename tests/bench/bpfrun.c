@@ -2,7 +2,7 @@
  * bpfrun — the eBPF counting program's cost per frame, without a network:
  * BPF_PROG_TEST_RUN of src/bpf/count.bpf.c (its skeleton, maps unpinned)
  * with its maps filled as vsacctd fills them for one bridge network (its
- * port, two known vNIC MACs), on crafted 60-byte frames: unicast between
+ * port in vs_ports and vs_port_index, two known vNIC MACs), on crafted 60-byte frames: unicast between
  * the two known MACs, a broadcast from one, a frame between two unknown
  * MACs, an 802.1Q-tagged unicast (a VLAN without a network of its own).
  *
@@ -138,11 +138,14 @@ static struct count_bpf *count_load(void)
 
 	__u32 ifindex = LO_IFINDEX, slot = 0;
 	struct vsbpf_port port = { slot, 0 };
+	struct vsbpf_port_entry entry = { slot, 0, 1 };
 	int ncpus = libbpf_num_possible_cpus();
 	struct vsbpf_mac *zero = calloc((size_t)ncpus, sizeof *zero);
 	__u64 ka = vsbpf_mac_key(MAC_A, slot), kb = vsbpf_mac_key(MAC_B, slot);
 	if (!zero ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &ifindex, &port, BPF_ANY) < 0 ||
+	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_port_index), &ifindex, &entry,
+				BPF_ANY) < 0 ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &ka, zero, BPF_NOEXIST) < 0 ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &kb, zero, BPF_NOEXIST) < 0) {
 		fprintf(stderr, "bpfrun: filling the maps: %s\n", strerror(errno));
