@@ -91,6 +91,8 @@ struct {
 } vs_fed_macs SEC(".maps");
 
 #define NSEC_PER_SEC 1000000000ULL
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88a8
 #define ETH_P_8021Q_BE 0x0081  /* 0x8100, as it lies in the frame */
 #define ETH_P_8021AD_BE 0xa888 /* 0x88a8 */
 
@@ -208,6 +210,16 @@ static __always_inline __u32 frame_vid(struct __sk_buff *skb, const struct vsbpf
 	*in_data = false;
 	if (skb->vlan_present)
 		return skb->vlan_tci & VSBPF_VID_MASK;
+	/* TPID and TCI in the linear part (nearly always): read in place,
+	 * without a helper call; else copied as below. */
+	const __u8 *eth = (const __u8 *)(long)skb->data;
+	if ((const void *)(eth + VSBPF_ADDR_BYTES + 4) <= (const void *)(long)skb->data_end) {
+		__u16 tpid = eth[VSBPF_ADDR_BYTES] << 8 | eth[VSBPF_ADDR_BYTES + 1];
+		if (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
+			return port->pvid;
+		*in_data = true;
+		return (eth[VSBPF_ADDR_BYTES + 2] << 8 | eth[VSBPF_ADDR_BYTES + 3]) & VSBPF_VID_MASK;
+	}
 	__u16 tpid;
 	if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES, &tpid, sizeof tpid) == 0 &&
 	    (tpid == ETH_P_8021Q_BE || tpid == ETH_P_8021AD_BE)) {
