@@ -10,11 +10,15 @@
  * long as the test run's linear buffer allows), broadcast and multicast,
  * unknown sources and destinations, two seconds. Needs root (BPF).
  */
+#define _GNU_SOURCE /* unshare, setns */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <count.skel.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -254,8 +258,92 @@ static void test_count_bpf_same_as_pcap(void)
 	side_free(&ebpf);
 }
 
+/* The frames network slot 0 carried, by the program's map. */
+static __u64 carried_frames(struct count_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct vsbpf_net *nets = calloc((size_t)ncpus, sizeof *nets);
+	CU_ASSERT_FATAL(nets != NULL);
+	__u32 slot = 0;
+	CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_nets), &slot, nets) == 0);
+	struct vsbpf_net sum;
+	ebpfcount_sum_net(nets, ncpus, &sum);
+	free(nets);
+	return sum.carried.packets;
+}
+
+/* One 60-byte frame through the program as if it entered interface ifindex. */
+static void run_on(struct count_bpf *skel, __u32 ifindex)
+{
+	static const struct frame f = { "52:54:00:00:00:01", "52:54:00:00:00:02", 60, false, T0 };
+	uint8_t buf[60];
+	frame_bytes(&f, buf);
+	struct __sk_buff ctx = { .ifindex = ifindex, .tstamp = (__u64)T0 * NSEC };
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = buf, .data_size_in = sizeof buf,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof ctx);
+	int r = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vs_count), &run);
+	if (r < 0)
+		fprintf(stderr, "interface %u: test run: %s\n", ifindex, strerror(-r));
+	CU_ASSERT_EQUAL_FATAL(r, 0);
+	CU_ASSERT_EQUAL(run.retval, (__u32)-1);
+}
+
+/*
+ * Ports below VSBPF_PORT_INDEX_MAX are found in the array, the others in
+ * the hash; both count while set and stop when forgotten, and the hash
+ * lists every port (ebpfcount_remove detaches what it lists). The port
+ * above the bound is a veth made with that ifindex in a network namespace
+ * of the test's own.
+ */
+static void test_count_bpf_port_maps(void)
+{
+	CU_ASSERT_EQUAL_FATAL(geteuid(), 0);
+	int home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	CU_ASSERT_FATAL(home >= 0 && unshare(CLONE_NEWNET) == 0);
+	char cmd[160];
+	snprintf(cmd, sizeof cmd, "ip link add vsbig index %d type veth peer name vsbigpeer",
+		 VSBPF_PORT_INDEX_MAX + 4464);
+	CU_ASSERT_FATAL(system(cmd) == 0);
+
+	struct count_bpf *skel = count_bpf__open();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skel);
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	CU_ASSERT_FATAL(count_bpf__load(skel) == 0);
+	int ports = bpf_map__fd(skel->maps.vs_ports), index = bpf_map__fd(skel->maps.vs_port_index);
+	const __u32 small = LO_IFINDEX, big = VSBPF_PORT_INDEX_MAX + 4464;
+	const struct vsbpf_port port = { 0, 0 };
+
+	run_on(skel, small);
+	run_on(skel, big);
+	CU_ASSERT_EQUAL(carried_frames(skel), 0); /* no port yet */
+	CU_ASSERT(ebpfcount_port_set(ports, index, small, &port) == 0);
+	CU_ASSERT(ebpfcount_port_set(ports, index, big, &port) == 0);
+	struct vsbpf_port got;
+	CU_ASSERT(bpf_map_lookup_elem(ports, &small, &got) == 0 && got.slot == 0);
+	CU_ASSERT(bpf_map_lookup_elem(ports, &big, &got) == 0 && got.slot == 0);
+	run_on(skel, small);
+	CU_ASSERT_EQUAL(carried_frames(skel), 1);
+	run_on(skel, big);
+	CU_ASSERT_EQUAL(carried_frames(skel), 2);
+
+	CU_ASSERT(ebpfcount_port_set(ports, index, small, NULL) == 0);
+	CU_ASSERT(ebpfcount_port_set(ports, index, big, NULL) == 0);
+	CU_ASSERT(bpf_map_lookup_elem(ports, &small, &got) < 0);
+	CU_ASSERT(bpf_map_lookup_elem(ports, &big, &got) < 0);
+	run_on(skel, small);
+	run_on(skel, big);
+	CU_ASSERT_EQUAL(carried_frames(skel), 2);
+	count_bpf__destroy(skel);
+	CU_ASSERT(setns(home, CLONE_NEWNET) == 0); /* the namespace and its veth go */
+	close(home);
+}
+
 static CU_TestInfo count_bpf_tests[] = {
 	{ "the program counts crafted frames as meter and acct do", test_count_bpf_same_as_pcap },
+	{ "ports are found in the array below its bound, in the hash above",
+	  test_count_bpf_port_maps },
 	CU_TEST_INFO_NULL,
 };
 
