@@ -9,7 +9,8 @@
 # vsacctd stalled under a flood (pcap: a capture ring too small for the
 # traffic, drops counted, vsNetCaptureLoss sent once; ebpf: nothing lost),
 # and with ebpf a pin removed by hand (a marked discontinuity at the next
-# start). vsacctd must keep serving through all of it.
+# start; vs_port_index alone missing, as an older version leaves the pins:
+# reused, nothing lost). vsacctd must keep serving through all of it.
 # The counting method is VSACCT_METHOD's (tests/lib/lab.sh).
 # shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
@@ -67,6 +68,20 @@ if [[ $method == ebpf ]]; then
     # served is the same to the hundredth.
     check_eq "and vsVmDiscontinuityTime did not move" "$disc_before" "$(get "$OID_vsVmDiscontinuityTime.1")"
     check_eq "nor vsNetDiscontinuityTime" "$ndisc_before" "$(net_disc)"
+
+    # --- pins of a version without vs_port_index (an upgrade from it): the
+    # rest is reused, nothing lost, no discontinuity; the array comes back
+    pins=$(sed -n 's/^bpfPinDir //p' "$conf")
+    disc_before=$(get "$OID_vsVmDiscontinuityTime.1") ndisc_before=$(net_disc)
+    kill -KILL "$vsacctd_pid"
+    rm "$pins/vs_port_index"
+    ping_vm1 5
+    start_vsacctd
+    ping_vm1 5
+    check_true "pins without vs_port_index reused: vm1's bytes equal the kernel's" lab_wait_for 2 exact
+    check_eq "and vsVmDiscontinuityTime did not move" "$disc_before" "$(get "$OID_vsVmDiscontinuityTime.1")"
+    check_eq "nor vsNetDiscontinuityTime" "$ndisc_before" "$(net_disc)"
+    check_true "vs_port_index pinned again" test -e "$pins/vs_port_index"
 else
     # --- vsacctd SIGKILLed: counters resume from the last save
     ping_vm1 10
