@@ -37,11 +37,13 @@ static void pcap_tick(void *impl, int64_t mono_usec) { capset_tick(impl, mono_us
 static void pcap_saved(void *impl) { (void)impl; }
 static void pcap_restored(void *impl) { (void)impl; }
 static void pcap_on_loss(void *impl, count_loss_fn fn, void *ctx) { capset_on_loss(impl, fn, ctx); }
+static void pcap_window(void *impl, struct count_window w) { capset_window(impl, w); }
 static void pcap_close(void *impl) { capset_free(impl); }
 
 static const struct count_method_ops pcap_ops = {
 	"pcap", pcap_bind, pcap_fd, pcap_read_ready, pcap_drain, pcap_link,
-	pcap_tick, pcap_saved, pcap_restored, pcap_on_loss, pcap_close,
+	pcap_tick, pcap_saved, pcap_restored, pcap_on_loss, pcap_window, pcap_close,
+	pcap_close,
 };
 
 struct count_method *count_method_open(const struct conf *conf, char *err, size_t errlen)
@@ -70,6 +72,29 @@ struct count_method *count_method_open(const struct conf *conf, char *err, size_
 		return NULL;
 	}
 	return m;
+}
+
+struct count_method *count_method_open_afresh(const struct conf *conf, char *err, size_t errlen)
+{
+#ifdef HAVE_EBPF
+	if (conf->count_method == CONF_COUNT_EBPF && ebpfcount_remove(conf, err, errlen) < 0)
+		return NULL;
+#endif
+	struct count_method *m = count_method_open(conf, err, errlen);
+	if (m)
+		count_method_window(m, COUNT_WINDOW_NONE);
+	return m;
+}
+
+void count_method_window(struct count_method *m, struct count_window window)
+{
+	m->ops->window(m->impl, window);
+}
+
+void count_method_retire(struct count_method *m)
+{
+	m->ops->retire(m->impl);
+	free(m);
 }
 
 void count_method_close(struct count_method *m)

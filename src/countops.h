@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "conf.h"
+#include "countwindow.h"
 #include "hostif.h"
 #include "inventory.h"
 
@@ -27,7 +28,9 @@ struct count_method_ops {
 	void (*saved)(void *impl);
 	void (*restored)(void *impl);
 	void (*on_loss)(void *impl, count_loss_fn fn, void *ctx);
+	void (*window)(void *impl, struct count_window window);
 	void (*close)(void *impl);
+	void (*retire)(void *impl);
 };
 
 #endif
