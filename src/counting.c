@@ -34,6 +34,7 @@ struct counting {
 	count_loss_fn on_loss;
 	void *on_loss_ctx;
 	size_t nmethod_fds; /* the methods' descriptors at the last pollfds */
+	bool fds_stale;     /* the methods changed since: their revents mean nothing */
 	int64_t now_usec; /* the loop's monotonic time at this turn */
 	int64_t next_tick_usec;
 	int64_t next_second_usec; /* the once-a-second work: drops, usage */
@@ -90,13 +91,21 @@ static void vm_state(void *ctx, const struct inv_vm *vm)
 		c->on_vm_state(c->on_vm_state_ctx, vm);
 }
 
+/* What both methods hold, in acct (a held one holds on to it). */
+static void drain_methods(struct counting *c)
+{
+	if (c->retiring)
+		count_method_drain(c->retiring);
+	count_method_drain(c->method);
+}
+
 static int rebuild(struct counting *c, int64_t now_usec)
 {
 	size_t n;
 	const struct domain_record *const *records;
 	/* What the method holds goes to the inventory it was counted for,
 	 * before the next one adopts its counters. */
-	counting_drain(c);
+	drain_methods(c);
 	if (discovery_records(c->discovery, &records, &n) < 0 ||
 	    builder_rebuild(c->builder, c->conf, records, n, statedir_indexes(c->state), now_usec) < 0)
 		return -1;
@@ -215,7 +224,9 @@ static void start_switch(struct counting *c, struct count_method *next)
 
 /* The retiring method has every frame before the cut once the history
  * would close the cut's last second (the same grace for late frames):
- * what it holds goes to acct first, then it is retired. */
+ * what it holds goes to acct first, then it is retired, and the new one,
+ * held until now, hands over what it counted from the cut on (after, as
+ * a network's history takes its frames in time order). */
 static void hand_over(struct counting *c, int64_t real_usec)
 {
 	if (!c->retiring || real_usec < c->cut_sec * USEC_PER_SEC + ACCT_CLOSE_GRACE_USEC)
@@ -225,6 +236,7 @@ static void hand_over(struct counting *c, int64_t real_usec)
 		 count_method_name(c->method));
 	count_method_retire(c->retiring);
 	c->retiring = NULL;
+	count_method_hold(c->method, false);
 }
 
 int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
@@ -266,8 +278,13 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 		conf_free(conf);
 		return -1;
 	}
-	if (next)
+	if (next) {
 		start_switch(c, next);
+		/* The reload ran between this turn's poll and its handling:
+		 * what the old method's captures got meanwhile is read before
+		 * the next tick closes a second (it could be a late one). */
+		c->fds_stale = true;
+	}
 	statedir_set_interval(c->state, conf->save_interval);
 	conf_free(old);
 	return 0;
@@ -292,8 +309,15 @@ void counting_on_capture_loss(struct counting *c, counting_net_fn fn, void *ctx)
 
 void counting_drain(struct counting *c)
 {
-	if (c->retiring)
-		count_method_drain(c->retiring);
+	/* Stopping during a switch: the old method hands over what it has
+	 * and goes (not left counting in the kernel under the new
+	 * configuration), the new one what it has. */
+	if (c->retiring) {
+		log_warnx("stopping during the switch to countMethod %s: frames from now to "
+			  "second %lld are not counted", count_method_name(c->method),
+			  (long long)c->cut_sec);
+		hand_over(c, INT64_MAX);
+	}
 	count_method_drain(c->method);
 }
 
@@ -316,7 +340,7 @@ static void link_changed(void *ctx, const char *ifname)
 	 * counts it there from now on (ebpf keys a vNIC's counts by its
 	 * network), after handing over what it counted where it was. */
 	if (vnic && vnic->net != was) {
-		counting_drain(c);
+		drain_methods(c);
 		if (rebind(c, inv) < 0)
 			log_warnx("vNIC %s moved: not counted on its new network", ifname);
 	}
@@ -428,6 +452,7 @@ static size_t counting_pollfds(void *ctx, struct pollfd *fds, size_t max, int *t
 	n += c->ndiscovery_fds;
 	/* The captures last: they are read after a rebuild moved them. */
 	c->nmethod_fds = 1;
+	c->fds_stale = false;
 	if (c->retiring) {
 		fds[n++] = (struct pollfd){ .fd = count_method_fd(c->retiring), .events = POLLIN };
 		c->nmethod_fds = 2;
@@ -451,11 +476,15 @@ static void counting_handle(void *ctx, const struct pollfd *fds, size_t n, const
 	if (discovery_handle(c->discovery, fds + 1, c->ndiscovery_fds, now->mono_usec) &&
 	    rebuild(c, now->mono_usec) < 0)
 		log_warnx("out of memory: discovery not applied");
-	if (fds[n - 1].revents)
-		count_method_read_ready(c->method);
-	/* (retired since pollfds: hand_over runs in tick, below) */
-	if (c->nmethod_fds == 2 && c->retiring && fds[n - 2].revents)
-		count_method_read_ready(c->retiring);
+	if (c->fds_stale) {
+		drain_methods(c);
+	} else {
+		if (fds[n - 1].revents)
+			count_method_read_ready(c->method);
+		/* (retired since pollfds: hand_over runs in tick, below) */
+		if (c->nmethod_fds == 2 && c->retiring && fds[n - 2].revents)
+			count_method_read_ready(c->retiring);
+	}
 	/* The loop runs this after every event, and pcap_stats() reads two
 	 * sysfs files per network: under a walk that was most of the CPU. */
 	if (now->mono_usec >= c->next_tick_usec) {

@@ -63,7 +63,8 @@ void counting_on_vm_state(struct counting *c, counting_vm_fn fn, void *ctx);
 void counting_on_capture_loss(struct counting *c, counting_net_fn fn, void *ctx);
 
 /* Reads every open capture dry: before the counters are read, so that they
- * include what the kernel holds. */
+ * include what the kernel holds (at the end: a switch of countMethod under
+ * way is finished first, its old method retired). */
 void counting_drain(struct counting *c);
 
 /* Saves the counters to the state directory (done every saveInterval too).

@@ -859,7 +859,7 @@ static void ebpf_link(void *impl, const char *ifname, const struct hostif_info *
 	}
 }
 
-static void ebpf_tick(void *impl, int64_t mono_usec)
+static void ebpf_tick(void *impl, int64_t mono_usec, bool read)
 {
 	struct ebpfcount *e = impl;
 	capset_tick(e->ports, mono_usec);
@@ -868,7 +868,8 @@ static void ebpf_tick(void *impl, int64_t mono_usec)
 		set_clock(e);
 		rescan(e);
 	}
-	read_all(e, false);
+	if (read)
+		read_all(e, false);
 }
 
 /* What acct holds now is saved: what was handed it is written beside the
