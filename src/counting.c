@@ -203,7 +203,11 @@ static struct count_method *method_for_switch(struct counting *c, const struct c
 	char err[512];
 	struct count_method *m = count_method_open_afresh(conf, err, sizeof err);
 	if (!m)
-		log_warnx("countMethod %s refused, counting on with %s: %s", want, have, err);
+		log_warnx("countMethod %s refused, counting on with %s: %s%s", want, have, err,
+			  conf->count_method == CONF_COUNT_EBPF && geteuid() != 0
+				  ? " (vsacctd runs as a user now, without CAP_BPF: restart it "
+				    "to count with ebpf)"
+				  : "");
 	return m;
 }
 
