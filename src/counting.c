@@ -283,6 +283,8 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 		return -1;
 	}
 	if (next) {
+		/* Its captures open (pcap), before the cut is chosen. */
+		count_method_tick(next, clock_mono_usec());
 		start_switch(c, next);
 		/* The reload ran between this turn's poll and its handling:
 		 * what the old method's captures got meanwhile is read before
