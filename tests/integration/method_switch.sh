@@ -113,13 +113,13 @@ check_vms_exact() { # LABEL
 # A steady flood: vm1 → vm2 full frames, vm2 → vm3 small ones, vm3
 # broadcasting, each a frame every GAP, until stopped.
 flood_start() {
-    local gap=400us
+    local gap=1ms
     FLOOD=()
     FLOOD+=("$(lab_bg flood1 ip netns exec "$(lab_vm_ns vm1)" trafgen -o eth0 -t $gap -P 1 \
         --no-sock-mem --notouch-irq -C "{ $(_traffic_mac_bytes 2), $(_traffic_mac_bytes 1), c16(0x88b5), fill(0xab, 1500) }")")
     FLOOD+=("$(lab_bg flood2 ip netns exec "$(lab_vm_ns vm2)" trafgen -o eth0 -t $gap -P 1 \
         --no-sock-mem --notouch-irq -C "{ $(_traffic_mac_bytes 3), $(_traffic_mac_bytes 2), c16(0x88b5), fill(0xcd, 86) }")")
-    FLOOD+=("$(lab_bg flood3 ip netns exec "$(lab_vm_ns vm3)" trafgen -o eth0 -t 5ms -P 1 \
+    FLOOD+=("$(lab_bg flood3 ip netns exec "$(lab_vm_ns vm3)" trafgen -o eth0 -t 10ms -P 1 \
         --no-sock-mem --notouch-irq -C "{ fill(0xff, 6), $(_traffic_mac_bytes 3), c16(0x88b5), fill(0x00, 46) }")")
 }
 flood_stop() { local p; for p in "${FLOOD[@]}"; do lab_stop "$p" 2>/dev/null || true; done; }
