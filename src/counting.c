@@ -214,7 +214,7 @@ static struct count_method *method_for_switch(struct counting *c, const struct c
 /* The switch starts: next counts from the cut on, the running method up to
  * it. The cut is chosen once next is bound (its programs attached, its
  * captures open), a whole second ahead of everything that took. */
-static void start_switch(struct counting *c, struct count_method *next)
+static void start_switch(struct counting *c, struct count_method *next, int64_t began_usec)
 {
 	c->cut_sec = count_window_cut(clock_real_usec(), COUNTING_SWITCH_LEAD_USEC);
 	count_method_window(c->method, (struct count_window){ c->from_sec, c->cut_sec });
@@ -222,8 +222,9 @@ static void start_switch(struct counting *c, struct count_method *next)
 	c->from_sec = c->cut_sec;
 	c->retiring = c->method;
 	c->method = next;
-	log_info("countMethod %s: counting frames from second %lld on (%s counts those before)",
-		 count_method_name(next), (long long)c->cut_sec, count_method_name(c->retiring));
+	log_info("countMethod %s: counting frames from second %lld on (%s counts those before; "
+		 "opened and bound in %lld ms)", count_method_name(next), (long long)c->cut_sec,
+		 count_method_name(c->retiring), (long long)(clock_mono_usec() - began_usec) / 1000);
 }
 
 /* The retiring method has every frame before the cut once the history
@@ -257,6 +258,7 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
 	snprintf(conf->bpf_pin_dir, sizeof conf->bpf_pin_dir, "%s", old->bpf_pin_dir);
 	struct count_method *next = NULL;
+	int64_t began_usec = clock_mono_usec();
 	if (conf->count_method != old->count_method)
 		next = method_for_switch(c, conf);
 	if (!next)
@@ -285,7 +287,7 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 	if (next) {
 		/* Its captures open (pcap), before the cut is chosen. */
 		count_method_tick(next, clock_mono_usec());
-		start_switch(c, next);
+		start_switch(c, next, began_usec);
 		/* The reload ran between this turn's poll and its handling:
 		 * what the old method's captures got meanwhile is read before
 		 * the next tick closes a second (it could be a late one). */
