@@ -107,7 +107,10 @@ static __always_inline void add(struct vsbpf_counts *c, __u32 len)
  * for both. That changes no frame's fate: the bridge clears the timestamp
  * of what it forwards (br_forward_finish), and what it passes up to the host
  * is stamped at receive anyway when anyone asks (net_timestamp_check); a
- * delivery time (tstamp_type mono) is left alone. At the bridge's egress
+ * delivery time (tstamp_type mono) is left alone. Seen on Linux 6.18 with a
+ * fixed stamp written at a port's ingress: tcpdump on the bridge reported
+ * it, tcpdump on the egress port and in the receiving namespace their own
+ * time, and pings went through as before. At the bridge's egress
  * the timestamp is a delivery time (EDT) and is never written: the host's
  * frames are stamped by the capture's tap a little later (README).
  */
