@@ -40,6 +40,7 @@ struct capset {
 	size_t n;
 	int epoll_fd;
 	bool ports_only; /* the bridges are counted by another method */
+	struct count_window window; /* every capture's (capture_set_window) */
 	capset_loss_fn on_loss;
 	void *on_loss_ctx;
 };
@@ -152,6 +153,14 @@ void capset_free(struct capset *cs)
 
 void capset_ports_only(struct capset *cs) { cs->ports_only = true; }
 
+void capset_window(struct capset *cs, struct count_window window)
+{
+	cs->window = window;
+	for (size_t i = 0; i < cs->n; i++)
+		if (cs->members[i].cap)
+			capture_set_window(cs->members[i].cap, window);
+}
+
 void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx)
 {
 	cs->on_loss = fn;
@@ -226,6 +235,8 @@ int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes)
 			continue;
 		m->cap = capture_new_live(member_dev(m), buffer_bytes,
 					  port ? capset_port_sink : capset_sink, m);
+		if (m->cap)
+			capture_set_window(m->cap, cs->window);
 		if (!m->cap) {
 			for (size_t k = 0; k < i; k++)
 				capture_free(members[k].cap);

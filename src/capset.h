@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "countwindow.h"
 #include "hostif.h"
 #include "inventory.h"
 
@@ -40,6 +41,9 @@ void capset_free(struct capset *cs);
 /* From now on the set captures the macvtap vNICs only, not the bridges
  * (another counting method counts those). */
 void capset_ports_only(struct capset *cs);
+
+/* Every capture, now and later, counts the frames of window only. */
+void capset_window(struct capset *cs, struct count_window window);
 
 void capset_on_loss(struct capset *cs, capset_loss_fn fn, void *ctx);
 

@@ -24,6 +24,7 @@ struct capture {
 	int ifindex;         /* of the bridge it opened on, 0 if not known */
 	bool link_down;      /* the host says the bridge is down or gone */
 	char last_error[PCAP_ERRBUF_SIZE]; /* to log a repeated failure once */
+	struct count_window window; /* the seconds of the frames handed on */
 };
 
 static void capture_set_status(struct capture *cap, enum capture_status status,
@@ -49,6 +50,7 @@ static struct capture *capture_alloc(const char *name, capture_sink sink, void *
 	cap->sink = sink;
 	cap->ctx = ctx;
 	cap->status = CAPTURE_DOWN;
+	cap->window = COUNT_WINDOW_ALL;
 	return cap;
 }
 
@@ -250,7 +252,14 @@ void capture_link(struct capture *cap, bool exists, bool up, int ifindex, int64_
 static void capture_deliver(u_char *user, const struct pcap_pkthdr *h, const u_char *bytes)
 {
 	struct capture *cap = (struct capture *)user;
-	cap->sink(cap->ctx, (int64_t)h->ts.tv_sec, bytes, h->caplen, h->len);
+	int64_t sec = (int64_t)h->ts.tv_sec;
+	if (count_window_has(cap->window, sec))
+		cap->sink(cap->ctx, sec, bytes, h->caplen, h->len);
+}
+
+void capture_set_window(struct capture *cap, struct count_window window)
+{
+	cap->window = window;
 }
 
 int capture_read(struct capture *cap)

@@ -20,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "countwindow.h"
+
 /* Bytes kept of each frame: the Ethernet header and one 802.1Q tag. */
 #define CAPTURE_SNAPLEN 18
 /* The kernel hands over a partly filled ring block after this long. */
@@ -72,6 +74,10 @@ void capture_kick(struct capture *cap);
  * fast) is reopened at once, and so is a bridge back up.
  */
 void capture_link(struct capture *cap, bool exists, bool up, int ifindex, int64_t now_usec);
+
+/* From now on only the frames whose timestamp falls in window reach the
+ * sink (all of them at first); see countwindow.h. */
+void capture_set_window(struct capture *cap, struct count_window window);
 
 /* Changes the sink's context (its owner moved). */
 void capture_set_ctx(struct capture *cap, void *ctx);

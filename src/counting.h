@@ -23,6 +23,10 @@
  * tick per second). */
 #define COUNTING_TICK_USEC 100000
 
+/* How far ahead of a switch of countMethod its cut is at least (the
+ * first whole second after that): both methods are told before then. */
+#define COUNTING_SWITCH_LEAD_USEC 500000
+
 struct counting;
 
 /* Called after a VM's state changed (not at start-up). */
@@ -39,8 +43,11 @@ struct counting *counting_start(struct conf *conf, int64_t now_usec, bool *metho
 void counting_free(struct counting *c);
 
 /* Puts conf (owned from now on) in force: the inventory is rebuilt and
- * adopts every counter, state and index of what stays. Returns 0, or -1
- * when out of memory (the old configuration stays, conf is freed). */
+ * adopts every counter, state and index of what stays. A new countMethod
+ * takes over from the running one at a whole second (countwindow.h), or,
+ * when it cannot count here, is refused (logged) and the running one
+ * counts on. Returns 0, or -1 when out of memory (the old configuration
+ * stays, conf is freed). */
 int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec);
 
 /* The loop's view of the counting side. */
@@ -56,7 +63,8 @@ void counting_on_vm_state(struct counting *c, counting_vm_fn fn, void *ctx);
 void counting_on_capture_loss(struct counting *c, counting_net_fn fn, void *ctx);
 
 /* Reads every open capture dry: before the counters are read, so that they
- * include what the kernel holds. */
+ * include what the kernel holds (at the end: a switch of countMethod under
+ * way is finished first, its old method retired). */
 void counting_drain(struct counting *c);
 
 /* Saves the counters to the state directory (done every saveInterval too).

@@ -16,6 +16,7 @@
 struct count_method {
 	const struct count_method_ops *ops;
 	void *impl;
+	bool held; /* count_method_hold */
 };
 
 static int pcap_bind(void *impl, struct inventory *inv, const struct conf *conf)
@@ -33,15 +34,22 @@ static void pcap_link(void *impl, const char *ifname, const struct hostif_info *
 	capset_link(impl, ifname, info, mono_usec);
 }
 
-static void pcap_tick(void *impl, int64_t mono_usec) { capset_tick(impl, mono_usec); }
+/* (capset_tick reads no frame: read_ready and drain do) */
+static void pcap_tick(void *impl, int64_t mono_usec, bool read)
+{
+	(void)read;
+	capset_tick(impl, mono_usec);
+}
 static void pcap_saved(void *impl) { (void)impl; }
 static void pcap_restored(void *impl) { (void)impl; }
 static void pcap_on_loss(void *impl, count_loss_fn fn, void *ctx) { capset_on_loss(impl, fn, ctx); }
+static void pcap_window(void *impl, struct count_window w) { capset_window(impl, w); }
 static void pcap_close(void *impl) { capset_free(impl); }
 
 static const struct count_method_ops pcap_ops = {
 	"pcap", pcap_bind, pcap_fd, pcap_read_ready, pcap_drain, pcap_link,
-	pcap_tick, pcap_saved, pcap_restored, pcap_on_loss, pcap_close,
+	pcap_tick, pcap_saved, pcap_restored, pcap_on_loss, pcap_window, pcap_close,
+	pcap_close,
 };
 
 struct count_method *count_method_open(const struct conf *conf, char *err, size_t errlen)
@@ -72,6 +80,31 @@ struct count_method *count_method_open(const struct conf *conf, char *err, size_
 	return m;
 }
 
+struct count_method *count_method_open_afresh(const struct conf *conf, char *err, size_t errlen)
+{
+#ifdef HAVE_EBPF
+	if (conf->count_method == CONF_COUNT_EBPF && ebpfcount_remove(conf, err, errlen) < 0)
+		return NULL;
+#endif
+	struct count_method *m = count_method_open(conf, err, errlen);
+	if (m) {
+		count_method_window(m, COUNT_WINDOW_NONE);
+		m->held = true;
+	}
+	return m;
+}
+
+void count_method_window(struct count_method *m, struct count_window window)
+{
+	m->ops->window(m->impl, window);
+}
+
+void count_method_retire(struct count_method *m)
+{
+	m->ops->retire(m->impl);
+	free(m);
+}
+
 void count_method_close(struct count_method *m)
 {
 	if (!m)
@@ -87,9 +120,21 @@ int count_method_bind(struct count_method *m, struct inventory *inv, const struc
 	return m->ops->bind(m->impl, inv, conf);
 }
 
-int count_method_fd(struct count_method *m) { return m->ops->fd(m->impl); }
-void count_method_read_ready(struct count_method *m) { m->ops->read_ready(m->impl); }
-void count_method_drain(struct count_method *m) { m->ops->drain(m->impl); }
+void count_method_hold(struct count_method *m, bool held) { m->held = held; }
+
+int count_method_fd(struct count_method *m) { return m->held ? -1 : m->ops->fd(m->impl); }
+
+void count_method_read_ready(struct count_method *m)
+{
+	if (!m->held)
+		m->ops->read_ready(m->impl);
+}
+
+void count_method_drain(struct count_method *m)
+{
+	if (!m->held)
+		m->ops->drain(m->impl);
+}
 
 void count_method_link(struct count_method *m, const char *ifname,
 		       const struct hostif_info *info, int64_t mono_usec)
@@ -97,7 +142,10 @@ void count_method_link(struct count_method *m, const char *ifname,
 	m->ops->link(m->impl, ifname, info, mono_usec);
 }
 
-void count_method_tick(struct count_method *m, int64_t mono_usec) { m->ops->tick(m->impl, mono_usec); }
+void count_method_tick(struct count_method *m, int64_t mono_usec)
+{
+	m->ops->tick(m->impl, mono_usec, !m->held);
+}
 void count_method_saved(struct count_method *m) { m->ops->saved(m->impl); }
 void count_method_restored(struct count_method *m) { m->ops->restored(m->impl); }
 

@@ -12,6 +12,11 @@
  * are read or the inventory is rebuilt → count_method_saved after each save
  * of the counters (count_method_restored once, after the first bind, when
  * the saved ones were restored) → count_method_close.
+ *
+ * A method opened while vsacctd runs (countMethod changed, SIGHUP) takes
+ * over from the running one at a whole second (countwindow.h): it is opened
+ * with count_method_open_afresh, both count their own window until the
+ * old one has everything before the cut, and the old one is retired.
  */
 #ifndef VS_COUNTMETHOD_H
 #define VS_COUNTMETHOD_H
@@ -21,6 +26,7 @@
 
 #include "conf.h"
 #include "countops.h"
+#include "countwindow.h"
 #include "hostif.h"
 #include "inventory.h"
 
@@ -33,6 +39,30 @@ struct count_method;
  */
 struct count_method *count_method_open(const struct conf *conf, char *err, size_t errlen);
 void count_method_close(struct count_method *m);
+
+/* As count_method_open, for a method taking over from another: it counts
+ * nothing until given a window, is held (below) until released, and ebpf
+ * starts from fresh maps (what an earlier run left pinned in bpfPinDir
+ * removed first: acct's counters, kept by the other method meanwhile, are
+ * not the kernel's). */
+struct count_method *count_method_open_afresh(const struct conf *conf, char *err, size_t errlen);
+
+/* The frames m counts from now on: those of window's seconds. */
+void count_method_window(struct count_method *m, struct count_window window);
+
+/*
+ * Held, m counts (the kernel keeps its frames or counts) but hands acct
+ * nothing: no descriptor to poll, reads and drains do nothing, ticks do
+ * upkeep only. A network's history takes frames in time order (acct.h): a
+ * method taking over is held until the one before it handed over every
+ * frame before the cut, and released then.
+ */
+void count_method_hold(struct count_method *m, bool held);
+
+/* Closes m for good, once another method counts instead: ebpf detaches its
+ * programs and removes its pins (as vsacctd -D), pcap closes its captures.
+ * count_method_drain first, or what it holds is lost. */
+void count_method_retire(struct count_method *m);
 
 /* "pcap" or "ebpf". */
 const char *count_method_name(const struct count_method *m);

@@ -5,9 +5,11 @@
 #ifndef VS_COUNTOPS_H
 #define VS_COUNTOPS_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "conf.h"
+#include "countwindow.h"
 #include "hostif.h"
 #include "inventory.h"
 
@@ -23,11 +25,14 @@ struct count_method_ops {
 	void (*drain)(void *impl);
 	void (*link)(void *impl, const char *ifname, const struct hostif_info *info,
 		     int64_t mono_usec);
-	void (*tick)(void *impl, int64_t mono_usec);
+	/* read: also hand acct what was counted (else upkeep only). */
+	void (*tick)(void *impl, int64_t mono_usec, bool read);
 	void (*saved)(void *impl);
 	void (*restored)(void *impl);
 	void (*on_loss)(void *impl, count_loss_fn fn, void *ctx);
+	void (*window)(void *impl, struct count_window window);
 	void (*close)(void *impl);
+	void (*retire)(void *impl);
 };
 
 #endif

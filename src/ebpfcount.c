@@ -225,7 +225,8 @@ static int tc_attach(struct ebpfcount *e, int ifindex, bool egress)
 	/* Replacing the filter a previous vsacctd left: the new program takes
 	 * over atomically, counting into the same maps. */
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY,
-			    .prog_fd = bpf_program__fd(e->skel->progs.vs_count),
+			    .prog_fd = bpf_program__fd(egress ? e->skel->progs.vs_count_egress :
+							     e->skel->progs.vs_count),
 			    .flags = BPF_TC_F_REPLACE);
 	return bpf_tc_attach(&hook, &opts);
 }
@@ -918,7 +919,7 @@ static void ebpf_link(void *impl, const char *ifname, const struct hostif_info *
 	}
 }
 
-static void ebpf_tick(void *impl, int64_t mono_usec)
+static void ebpf_tick(void *impl, int64_t mono_usec, bool read)
 {
 	struct ebpfcount *e = impl;
 	capset_tick(e->ports, mono_usec);
@@ -927,7 +928,8 @@ static void ebpf_tick(void *impl, int64_t mono_usec)
 		set_clock(e);
 		rescan(e);
 	}
-	read_all(e, false);
+	if (read)
+		read_all(e, false);
 }
 
 /* What acct holds now is saved: what was handed it is written beside the
@@ -979,9 +981,36 @@ static void ebpf_on_loss(void *impl, count_loss_fn fn, void *ctx)
 	capset_on_loss(((struct ebpfcount *)impl)->ports, fn, ctx);
 }
 
+/* The program's gates (read by it at every frame), and the macvtap
+ * networks' captures. */
+static void ebpf_window(void *impl, struct count_window w)
+{
+	struct ebpfcount *e = impl;
+	e->skel->bss->vs_count_from_sec = w.from_sec;
+	e->skel->bss->vs_count_until_sec = w.until_sec;
+	capset_window(e->ports, w);
+}
+
+/* Another method counts now: nothing is left attached or pinned. */
+static void ebpf_retire(void *impl)
+{
+	struct ebpfcount *e = impl;
+	for (size_t i = 0; i < e->natt; i++)
+		tc_detach(e->att[i].ifindex, e->att[i].egress);
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, e->skel->obj)
+		if (bpf_map__pin_path(map) && bpf_map__unpin(map, NULL) < 0)
+			log_warn("ebpf: %s", bpf_map__pin_path(map));
+	if (rmdir(e->pin_dir) < 0 && errno != ENOENT)
+		log_warn("ebpf: %s", e->pin_dir);
+	log_info("ebpf: programs detached, maps in %s removed", e->pin_dir);
+	ebpf_close(e);
+}
+
 const struct count_method_ops ebpfcount_ops = {
 	"ebpf", ebpf_bind, ebpf_fd, ebpf_read_ready, ebpf_drain, ebpf_link,
-	ebpf_tick, ebpf_saved, ebpf_restored, ebpf_on_loss, ebpf_close,
+	ebpf_tick, ebpf_saved, ebpf_restored, ebpf_on_loss, ebpf_window, ebpf_close,
+	ebpf_retire,
 };
 
 int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)

@@ -98,6 +98,45 @@ static void test_capture_file_delivers_frames(void)
 	capture_free(cap);
 }
 
+/* A cut at a whole second: the frames before it reach one capture's sink,
+ * those from it on the other's, each frame exactly one (a method switch). */
+static void test_capture_window_splits_at_a_second(void)
+{
+	struct test_frame frames[] = {
+		frame(T0 - 1, MAC_B, MAC_A, 60, 60),
+		frame(T0 - 1, MAC_B, MAC_A, 61, 61), /* .001: late in no second */
+		frame(T0, MAC_B, MAC_A, 62, 62),
+		frame(T0, MAC_B, MAC_A, 63, 63),
+		frame(T0 + 1, MAC_B, MAC_A, 64, 64),
+	};
+	CU_ASSERT_FATAL(pcapfile_write(path, DLT_EN10MB, frames, 5) == 0);
+	struct seen before = { 0 }, after = { 0 }, within = { 0 };
+	char err[256] = "";
+	struct capture *old = capture_new_file(path, record, &before, err, sizeof err);
+	struct capture *next = capture_new_file(path, record, &after, err, sizeof err);
+	struct capture *one = capture_new_file(path, record, &within, err, sizeof err);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(old);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(next);
+	CU_ASSERT_PTR_NOT_NULL_FATAL(one);
+	capture_set_window(old, (struct count_window){ 0, T0 });
+	capture_set_window(next, (struct count_window){ T0, 0 });
+	capture_set_window(one, (struct count_window){ T0, T0 + 1 });
+	read_all(old);
+	read_all(next);
+	read_all(one);
+	CU_ASSERT_EQUAL(before.n, 2);
+	CU_ASSERT_EQUAL(before.len[1], 61);
+	CU_ASSERT_EQUAL(after.n, 3);
+	CU_ASSERT_EQUAL(after.ts[0], T0);
+	CU_ASSERT_EQUAL(after.len[0], 62);
+	CU_ASSERT_EQUAL(after.len[2], 64);
+	CU_ASSERT_EQUAL(within.n, 2);
+	CU_ASSERT_EQUAL(within.len[1], 63);
+	capture_free(old);
+	capture_free(next);
+	capture_free(one);
+}
+
 static struct inventory *lab_inventory(void)
 {
 	static const char text[] =
@@ -230,6 +269,7 @@ static void test_capture_live_missing_bridge(void)
 
 static CU_TestInfo capture_tests[] = {
 	{ "file delivers frames", test_capture_file_delivers_frames },
+	{ "a window splits at a second", test_capture_window_splits_at_a_second },
 	{ "file through meter", test_capture_file_through_meter },
 	{ "file not Ethernet", test_capture_file_not_ethernet },
 	{ "file missing", test_capture_file_missing },

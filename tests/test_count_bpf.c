@@ -340,10 +340,72 @@ static void test_count_bpf_port_maps(void)
 	close(home);
 }
 
+/* A frame through the ingress program (a frame of 60 bytes from vm1 to
+ * vm2); returns the timestamp it leaves the program with. */
+static __u64 run_frame(struct count_bpf *skel, __u64 tstamp)
+{
+	static uint8_t buf[60];
+	frame_bytes(&FRAMES[0], buf);
+	struct __sk_buff in = { .tstamp = tstamp }, out = { 0 };
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = buf, .data_size_in = sizeof buf,
+			    .ctx_in = &in, .ctx_size_in = sizeof in, .ctx_out = &out,
+			    .ctx_size_out = sizeof out);
+	CU_ASSERT_EQUAL_FATAL(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vs_count), &run), 0);
+	return out.tstamp;
+}
+
+/* The gates of a switch between methods: only the frames of the window's
+ * seconds are counted; a frame without a timestamp leaves the ingress
+ * program with the one it was binned with (what a capture reports). */
+static void test_count_bpf_window(void)
+{
+	CU_ASSERT_EQUAL_FATAL(geteuid(), 0);
+	struct count_bpf *skel = count_bpf__open();
+	CU_ASSERT_PTR_NOT_NULL_FATAL(skel);
+	struct bpf_map *map;
+	bpf_object__for_each_map(map, skel->obj)
+		bpf_map__set_pin_path(map, NULL);
+	CU_ASSERT_FATAL(count_bpf__load(skel) == 0);
+	__u32 port = LO_IFINDEX, slot = 0;
+	struct vsbpf_port where = { slot, 0 };
+	CU_ASSERT_FATAL(ebpfcount_port_set(bpf_map__fd(skel->maps.vs_ports),
+					    bpf_map__fd(skel->maps.vs_port_index), port, &where) == 0);
+	int ncpus = libbpf_num_possible_cpus();
+	struct vsbpf_net *nets = calloc((size_t)ncpus, sizeof *nets), sum;
+	CU_ASSERT_FATAL(nets != NULL);
+
+	skel->bss->vs_count_from_sec = T0 + 1;
+	skel->bss->vs_count_until_sec = T0 + 2;
+	run_frame(skel, (__u64)T0 * NSEC + NSEC - 1);      /* the last ns before it */
+	run_frame(skel, (__u64)(T0 + 1) * NSEC);           /* its first */
+	run_frame(skel, (__u64)(T0 + 1) * NSEC + NSEC / 2);
+	run_frame(skel, (__u64)(T0 + 2) * NSEC);           /* the next method's */
+	CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_nets), &slot, nets) == 0);
+	ebpfcount_sum_net(nets, ncpus, &sum);
+	CU_ASSERT_EQUAL(sum.carried.packets, 2);
+	struct acct_net_second second;
+	ebpfcount_net_second(nets, ncpus, T0 + 1, &second);
+	CU_ASSERT_EQUAL(second.carried.packets, 2);
+
+	/* No timestamp: stamped with the second it was counted in. */
+	skel->bss->vs_count_from_sec = 0;
+	skel->bss->vs_count_until_sec = 0;
+	__u64 stamped = run_frame(skel, 0);
+	CU_ASSERT(stamped != 0);
+	CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_nets), &slot, nets) == 0);
+	ebpfcount_net_second(nets, ncpus, (int64_t)(stamped / NSEC), &second);
+	CU_ASSERT_EQUAL(second.carried.packets, 1);
+	/* A timestamp it has is left as it is. */
+	CU_ASSERT_EQUAL(run_frame(skel, (__u64)T0 * NSEC + 7), (__u64)T0 * NSEC + 7);
+	free(nets);
+	count_bpf__destroy(skel);
+}
+
 static CU_TestInfo count_bpf_tests[] = {
 	{ "the program counts crafted frames as meter and acct do", test_count_bpf_same_as_pcap },
 	{ "ports are found in the array below its bound, in the hash above",
 	  test_count_bpf_port_maps },
+	{ "the program counts its window's seconds only", test_count_bpf_window },
 	CU_TEST_INFO_NULL,
 };
 

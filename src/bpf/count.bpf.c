@@ -64,6 +64,12 @@ struct {
  * (count_maps.h's vs_clock is this program's .bss). */
 __s64 vs_clock_offset_ns = 0;
 
+/* The wall-clock seconds this program counts: [from, until), 0 for no
+ * bound. vsacctd sets them when it hands counting over between methods at
+ * a whole second (countwindow.h): each frame counted by exactly one. */
+__s64 vs_count_from_sec = 0;
+__s64 vs_count_until_sec = 0;
+
 /* User space's own, pinned with the rest (see count_maps.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
@@ -102,16 +108,38 @@ static __always_inline void add(struct vsbpf_counts *c, __u32 len)
 	c->packets++;
 }
 
-/* The wall-clock second of the frame: its receive timestamp when it has one
- * (the one libpcap reports), else now. */
-static __always_inline __s64 frame_sec(struct __sk_buff *skb)
+/*
+ * The wall-clock second of the frame: its receive timestamp when it has one
+ * (the one libpcap reports), else now. At a port's ingress a frame with no
+ * timestamp gets now as its own: a capture of the bridge (pcap, tshark)
+ * then reports the very nanosecond the frame was binned with, so that a
+ * cut between the methods at a whole second puts each frame on one side
+ * for both. That changes no frame's fate: the bridge clears the timestamp
+ * of what it forwards (br_forward_finish), and what it passes up to the host
+ * is stamped at receive anyway when anyone asks (net_timestamp_check); a
+ * delivery time (tstamp_type mono) is left alone. Seen on Linux 6.18 with a
+ * fixed stamp written at a port's ingress: tcpdump on the bridge reported
+ * it, tcpdump on the egress port and in the receiving namespace their own
+ * time, and pings went through as before. At the bridge's egress
+ * the timestamp is a delivery time (EDT) and is never written: the host's
+ * frames are stamped by the capture's tap a little later (README).
+ */
+static __always_inline __s64 frame_sec(struct __sk_buff *skb, bool ingress)
 {
 	__u64 ts = skb->tstamp;
 	if (ts && skb->tstamp_type == 0) /* real time */
 		return (__s64)(ts / NSEC_PER_SEC);
 	/* Unsigned: BPF has no signed division (the wall clock is past 1970). */
 	__u64 now = bpf_ktime_get_ns() + (__u64)vs_clock_offset_ns;
+	if (ingress && !ts)
+		skb->tstamp = now;
 	return (__s64)(now / NSEC_PER_SEC);
+}
+
+/* Whether second sec is this program's to count (the window above). */
+static __always_inline bool in_window(__s64 sec)
+{
+	return sec >= vs_count_from_sec && (!vs_count_until_sec || sec < vs_count_until_sec);
 }
 
 /* A frame in a network's totals and its second's bin; received: not sent
@@ -232,8 +260,7 @@ static __always_inline __u32 frame_vid(struct __sk_buff *skb, const struct vsbpf
 	return port->pvid;
 }
 
-SEC("tc")
-int vs_count(struct __sk_buff *skb)
+static __always_inline int count(struct __sk_buff *skb, bool ingress)
 {
 	struct vsbpf_port port;
 	if (!port_find(skb->ifindex, &port))
@@ -242,7 +269,9 @@ int vs_count(struct __sk_buff *skb)
 	struct vsbpf_net *net = bpf_map_lookup_elem(&vs_nets, &s);
 	if (!net)
 		return TC_ACT_UNSPEC;
-	__s64 sec = frame_sec(skb);
+	__s64 sec = frame_sec(skb, ingress);
+	if (!in_window(sec))
+		return TC_ACT_UNSPEC;
 	/* The length libpcap reports on the bridge: with the tag. */
 	__u32 len = skb->len + (skb->vlan_present ? VSBPF_VLAN_TAG_BYTES : 0);
 
@@ -276,4 +305,18 @@ int vs_count(struct __sk_buff *skb)
 	count_net(net, sec, len, true, false);
 	count_frame(vnet, *vslot, addr, sec, len);
 	return TC_ACT_UNSPEC;
+}
+
+/* A port's ingress: what the bridge receives from it. */
+SEC("tc")
+int vs_count(struct __sk_buff *skb)
+{
+	return count(skb, true);
+}
+
+/* The bridge's own egress: what the host sends on it. */
+SEC("tc")
+int vs_count_egress(struct __sk_buff *skb)
+{
+	return count(skb, false);
 }
