@@ -503,6 +503,65 @@ static void read_net(struct ebpfcount *e, struct slot_state *s, int64_t now_sec)
 	s->fed_sec = now_sec;
 }
 
+/* part of total packets, in proportion to bytes: the bins count bytes only. */
+static uint64_t packets_of(uint64_t packets, uint64_t part_bytes, uint64_t total_bytes)
+{
+	if (!total_bytes || part_bytes >= total_bytes)
+		return packets;
+	return (uint64_t)(((unsigned __int128)packets * part_bytes + total_bytes / 2) / total_bytes);
+}
+
+/*
+ * The MAC of a VM that was down sent sum.sent since fed (held, lifecycle):
+ * its counters restarted, so what it sent in the bins' seconds of the
+ * window (ACCT_HELD_SECONDS before the restart, and none before the whole
+ * second after it went down) is handed to the new life, and the rest is
+ * forgotten (the network counted it). Its seconds are then fed up to now.
+ */
+static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsbpf_mac_counts *sum,
+		      int64_t now_sec)
+{
+	struct inv_vm *vm = k->vnic->vm;
+	int64_t offset = inventory_real_offset(e->inv);
+	int64_t from = (acct_vm_restart_usec(&vm->acct) + offset) / USEC_PER_SEC - ACCT_HELD_SECONDS;
+	int64_t after_down = (vm->down_usec + offset + USEC_PER_SEC - 1) / USEC_PER_SEC;
+	if (from < after_down)
+		from = after_down;
+	if (from < k->fed_sec)
+		from = k->fed_sec; /* the seconds before were handed over */
+	if (from < now_sec - (VSBPF_MAC_BINS - 2))
+		from = now_sec - (VSBPF_MAC_BINS - 2);
+	struct acct_port_second window = { 0, 0, 0 };
+	for (int64_t sec = from; sec <= now_sec; sec++) {
+		struct acct_port_second now;
+		ebpfcount_mac_second(e->percpu, e->ncpus, sec, &now);
+		now.rx_unicast = 0; /* the down VM's: gone with its reset */
+		if (sec == k->fed_sec) {
+			now.sent = minus(now.sent, k->fed_second.sent);
+			now.group_sent = minus(now.group_sent, k->fed_second.group_sent);
+		}
+		window.sent += now.sent;
+		window.group_sent += now.group_sent;
+		acct_port_add_second(&k->vnic->acct, &k->slot->net->acct, sec, &now);
+	}
+	struct acct_counts held, group_held;
+	fed_add(&k->fed.sent, sum->sent, &held);
+	fed_add(&k->fed.group_sent, sum->group_sent, &group_held);
+	window.sent = window.sent < held.bytes ? window.sent : held.bytes;
+	window.group_sent = window.group_sent < group_held.bytes ? window.group_sent : group_held.bytes;
+	struct acct_counts sent = { window.sent, packets_of(held.packets, window.sent, held.bytes) };
+	struct acct_counts group_sent = {
+		window.group_sent, packets_of(group_held.packets, window.group_sent, group_held.bytes)
+	};
+	if (k->slot->net != k->vnic->net)
+		group_sent = (struct acct_counts){ 0, 0 }; /* not its network's share */
+	if (sent.packets && !k->vnic->net && !*k->vnic->ifname)
+		inventory_vnic_attach(k->vnic, k->slot->net);
+	acct_port_add_held(&k->vnic->acct, sent, group_sent);
+	ebpfcount_mac_second(e->percpu, e->ncpus, now_sec, &k->fed_second);
+	k->fed_sec = now_sec;
+}
+
 static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 {
 	__u64 key = k->key;
@@ -513,11 +572,13 @@ static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 	struct inv_vnic *v = k->vnic;
 	struct acct_counts sent = { 0, 0 }, rx, group_sent = { 0, 0 };
 	fed_add(&k->fed.rx_unicast, sum.rx_unicast, &rx);
-	/* A VM not known to run sends nothing: what its MAC sent came from a
-	 * new host interface ahead of the power-up that restarts its
-	 * counters (a restore the source reports later), and is handed over
-	 * after that restart. */
-	bool held = k->held = !lifecycle_counts_visible(v->vm);
+	/* A VM that is down sends nothing: what its MAC sends is held, and
+	 * the window before the restart of its counters handed over then (a
+	 * restore's new tap sends before the source reports it). */
+	bool held = lifecycle_holds_sent(v->vm);
+	if (k->held && !held)
+		hand_over(e, k, &sum, now_sec);
+	k->held = held;
 	if (!held) {
 		fed_add(&k->fed.sent, sum.sent, &sent);
 		fed_add(&k->fed.group_sent, sum.group_sent, &group_sent);
@@ -753,6 +814,7 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 					ks->fed = old->fed;
 					ks->fed_sec = old->fed_sec;
 					ks->fed_second = old->fed_second;
+					ks->held = old->held;
 				} else
 					key_start(e, ks);
 			}

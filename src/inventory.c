@@ -38,7 +38,15 @@ struct inventory {
 	struct indexes *indexes; /* while building; NULL: in order */
 	char **refusals; /* what building refused, one message each */
 	size_t nrefusals;
+	int64_t real_offset_usec;
 };
+
+void inventory_set_real_offset(struct inventory *inv, int64_t real_offset_usec)
+{
+	inv->real_offset_usec = real_offset_usec;
+}
+
+int64_t inventory_real_offset(const struct inventory *inv) { return inv->real_offset_usec; }
 
 /* The frame path, twice a frame, touches no vNIC but the one found. When
  * every MAC shares its first two octets, the 32 bits a slot keeps are the
@@ -467,6 +475,7 @@ static bool counted_anything(const struct inv_vnic *vnic)
 
 void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_usec)
 {
+	inv->real_offset_usec = old->real_offset_usec;
 	for (size_t i = 0; i < old->nnets; i++) {
 		struct inv_net *net = successor(inv, &old->nets[i]);
 		if (!net)
@@ -486,6 +495,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 		vm->runs_known = was->runs_known;
 		vm->runs = was->runs;
 		vm->powerup_usec = was->powerup_usec;
+		vm->down_usec = was->down_usec;
 		vm->proc_pid = was->proc_pid;
 		acct_vm_carry(&vm->acct, &was->acct);
 		bool lost = false;

@@ -49,4 +49,14 @@ bool lifecycle_apply_domain(struct inv_vm *vm, const struct domain_record *rec,
 /* Whether the VM's counters have instances (not off, not saved). */
 bool lifecycle_counts_visible(const struct inv_vm *vm);
 
+/*
+ * Whether what its vNICs send is held (acct.h, ACCT_HELD_SECONDS): it is
+ * off or saved and its counters have not restarted since (no host
+ * interface of its came). Only frames sent after vm->down_usec are: the
+ * old life's last frames, read late, stay its own. Every counters' restart
+ * (a power-up, a host interface that came) hands over what was held in
+ * the ACCT_HELD_SECONDS before it.
+ */
+bool lifecycle_holds_sent(const struct inv_vm *vm);
+
 #endif

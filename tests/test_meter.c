@@ -51,9 +51,11 @@ static struct lab lab_new(void)
 	l.a = inventory_vnic_by_ifname(l.inv, "macvtap0");
 	l.b = inventory_vnic_by_ifname(l.inv, "macvtap1");
 	CU_ASSERT_FATAL(l.net && l.net->by_port && l.a && l.b);
-	/* As lifecycle places them once their devices exist. */
+	/* As lifecycle places them once their devices exist, and runs them
+	 * as their records say. */
 	inventory_vnic_attach(l.a, l.net);
 	inventory_vnic_attach(l.b, l.net);
+	l.a->vm->state = l.b->vm->state = VM_RUNNING;
 	return l;
 }
 
@@ -186,6 +188,7 @@ static struct vlan_lab vlan_lab_new(void)
 	inventory_vnic_attach(l.a, l.a->home);
 	inventory_vnic_attach(l.b, l.b->home);
 	inventory_vnic_attach(l.c, l.c->home);
+	l.a->vm->state = l.b->vm->state = l.c->vm->state = VM_RUNNING;
 	return l;
 }
 
