@@ -63,6 +63,10 @@ struct slot_state {
 };
 
 /* A (MAC, slot) key of a vNIC and what was handed acct from it. */
+/* The seconds of marks a held key keeps: the window, the second before it
+ * (where it starts) and the one of the read that hands it over. */
+#define HELD_MARKS (ACCT_HELD_SECONDS + 3)
+
 struct key_state {
 	uint64_t key;
 	struct inv_vnic *vnic;
@@ -73,6 +77,12 @@ struct key_state {
 	bool resumed;                /* found pinned, with what was saved: */
 	struct vsbpf_mac_fed saved;  /* until the counters are restored */
 	bool held;                   /* its sent held back at the last read (read_key) */
+	/* While held: its totals at the last read in each recent second, the
+	 * packets of the window handed over (the bins count bytes only). */
+	struct held_mark {
+		int64_t sec;
+		struct vsbpf_counts sent, group_sent;
+	} marks[HELD_MARKS];
 };
 
 /* An interface the program is attached to. */
@@ -503,12 +513,22 @@ static void read_net(struct ebpfcount *e, struct slot_state *s, int64_t now_sec)
 	s->fed_sec = now_sec;
 }
 
-/* part of total packets, in proportion to bytes: the bins count bytes only. */
-static uint64_t packets_of(uint64_t packets, uint64_t part_bytes, uint64_t total_bytes)
+/* Notes a held key's totals at a read in second now_sec. */
+static void mark_held(struct key_state *k, const struct vsbpf_mac_counts *sum, int64_t now_sec)
 {
-	if (!total_bytes || part_bytes >= total_bytes)
-		return packets;
-	return (uint64_t)(((unsigned __int128)packets * part_bytes + total_bytes / 2) / total_bytes);
+	struct held_mark *m = &k->marks[(uint64_t)now_sec % HELD_MARKS];
+	*m = (struct held_mark){ now_sec, sum->sent, sum->group_sent };
+}
+
+/* Its totals when second from began: at the last read before it, or where
+ * the hold began (fed) when none was marked. */
+static struct held_mark held_at(const struct key_state *k, int64_t from)
+{
+	struct held_mark at = { 0, k->fed.sent, k->fed.group_sent };
+	for (unsigned i = 0; i < HELD_MARKS; i++)
+		if (k->marks[i].sec < from && k->marks[i].sec > at.sec)
+			at = k->marks[i];
+	return at;
 }
 
 /*
@@ -544,14 +564,21 @@ static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsb
 		window.group_sent += now.group_sent;
 		acct_port_add_second(&k->vnic->acct, &k->slot->net->acct, sec, &now);
 	}
+	/* Bytes by the bins' seconds; packets from the totals at the last
+	 * read before the window, which is where it starts to a read's
+	 * precision. */
+	struct held_mark at = held_at(k, from);
 	struct acct_counts held, group_held;
-	fed_add(&k->fed.sent, sum->sent, &held);
-	fed_add(&k->fed.group_sent, sum->group_sent, &group_held);
-	window.sent = window.sent < held.bytes ? window.sent : held.bytes;
-	window.group_sent = window.group_sent < group_held.bytes ? window.group_sent : group_held.bytes;
-	struct acct_counts sent = { window.sent, packets_of(held.packets, window.sent, held.bytes) };
+	fed_add(&at.sent, sum->sent, &held);
+	fed_add(&at.group_sent, sum->group_sent, &group_held);
+	k->fed.sent = sum->sent;
+	k->fed.group_sent = sum->group_sent;
+	memset(k->marks, 0, sizeof k->marks);
+	struct acct_counts sent = { window.sent < held.bytes ? window.sent : held.bytes,
+				    held.packets };
 	struct acct_counts group_sent = {
-		window.group_sent, packets_of(group_held.packets, window.group_sent, group_held.bytes)
+		window.group_sent < group_held.bytes ? window.group_sent : group_held.bytes,
+		group_held.packets
 	};
 	if (k->slot->net != k->vnic->net)
 		group_sent = (struct acct_counts){ 0, 0 }; /* not its network's share */
@@ -578,6 +605,8 @@ static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 	bool held = lifecycle_holds_sent(v->vm);
 	if (k->held && !held)
 		hand_over(e, k, &sum, now_sec);
+	else if (held)
+		mark_held(k, &sum, now_sec);
 	k->held = held;
 	if (!held) {
 		fed_add(&k->fed.sent, sum.sent, &sent);
@@ -815,6 +844,7 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 					ks->fed_sec = old->fed_sec;
 					ks->fed_second = old->fed_second;
 					ks->held = old->held;
+					memcpy(ks->marks, old->marks, sizeof ks->marks);
 				} else
 					key_start(e, ks);
 			}
