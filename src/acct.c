@@ -133,6 +133,8 @@ void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct a
 	if (group) {
 		counts_add(&net->group, len);
 		sec[NET_GROUP_BYTES] += len;
+		if (own) /* its own broadcast: no share of its, held or not */
+			counts_add(&src->group_sent_own, len);
 	} else if (dst) {
 		counts_add(&dst->rx_unicast, len);
 		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);

@@ -189,11 +189,11 @@ void acct_count_frame(struct acct_net *net, struct acct_port *src,
 
 /*
  * The same for a frame whose source src is a vNIC of a VM that is down:
- * counted on net and for dst as acct_count_frame does, but held for src
- * (not in its sent, its group frames or its VM's history) with its second
- * ts_sec, which is mono_sec on the monotonic clock, until
- * acct_port_hand_over. A second older than the newest held in its slot is
- * dropped for src.
+ * counted on net and for dst as acct_count_frame does, and a group frame
+ * of src's network is left out of src's received as ever, but held for src
+ * (not in its sent nor its VM's history) with its second ts_sec, which is
+ * mono_sec on the monotonic clock, until acct_port_hand_over. A second
+ * older than the one held in its slot is dropped for src.
  */
 void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct acct_port *dst,
 			   bool group, uint32_t len, int64_t ts_sec, int64_t mono_sec);

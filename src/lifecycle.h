@@ -17,6 +17,9 @@
  *   came while it was off or saved, its counters restarted then (once), and
  *   the power-up that follows only moves the discontinuity time: what it
  *   sent before its source said it runs is counted;
+ * - what a VM that is off or saved sends is held, and the restart of its
+ *   counters (either kind above) hands over what it sent in the
+ *   ACCT_HELD_SECONDS before (lifecycle_holds_sent);
  * - a vNIC sits on the network whose bridge its host interface is a port
  *   of, or on none; a macvtap vNIC on its home (its lower device's
  *   network) while its interface exists; one whose interface is gone
