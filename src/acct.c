@@ -139,7 +139,9 @@ void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct a
 		counts_add(&dst->rx_unicast, len);
 		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);
 	}
-	struct acct_held_second *h = &src->held[(uint64_t)ts_sec % (ACCT_HELD_SECONDS + 1)];
+	if (!src->held)
+		return;
+	struct acct_held_second *h = &src->held->slots[(uint64_t)ts_sec % (ACCT_HELD_SECONDS + 1)];
 	if (ts_sec < h->sec)
 		return; /* a clock step back: older than what the window keeps */
 	if (ts_sec != h->sec)
@@ -390,13 +392,26 @@ void acct_port_init(struct acct_port *port)
 
 void acct_port_reset(struct acct_port *port)
 {
-	struct acct_port kept = *port;
+	struct acct_net *net = port->net;
+	struct acct_vm *vm = port->vm;
+	struct acct_held *held = port->held;
 	acct_port_init(port);
-	port->net = kept.net;
-	port->vm = kept.vm;
-	memcpy(port->held, kept.held, sizeof port->held);
-	if (port->net)
-		port->group_base = port->net->group;
+	port->net = net;
+	port->vm = vm;
+	port->held = held;
+	if (net)
+		port->group_base = net->group;
+}
+
+void acct_port_set_held(struct acct_port *port, struct acct_held *held) { port->held = held; }
+
+/* Whether a held block has a second in it: an untouched one stays so. */
+static bool holds_any(const struct acct_held *held)
+{
+	for (unsigned i = 0; held && i < ACCT_HELD_SECONDS + 1; i++)
+		if (held->slots[i].sec)
+			return true;
+	return false;
 }
 
 void acct_port_add_held(struct acct_port *port, struct acct_counts sent,
@@ -413,8 +428,10 @@ void acct_port_add_held(struct acct_port *port, struct acct_counts sent,
 
 void acct_port_hand_over(struct acct_port *port, int64_t from_mono_sec)
 {
+	if (!holds_any(port->held))
+		return;
 	for (unsigned i = 0; i < ACCT_HELD_SECONDS + 1; i++) {
-		const struct acct_held_second *h = &port->held[i];
+		const struct acct_held_second *h = &port->held->slots[i];
 		if (!h->sec || h->mono_sec < from_mono_sec)
 			continue;
 		acct_port_add_held(port, h->sent, h->group_sent);
@@ -422,7 +439,7 @@ void acct_port_hand_over(struct acct_port *port, int64_t from_mono_sec)
 		if (h->group_sent.bytes)
 			vm_add(port->vm, h->sec, VM_GROUP_OWN, h->group_sent.bytes);
 	}
-	memset(port->held, 0, sizeof port->held);
+	memset(port->held, 0, sizeof *port->held);
 }
 
 /* The vNIC's share of a network whose group totals are group: what it
@@ -508,8 +525,12 @@ void acct_port_rejoin(struct acct_port *port)
 void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net)
 {
 	struct acct_vm *vm = to->vm;
+	struct acct_held *held = to->held;
 	*to = *from;
 	to->vm = vm;
+	to->held = held;
+	if (held && holds_any(from->held))
+		*held = *from->held;
 	if (from->net && !net)
 		keep_share(to, from->net->group);
 	to->net = net;
@@ -528,7 +549,7 @@ void acct_port_restore(struct acct_port *port, const struct acct_port_saved *sav
 	*port = (struct acct_port){ .sent = saved->sent, .rx_unicast = saved->rx_unicast,
 				    .rx_carried = saved->rx_carried, .group_base = saved->group_base,
 				    .group_sent_own = saved->group_sent_own, .net = net,
-				    .vm = port->vm };
+				    .vm = port->vm, .held = port->held };
 	if (was && !net)
 		keep_share(port, was->group);
 	/* Where it sits now, which may be elsewhere. */

@@ -135,12 +135,18 @@ struct acct_vm {
  */
 #define ACCT_HELD_SECONDS 5
 
-/* One second of what a down VM's vNIC sent (acct_count_frame_held). */
-struct acct_held_second {
-	int64_t sec;      /* wall clock; 0: the slot is empty */
-	int64_t mono_sec; /* the same second on the monotonic clock */
-	struct acct_counts sent;
-	struct acct_counts group_sent; /* the group frames among them, on its network */
+/* What a down VM's vNIC sent (acct_count_frame_held), by second: second
+ * sec in slot sec % slots, the newest ACCT_HELD_SECONDS + 1 of them (the
+ * window and the partial second it starts in). A block the owner
+ * allocates (zeroed), written only once its vNIC holds a frame: the
+ * vNICs of VMs that never go down leave its pages untouched. */
+struct acct_held {
+	struct acct_held_second {
+		int64_t sec;      /* wall clock; 0: the slot is empty */
+		int64_t mono_sec; /* the same second on the monotonic clock */
+		struct acct_counts sent;
+		struct acct_counts group_sent; /* the group frames among them, on its network */
+	} slots[ACCT_HELD_SECONDS + 1];
 };
 
 struct acct_port {
@@ -151,10 +157,7 @@ struct acct_port {
 	struct acct_counts group_sent_own; /* group frames it sent on net since */
 	struct acct_net *net;              /* where it receives group frames */
 	struct acct_vm *vm;                /* its VM's history, or NULL */
-	/* Held while its VM is down: the seconds sec % slots, the newest
-	 * ACCT_HELD_SECONDS + 1 of them (the window and the partial second
-	 * it starts in). */
-	struct acct_held_second held[ACCT_HELD_SECONDS + 1];
+	struct acct_held *held;            /* what it holds; NULL: it holds nothing */
 };
 
 /* What is saved of a network's counters, to be restored at the next start. */
@@ -193,7 +196,8 @@ void acct_count_frame(struct acct_net *net, struct acct_port *src,
  * of src's network is left out of src's received as ever, but held for src
  * (not in its sent nor its VM's history) with its second ts_sec, which is
  * mono_sec on the monotonic clock, until acct_port_hand_over. A second
- * older than the one held in its slot is dropped for src.
+ * older than the one held in its slot is dropped for src, as is every
+ * frame of a src with no held block.
  */
 void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct acct_port *dst,
 			   bool group, uint32_t len, int64_t ts_sec, int64_t mono_sec);
@@ -343,6 +347,11 @@ int64_t acct_vm_restart_usec(const struct acct_vm *vm);
 /* Makes vm the VM whose history the vNIC's frames go to (NULL: none). */
 void acct_port_set_vm(struct acct_port *port, struct acct_vm *vm);
 
+/* Makes held (zeroed, the owner's) where the vNIC holds what it sends while
+ * its VM is down (NULL: it does not, those frames count on the network
+ * only). */
+void acct_port_set_held(struct acct_port *port, struct acct_held *held);
+
 void acct_port_init(struct acct_port *port);
 
 /* Zeroes the vNIC's counters (power-up, reset, restore), keeping its network
@@ -374,8 +383,8 @@ void acct_port_attach(struct acct_port *port, struct acct_net *net);
 void acct_port_rejoin(struct acct_port *port);
 
 /*
- * Makes to carry on from's counters, receiving the group frames of net from
- * now on. net carries on from's network (a rebuilt inventory's, holding the
+ * Makes to carry on from's counters and what it holds (to keeps its own
+ * held block), receiving the group frames of net from now on. net carries on from's network (a rebuilt inventory's, holding the
  * same totals), or is NULL: then from's network is gone and to keeps what it
  * gave.
  */

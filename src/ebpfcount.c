@@ -81,7 +81,7 @@ struct key_state {
 	 * packets of the window handed over (the bins count bytes only). */
 	struct held_mark {
 		int64_t sec;
-		struct vsbpf_counts sent, group_sent;
+		uint64_t sent_packets, group_packets;
 	} marks[HELD_MARKS];
 };
 
@@ -517,14 +517,14 @@ static void read_net(struct ebpfcount *e, struct slot_state *s, int64_t now_sec)
 static void mark_held(struct key_state *k, const struct vsbpf_mac_counts *sum, int64_t now_sec)
 {
 	struct held_mark *m = &k->marks[(uint64_t)now_sec % HELD_MARKS];
-	*m = (struct held_mark){ now_sec, sum->sent, sum->group_sent };
+	*m = (struct held_mark){ now_sec, sum->sent.packets, sum->group_sent.packets };
 }
 
 /* Its totals when second from began: at the last read before it, or where
  * the hold began (fed) when none was marked. */
 static struct held_mark held_at(const struct key_state *k, int64_t from)
 {
-	struct held_mark at = { 0, k->fed.sent, k->fed.group_sent };
+	struct held_mark at = { 0, k->fed.sent.packets, k->fed.group_sent.packets };
 	for (unsigned i = 0; i < HELD_MARKS; i++)
 		if (k->marks[i].sec < from && k->marks[i].sec > at.sec)
 			at = k->marks[i];
@@ -536,7 +536,9 @@ static struct held_mark held_at(const struct key_state *k, int64_t from)
  * its counters restarted, so what it sent in the bins' seconds of the
  * window (ACCT_HELD_SECONDS before the restart, and none before the whole
  * second after it went down) is handed to the new life, and the rest is
- * forgotten (the network counted it). Its seconds are then fed up to now.
+ * forgotten (the network counted it). Its seconds are then fed up to now
+ * (what was sent to it in the window's seconds too: those before the
+ * restart are not shown, acct_vm_seconds' since).
  */
 static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsbpf_mac_counts *sum,
 		      int64_t now_sec)
@@ -555,9 +557,9 @@ static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsb
 	for (int64_t sec = from; sec <= now_sec; sec++) {
 		struct acct_port_second now;
 		ebpfcount_mac_second(e->percpu, e->ncpus, sec, &now);
-		now.rx_unicast = 0; /* the down VM's: gone with its reset */
 		if (sec == k->fed_sec) {
 			now.sent = minus(now.sent, k->fed_second.sent);
+			now.rx_unicast = minus(now.rx_unicast, k->fed_second.rx_unicast);
 			now.group_sent = minus(now.group_sent, k->fed_second.group_sent);
 		}
 		window.sent += now.sent;
@@ -569,19 +571,19 @@ static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsb
 	 * precision. */
 	struct held_mark at = held_at(k, from);
 	struct acct_counts held, group_held;
-	fed_add(&at.sent, sum->sent, &held);
-	fed_add(&at.group_sent, sum->group_sent, &group_held);
-	k->fed.sent = sum->sent;
-	k->fed.group_sent = sum->group_sent;
+	fed_add(&k->fed.sent, sum->sent, &held);
+	fed_add(&k->fed.group_sent, sum->group_sent, &group_held);
 	memset(k->marks, 0, sizeof k->marks);
 	struct acct_counts sent = { window.sent < held.bytes ? window.sent : held.bytes,
-				    held.packets };
+				    sum->sent.packets - at.sent_packets };
 	struct acct_counts group_sent = {
 		window.group_sent < group_held.bytes ? window.group_sent : group_held.bytes,
-		group_held.packets
+		sum->group_sent.packets - at.group_packets
 	};
-	if (k->slot->net != k->vnic->net)
-		group_sent = (struct acct_counts){ 0, 0 }; /* not its network's share */
+	if (!sent.bytes)
+		sent.packets = 0; /* a read's precision, against the bins' none */
+	if (!group_sent.bytes || k->slot->net != k->vnic->net)
+		group_sent = (struct acct_counts){ 0, 0 }; /* none, or not its network's share */
 	if (sent.packets && !k->vnic->net && !*k->vnic->ifname)
 		inventory_vnic_attach(k->vnic, k->slot->net);
 	acct_port_add_held(&k->vnic->acct, sent, group_sent);

@@ -28,6 +28,9 @@ struct inventory {
 	/* One history block per VM, calloc'd: a block's pages are touched
 	 * only once its VM counts. */
 	struct acct_vm_history *histories;
+	/* One held block per vNIC, beside each in vnics, calloc'd likewise:
+	 * touched only once its VM is down and it sends. */
+	struct acct_held *helds;
 	uint64_t *vnic_keys;    /* the MAC's mac_key, beside each vNIC in vnics */
 	size_t vnics_given, vnics_room;
 	/* The first two octets (mac_key >> 32) that every vNIC's MAC starts
@@ -256,6 +259,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		vnic->home = home_of(inv, dv);
 		acct_port_set_vm(&vnic->acct, &vm->acct);
 		size_t pos = (size_t)(vnic - inv->vnics);
+		acct_port_set_held(&vnic->acct, &inv->helds[pos]);
 		inv->vnic_keys[pos] = mac_key(mac);
 		hashidx_add(&inv->by_mac, inv->vnic_keys[pos], pos);
 	}
@@ -372,8 +376,10 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	inv->histories = calloc(max_vms + 1, sizeof *inv->histories);
 	inv->vnics = calloc(room + 1, sizeof *inv->vnics);
 	inv->vnic_keys = calloc(room + 1, sizeof *inv->vnic_keys);
+	inv->helds = calloc(room + 1, sizeof *inv->helds);
 	inv->vnics_room = room;
 	if (!inv->nets || !inv->vms || !inv->histories || !inv->vnics || !inv->vnic_keys ||
+	    !inv->helds ||
 	    hashidx_reserve(&inv->by_mac, max_vnics) < 0 ||
 	    hashidx_reserve(&inv->by_ifname, max_vnics) < 0 ||
 	    hashidx_reserve(&inv->by_vm_name, max_vms) < 0) {
@@ -452,6 +458,7 @@ void inventory_free(struct inventory *inv)
 	free(inv->histories);
 	free(inv->vnics);
 	free(inv->vnic_keys);
+	free(inv->helds);
 	free(inv->nets);
 	hashidx_free(&inv->by_mac);
 	hashidx_free(&inv->by_ifname);

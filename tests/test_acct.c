@@ -281,6 +281,7 @@ static void test_acct_held_hand_over(void)
 	static struct acct_vm_history hist;
 	struct acct_vm vm;
 	struct acct_port p, q;
+	struct acct_held held = { 0 };
 	memset(&hist, 0, sizeof hist);
 	acct_vm_init(&vm, &hist);
 	acct_port_init(&p);
@@ -288,6 +289,7 @@ static void test_acct_held_hand_over(void)
 	acct_port_attach(&p, &net);
 	acct_port_attach(&q, &net);
 	acct_port_set_vm(&p, &vm);
+	acct_port_set_held(&p, &held);
 	/* p's VM is down: what it sends is held, long before and just before
 	 * its power-up at T0 + 10; what is sent to it is counted as ever. */
 	acct_count_frame_held(&net, &p, &q, false, 1000, T0, MONO(T0));
@@ -329,9 +331,11 @@ static void test_acct_held_hand_over(void)
 static void test_acct_held_slots(void)
 {
 	acct_setup();
-	struct acct_port p;
+	struct acct_port p, q;
+	struct acct_held held = { 0 }, moved = { 0 };
 	acct_port_init(&p);
 	acct_port_attach(&p, &net);
+	acct_port_set_held(&p, &held);
 	/* T0 and T0 + ACCT_HELD_SECONDS + 1 share a slot: the newer second
 	 * takes it, and an older one that comes after (a clock stepped back)
 	 * is not held. */
@@ -340,9 +344,21 @@ static void test_acct_held_slots(void)
 			      MONO(T0 + ACCT_HELD_SECONDS + 1));
 	acct_count_frame_held(&net, &p, NULL, false, 40, T0, MONO(T0));
 	acct_count_frame_held(&net, &p, NULL, false, 80, T0 + 1, MONO(T0 + 1));
-	acct_port_hand_over(&p, 0);
-	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 100);
+	/* A rebuilt inventory's vNIC carries on with its own block. */
+	acct_port_init(&q);
+	acct_port_set_held(&q, &moved);
+	acct_port_carry(&q, &p, &net);
+	CU_ASSERT_PTR_EQUAL(q.held, &moved);
+	acct_port_hand_over(&q, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&q).bytes, 100);
 	CU_ASSERT_EQUAL(net.carried.bytes, 150);
+	/* Without a block, a vNIC holds nothing; the network counts. */
+	acct_port_init(&q);
+	acct_port_attach(&q, &net);
+	acct_count_frame_held(&net, &q, NULL, false, 5, T0 + 2, MONO(T0 + 2));
+	acct_port_hand_over(&q, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&q).bytes, 0);
+	CU_ASSERT_EQUAL(net.carried.bytes, 155);
 }
 
 static void test_acct_held_bulk(void)
