@@ -383,10 +383,10 @@ void acct_port_attach(struct acct_port *port, struct acct_net *net);
 void acct_port_rejoin(struct acct_port *port);
 
 /*
- * Makes to carry on from's counters and what it holds (to keeps its own
- * held block), receiving the group frames of net from now on. net carries on from's network (a rebuilt inventory's, holding the
- * same totals), or is NULL: then from's network is gone and to keeps what it
- * gave.
+ * Makes to carry on from's counters and what it holds (in its own held
+ * block), receiving the group frames of net from now on. net carries on
+ * from's network (a rebuilt inventory's, holding the same totals), or is
+ * NULL: then from's network is gone and to keeps what it gave.
  */
 void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net);
 

@@ -62,11 +62,11 @@ struct slot_state {
 	bool failed;             /* attaching to it failed */
 };
 
-/* A (MAC, slot) key of a vNIC and what was handed acct from it. */
 /* The seconds of marks a held key keeps: the window, the second before it
  * (where it starts) and the one of the read that hands it over. */
 #define HELD_MARKS (ACCT_HELD_SECONDS + 3)
 
+/* A (MAC, slot) key of a vNIC and what was handed acct from it. */
 struct key_state {
 	uint64_t key;
 	struct inv_vnic *vnic;

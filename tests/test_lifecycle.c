@@ -839,8 +839,9 @@ static void test_lifecycle_held_until_power_up(void)
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 490, 2);
 	ASSERT_COUNTS(inventory_vm_received(d.dom), 0, 0);
 	/* Saved again and restored at once: nothing held, nothing handed. */
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_SAVED, false), up * SEC + 1));
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), up * SEC + 2));
+	int64_t again = up * SEC + 1;
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_SAVED, false), again));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), again + 1));
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
 	inventory_free(d.f.inv);
 }
@@ -862,7 +863,8 @@ static void test_lifecycle_held_until_interface_came(void)
 	CU_ASSERT_FALSE(lifecycle_holds_sent(d.dom));
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 60, 1);
 	exchange(&d.f, &d.dom->vnics[0]);
-	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), came * SEC + 3 * SEC));
+	int64_t runs = (came + 3) * SEC;
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), runs));
 	ASSERT_COUNTS(inventory_vm_sent(d.dom), 160, 2);
 	inventory_free(d.f.inv);
 }
