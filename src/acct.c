@@ -116,6 +116,41 @@ void acct_count_frame(struct acct_net *net, struct acct_port *src,
 	}
 }
 
+void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct acct_port *dst,
+			   bool group, uint32_t len, int64_t ts_sec, int64_t mono_sec)
+{
+	/* The network's view, as for any frame; nothing for src yet. */
+	uint64_t *sec = net_second(net, ts_sec);
+	bool own = src->net == net;
+	counts_add(&net->carried, len);
+	sec[ACCT_BYTES_SENT] += len;
+	sec[ACCT_PACKETS_SENT]++;
+	if (!own) {
+		counts_add(&net->received, len);
+		sec[ACCT_BYTES_RECEIVED] += len;
+		sec[ACCT_PACKETS_RECEIVED]++;
+	}
+	if (group) {
+		counts_add(&net->group, len);
+		sec[NET_GROUP_BYTES] += len;
+		if (own) /* its own broadcast: no share of its, held or not */
+			counts_add(&src->group_sent_own, len);
+	} else if (dst) {
+		counts_add(&dst->rx_unicast, len);
+		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);
+	}
+	if (!src->held)
+		return;
+	struct acct_held_second *h = &src->held->slots[(uint64_t)ts_sec % (ACCT_HELD_SECONDS + 1)];
+	if (ts_sec < h->sec)
+		return; /* a clock step back: older than what the window keeps */
+	if (ts_sec != h->sec)
+		*h = (struct acct_held_second){ .sec = ts_sec, .mono_sec = mono_sec };
+	counts_add(&h->sent, len);
+	if (group && own)
+		counts_add(&h->group_sent, len);
+}
+
 void acct_count_malformed(struct acct_net *net, uint32_t len, int64_t ts_sec)
 {
 	uint64_t *sec = net_second(net, ts_sec);
@@ -359,11 +394,52 @@ void acct_port_reset(struct acct_port *port)
 {
 	struct acct_net *net = port->net;
 	struct acct_vm *vm = port->vm;
+	struct acct_held *held = port->held;
 	acct_port_init(port);
 	port->net = net;
 	port->vm = vm;
+	port->held = held;
 	if (net)
 		port->group_base = net->group;
+}
+
+void acct_port_set_held(struct acct_port *port, struct acct_held *held) { port->held = held; }
+
+/* Whether a held block has a second in it: an untouched one stays so. */
+static bool holds_any(const struct acct_held *held)
+{
+	for (unsigned i = 0; held && i < ACCT_HELD_SECONDS + 1; i++)
+		if (held->slots[i].sec)
+			return true;
+	return false;
+}
+
+void acct_port_add_held(struct acct_port *port, struct acct_counts sent,
+			struct acct_counts group_sent)
+{
+	counts_sum(&port->sent, sent);
+	/* Those group frames are in the network's totals already, and so in
+	 * group_base since the reset: its share, group - group_base -
+	 * group_sent_own, must not move. */
+	counts_sum(&port->group_sent_own, group_sent);
+	port->group_base.bytes -= group_sent.bytes;
+	port->group_base.packets -= group_sent.packets;
+}
+
+void acct_port_hand_over(struct acct_port *port, int64_t from_mono_sec)
+{
+	if (!holds_any(port->held))
+		return;
+	for (unsigned i = 0; i < ACCT_HELD_SECONDS + 1; i++) {
+		const struct acct_held_second *h = &port->held->slots[i];
+		if (!h->sec || h->mono_sec < from_mono_sec)
+			continue;
+		acct_port_add_held(port, h->sent, h->group_sent);
+		vm_add(port->vm, h->sec, VM_SENT, h->sent.bytes);
+		if (h->group_sent.bytes)
+			vm_add(port->vm, h->sec, VM_GROUP_OWN, h->group_sent.bytes);
+	}
+	memset(port->held, 0, sizeof *port->held);
 }
 
 /* The vNIC's share of a network whose group totals are group: what it
@@ -449,8 +525,12 @@ void acct_port_rejoin(struct acct_port *port)
 void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net)
 {
 	struct acct_vm *vm = to->vm;
+	struct acct_held *held = to->held;
 	*to = *from;
 	to->vm = vm;
+	to->held = held;
+	if (held && holds_any(from->held))
+		*held = *from->held;
 	if (from->net && !net)
 		keep_share(to, from->net->group);
 	to->net = net;
@@ -466,8 +546,10 @@ void acct_port_restore(struct acct_port *port, const struct acct_port_saved *sav
 		       const struct acct_net_saved *was, struct acct_net *net)
 {
 	struct acct_net *now = port->net;
-	*port = (struct acct_port){ saved->sent, saved->rx_unicast, saved->rx_carried,
-				    saved->group_base, saved->group_sent_own, net, port->vm };
+	*port = (struct acct_port){ .sent = saved->sent, .rx_unicast = saved->rx_unicast,
+				    .rx_carried = saved->rx_carried, .group_base = saved->group_base,
+				    .group_sent_own = saved->group_sent_own, .net = net,
+				    .vm = port->vm, .held = port->held };
 	if (was && !net)
 		keep_share(port, was->group);
 	/* Where it sits now, which may be elsewhere. */

@@ -123,6 +123,32 @@ struct acct_vm {
 	struct acct_vm_history *hist; /* NULL: no history kept */
 };
 
+/*
+ * What a vNIC whose VM is down (off or saved) sends is held, not counted as
+ * its sent: a restored guest's new tap joins its bridge, and the guest
+ * sends, before the source says it runs (DESIGN §1). At the power-up that
+ * restarts its counters, what was held in the last ACCT_HELD_SECONDS is
+ * handed to the new life; older frames stay counted on the network only.
+ * Why 5: a restore's tap joins its bridge a second or two before libvirt
+ * tells of it; a MAC that sent from elsewhere for hours while its VM was
+ * down must not bring those hours into its next life.
+ */
+#define ACCT_HELD_SECONDS 5
+
+/* What a down VM's vNIC sent (acct_count_frame_held), by second: second
+ * sec in slot sec % slots, the newest ACCT_HELD_SECONDS + 1 of them (the
+ * window and the partial second it starts in). A block the owner
+ * allocates (zeroed), written only once its vNIC holds a frame: the
+ * vNICs of VMs that never go down leave its pages untouched. */
+struct acct_held {
+	struct acct_held_second {
+		int64_t sec;      /* wall clock; 0: the slot is empty */
+		int64_t mono_sec; /* the same second on the monotonic clock */
+		struct acct_counts sent;
+		struct acct_counts group_sent; /* the group frames among them, on its network */
+	} slots[ACCT_HELD_SECONDS + 1];
+};
+
 struct acct_port {
 	struct acct_counts sent;
 	struct acct_counts rx_unicast;     /* frames addressed to this vNIC */
@@ -131,6 +157,7 @@ struct acct_port {
 	struct acct_counts group_sent_own; /* group frames it sent on net since */
 	struct acct_net *net;              /* where it receives group frames */
 	struct acct_vm *vm;                /* its VM's history, or NULL */
+	struct acct_held *held;            /* what it holds; NULL: it holds nothing */
 };
 
 /* What is saved of a network's counters, to be restored at the next start. */
@@ -162,6 +189,18 @@ void acct_net_init(struct acct_net *net);
 void acct_count_frame(struct acct_net *net, struct acct_port *src,
 		      struct acct_port *dst, bool group, uint32_t len,
 		      int64_t ts_sec);
+
+/*
+ * The same for a frame whose source src is a vNIC of a VM that is down:
+ * counted on net and for dst as acct_count_frame does, and a group frame
+ * of src's network is left out of src's received as ever, but held for src
+ * (not in its sent nor its VM's history) with its second ts_sec, which is
+ * mono_sec on the monotonic clock, until acct_port_hand_over. A second
+ * older than the one held in its slot is dropped for src, as is every
+ * frame of a src with no held block.
+ */
+void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct acct_port *dst,
+			   bool group, uint32_t len, int64_t ts_sec, int64_t mono_sec);
 
 /*
  * Counting in bulk: a method that counts in the kernel (ebpf) hands over
@@ -308,10 +347,32 @@ int64_t acct_vm_restart_usec(const struct acct_vm *vm);
 /* Makes vm the VM whose history the vNIC's frames go to (NULL: none). */
 void acct_port_set_vm(struct acct_port *port, struct acct_vm *vm);
 
+/* Makes held (zeroed, the owner's) where the vNIC holds what it sends while
+ * its VM is down (NULL: it does not, those frames count on the network
+ * only). */
+void acct_port_set_held(struct acct_port *port, struct acct_held *held);
+
 void acct_port_init(struct acct_port *port);
 
-/* Zeroes the vNIC's counters (power-up, reset, restore), keeping its network. */
+/* Zeroes the vNIC's counters (power-up, reset, restore), keeping its network
+ * and what it holds. */
 void acct_port_reset(struct acct_port *port);
+
+/*
+ * Its VM powered up: what it held in the monotonic seconds from_mono_sec on
+ * becomes what it sent (and its VM's history of those seconds); the rest
+ * is forgotten. Its share of its network's group frames stays what it was:
+ * those frames were in the network's totals before the power-up's reset.
+ */
+void acct_port_hand_over(struct acct_port *port, int64_t from_mono_sec);
+
+/*
+ * The same for bulk counting (ebpf), which keeps what was held itself:
+ * sent and group_sent (its broadcast and multicast frames among them, on
+ * its network) are added to what it sent, its group share unchanged.
+ */
+void acct_port_add_held(struct acct_port *port, struct acct_counts sent,
+			struct acct_counts group_sent);
 
 /* Makes net (or NULL) the network whose group frames the vNIC receives;
  * what it received so far is kept. */
@@ -322,10 +383,10 @@ void acct_port_attach(struct acct_port *port, struct acct_net *net);
 void acct_port_rejoin(struct acct_port *port);
 
 /*
- * Makes to carry on from's counters, receiving the group frames of net from
- * now on. net carries on from's network (a rebuilt inventory's, holding the
- * same totals), or is NULL: then from's network is gone and to keeps what it
- * gave.
+ * Makes to carry on from's counters and what it holds (in its own held
+ * block), receiving the group frames of net from now on. net carries on
+ * from's network (a rebuilt inventory's, holding the same totals), or is
+ * NULL: then from's network is gone and to keeps what it gave.
  */
 void acct_port_carry(struct acct_port *to, const struct acct_port *from, struct acct_net *net);
 

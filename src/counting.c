@@ -477,6 +477,8 @@ static void counting_handle(void *ctx, const struct pollfd *fds, size_t n, const
 {
 	struct counting *c = ctx;
 	c->now_usec = now->mono_usec;
+	/* Before frames are read: they are timed on the wall clock. */
+	inventory_set_real_offset(builder_inventory(c->builder), now->real_usec - now->mono_usec);
 	if (n < 1 + c->ndiscovery_fds + c->nmethod_fds)
 		return;
 	if (fds[0].revents && netlink_read(c->netlink, link_changed, c) < 0)

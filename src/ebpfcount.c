@@ -62,6 +62,10 @@ struct slot_state {
 	bool failed;             /* attaching to it failed */
 };
 
+/* The seconds of marks a held key keeps: the window, the second before it
+ * (where it starts) and the one of the read that hands it over. */
+#define HELD_MARKS (ACCT_HELD_SECONDS + 3)
+
 /* A (MAC, slot) key of a vNIC and what was handed acct from it. */
 struct key_state {
 	uint64_t key;
@@ -73,6 +77,12 @@ struct key_state {
 	bool resumed;                /* found pinned, with what was saved: */
 	struct vsbpf_mac_fed saved;  /* until the counters are restored */
 	bool held;                   /* its sent held back at the last read (read_key) */
+	/* While held: its totals at the last read in each recent second, the
+	 * packets of the window handed over (the bins count bytes only). */
+	struct held_mark {
+		int64_t sec;
+		uint64_t sent_packets, group_packets;
+	} marks[HELD_MARKS];
 };
 
 /* An interface the program is attached to. */
@@ -564,6 +574,84 @@ static void read_net(struct ebpfcount *e, struct slot_state *s, int64_t now_sec)
 	s->fed_sec = now_sec;
 }
 
+/* Notes a held key's totals at a read in second now_sec. */
+static void mark_held(struct key_state *k, const struct vsbpf_mac_counts *sum, int64_t now_sec)
+{
+	struct held_mark *m = &k->marks[(uint64_t)now_sec % HELD_MARKS];
+	*m = (struct held_mark){ now_sec, sum->sent.packets, sum->group_sent.packets };
+}
+
+/* Its totals when second from began: at the last read before it, or where
+ * the hold began (fed) when none was marked. */
+static struct held_mark held_at(const struct key_state *k, int64_t from)
+{
+	struct held_mark at = { 0, k->fed.sent.packets, k->fed.group_sent.packets };
+	for (unsigned i = 0; i < HELD_MARKS; i++)
+		if (k->marks[i].sec < from && k->marks[i].sec > at.sec)
+			at = k->marks[i];
+	return at;
+}
+
+/*
+ * The MAC of a VM that was down sent sum.sent since fed (held, lifecycle):
+ * its counters restarted, so what it sent in the bins' seconds of the
+ * window (ACCT_HELD_SECONDS before the restart, and none before the whole
+ * second after it went down) is handed to the new life, and the rest is
+ * forgotten (the network counted it). Its seconds are then fed up to now
+ * (what was sent to it in the window's seconds too: those before the
+ * restart are not shown, acct_vm_seconds' since).
+ */
+static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsbpf_mac_counts *sum,
+		      int64_t now_sec)
+{
+	struct inv_vm *vm = k->vnic->vm;
+	int64_t offset = inventory_real_offset(e->inv);
+	int64_t from = (acct_vm_restart_usec(&vm->acct) + offset) / USEC_PER_SEC - ACCT_HELD_SECONDS;
+	int64_t after_down = (vm->down_usec + offset + USEC_PER_SEC - 1) / USEC_PER_SEC;
+	if (from < after_down)
+		from = after_down;
+	if (from < k->fed_sec)
+		from = k->fed_sec; /* the seconds before were handed over */
+	if (from < now_sec - (VSBPF_MAC_BINS - 2))
+		from = now_sec - (VSBPF_MAC_BINS - 2);
+	struct acct_port_second window = { 0, 0, 0 };
+	for (int64_t sec = from; sec <= now_sec; sec++) {
+		struct acct_port_second now;
+		ebpfcount_mac_second(e->percpu, e->ncpus, sec, &now);
+		if (sec == k->fed_sec) {
+			now.sent = minus(now.sent, k->fed_second.sent);
+			now.rx_unicast = minus(now.rx_unicast, k->fed_second.rx_unicast);
+			now.group_sent = minus(now.group_sent, k->fed_second.group_sent);
+		}
+		window.sent += now.sent;
+		window.group_sent += now.group_sent;
+		acct_port_add_second(&k->vnic->acct, &k->slot->net->acct, sec, &now);
+	}
+	/* Bytes by the bins' seconds; packets from the totals at the last
+	 * read before the window, which is where it starts to a read's
+	 * precision. */
+	struct held_mark at = held_at(k, from);
+	struct acct_counts held, group_held;
+	fed_add(&k->fed.sent, sum->sent, &held);
+	fed_add(&k->fed.group_sent, sum->group_sent, &group_held);
+	memset(k->marks, 0, sizeof k->marks);
+	struct acct_counts sent = { window.sent < held.bytes ? window.sent : held.bytes,
+				    sum->sent.packets - at.sent_packets };
+	struct acct_counts group_sent = {
+		window.group_sent < group_held.bytes ? window.group_sent : group_held.bytes,
+		sum->group_sent.packets - at.group_packets
+	};
+	if (!sent.bytes)
+		sent.packets = 0; /* a read's precision, against the bins' none */
+	if (!group_sent.bytes || k->slot->net != k->vnic->net)
+		group_sent = (struct acct_counts){ 0, 0 }; /* none, or not its network's share */
+	if (sent.packets && !k->vnic->net && !*k->vnic->ifname)
+		inventory_vnic_attach(k->vnic, k->slot->net);
+	acct_port_add_held(&k->vnic->acct, sent, group_sent);
+	ebpfcount_mac_second(e->percpu, e->ncpus, now_sec, &k->fed_second);
+	k->fed_sec = now_sec;
+}
+
 static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 {
 	__u64 key = k->key;
@@ -574,11 +662,15 @@ static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 	struct inv_vnic *v = k->vnic;
 	struct acct_counts sent = { 0, 0 }, rx, group_sent = { 0, 0 };
 	fed_add(&k->fed.rx_unicast, sum.rx_unicast, &rx);
-	/* A VM not known to run sends nothing: what its MAC sent came from a
-	 * new host interface ahead of the power-up that restarts its
-	 * counters (a restore the source reports later), and is handed over
-	 * after that restart. */
-	bool held = k->held = !lifecycle_counts_visible(v->vm);
+	/* A VM that is down sends nothing: what its MAC sends is held, and
+	 * the window before the restart of its counters handed over then (a
+	 * restore's new tap sends before the source reports it). */
+	bool held = lifecycle_holds_sent(v->vm);
+	if (k->held && !held)
+		hand_over(e, k, &sum, now_sec);
+	else if (held)
+		mark_held(k, &sum, now_sec);
+	k->held = held;
 	if (!held) {
 		fed_add(&k->fed.sent, sum.sent, &sent);
 		fed_add(&k->fed.group_sent, sum.group_sent, &group_sent);
@@ -814,6 +906,8 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 					ks->fed = old->fed;
 					ks->fed_sec = old->fed_sec;
 					ks->fed_second = old->fed_second;
+					ks->held = old->held;
+					memcpy(ks->marks, old->marks, sizeof ks->marks);
 				} else
 					key_start(e, ks);
 			}

@@ -28,6 +28,9 @@ struct inventory {
 	/* One history block per VM, calloc'd: a block's pages are touched
 	 * only once its VM counts. */
 	struct acct_vm_history *histories;
+	/* One held block per vNIC, beside each in vnics, calloc'd likewise:
+	 * touched only once its VM is down and it sends. */
+	struct acct_held *helds;
 	uint64_t *vnic_keys;    /* the MAC's mac_key, beside each vNIC in vnics */
 	size_t vnics_given, vnics_room;
 	/* The first two octets (mac_key >> 32) that every vNIC's MAC starts
@@ -38,7 +41,15 @@ struct inventory {
 	struct indexes *indexes; /* while building; NULL: in order */
 	char **refusals; /* what building refused, one message each */
 	size_t nrefusals;
+	int64_t real_offset_usec;
 };
+
+void inventory_set_real_offset(struct inventory *inv, int64_t real_offset_usec)
+{
+	inv->real_offset_usec = real_offset_usec;
+}
+
+int64_t inventory_real_offset(const struct inventory *inv) { return inv->real_offset_usec; }
 
 /* The frame path, twice a frame, touches no vNIC but the one found. When
  * every MAC shares its first two octets, the 32 bits a slot keeps are the
@@ -248,6 +259,7 @@ static void add_vnic(struct inventory *inv, struct inv_vm *vm, const uint8_t mac
 		vnic->home = home_of(inv, dv);
 		acct_port_set_vm(&vnic->acct, &vm->acct);
 		size_t pos = (size_t)(vnic - inv->vnics);
+		acct_port_set_held(&vnic->acct, &inv->helds[pos]);
 		inv->vnic_keys[pos] = mac_key(mac);
 		hashidx_add(&inv->by_mac, inv->vnic_keys[pos], pos);
 	}
@@ -364,8 +376,10 @@ struct inventory *inventory_build(const struct inventory_source *src, int64_t no
 	inv->histories = calloc(max_vms + 1, sizeof *inv->histories);
 	inv->vnics = calloc(room + 1, sizeof *inv->vnics);
 	inv->vnic_keys = calloc(room + 1, sizeof *inv->vnic_keys);
+	inv->helds = calloc(room + 1, sizeof *inv->helds);
 	inv->vnics_room = room;
 	if (!inv->nets || !inv->vms || !inv->histories || !inv->vnics || !inv->vnic_keys ||
+	    !inv->helds ||
 	    hashidx_reserve(&inv->by_mac, max_vnics) < 0 ||
 	    hashidx_reserve(&inv->by_ifname, max_vnics) < 0 ||
 	    hashidx_reserve(&inv->by_vm_name, max_vms) < 0) {
@@ -444,6 +458,7 @@ void inventory_free(struct inventory *inv)
 	free(inv->histories);
 	free(inv->vnics);
 	free(inv->vnic_keys);
+	free(inv->helds);
 	free(inv->nets);
 	hashidx_free(&inv->by_mac);
 	hashidx_free(&inv->by_ifname);
@@ -467,6 +482,7 @@ static bool counted_anything(const struct inv_vnic *vnic)
 
 void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_usec)
 {
+	inv->real_offset_usec = old->real_offset_usec;
 	for (size_t i = 0; i < old->nnets; i++) {
 		struct inv_net *net = successor(inv, &old->nets[i]);
 		if (!net)
@@ -486,6 +502,7 @@ void inventory_adopt(struct inventory *inv, struct inventory *old, int64_t now_u
 		vm->runs_known = was->runs_known;
 		vm->runs = was->runs;
 		vm->powerup_usec = was->powerup_usec;
+		vm->down_usec = was->down_usec;
 		vm->proc_pid = was->proc_pid;
 		acct_vm_carry(&vm->acct, &was->acct);
 		bool lost = false;

@@ -90,6 +90,9 @@ struct inv_vm {
 	/* Monotonic clock at its last power-up (start, restore, reset) as
 	 * seen or estimated; 0 when not known. */
 	int64_t powerup_usec;
+	/* Monotonic clock when it last went off or saved (0: never seen
+	 * counting): what its vNICs send from then on is held (lifecycle). */
+	int64_t down_usec;
 	int proc_pid; /* its pid file's process when last read, 0 if none */
 	struct acct_vm acct; /* its hypervisor's accounting and its history */
 	struct inv_vnic *vnics;     /* nvnics of them */
@@ -161,6 +164,12 @@ struct inv_net *inventory_net_by_bridge(const struct inventory *inv, const char 
 struct inv_net *inventory_net_by_vlan(const struct inventory *inv, const char *bridge,
 				      uint16_t vlan);
 struct inv_net *inventory_net_by_name(const struct inventory *inv, const char *name);
+
+/* The wall clock's offset from the monotonic one (µs), as the loop last
+ * read them: a frame's timestamp against a VM's monotonic times (meter).
+ * Carried by inventory_adopt. */
+void inventory_set_real_offset(struct inventory *inv, int64_t real_offset_usec);
+int64_t inventory_real_offset(const struct inventory *inv);
 
 /* Places a vNIC on a network (or none): its received share follows. */
 void inventory_vnic_attach(struct inv_vnic *vnic, struct inv_net *net);

@@ -1,11 +1,23 @@
 #include "lifecycle.h"
 
-/* same_process: a reset (the hypervisor's totals go on), not a start. */
-static void power_up(struct inv_vm *vm, bool same_process, int64_t now_usec)
+#define USEC_PER_SEC 1000000
+
+/* The VM's and its vNICs' counters restart at now_usec; what its vNICs
+ * held in the window before is handed to the new life. */
+static void restart_counters(struct inv_vm *vm, bool same_process, int64_t now_usec)
 {
 	for (size_t i = 0; i < vm->nvnics; i++)
 		acct_port_reset(&vm->vnics[i].acct);
 	acct_vm_restart(&vm->acct, same_process, now_usec);
+	int64_t from = now_usec / USEC_PER_SEC - ACCT_HELD_SECONDS;
+	for (size_t i = 0; i < vm->nvnics; i++)
+		acct_port_hand_over(&vm->vnics[i].acct, from);
+}
+
+/* same_process: a reset (the hypervisor's totals go on), not a start. */
+static void power_up(struct inv_vm *vm, bool same_process, int64_t now_usec)
+{
+	restart_counters(vm, same_process, now_usec);
 	vm->discontinuity_usec = now_usec;
 	vm->powerup_usec = now_usec;
 }
@@ -22,6 +34,8 @@ static bool enter(struct inv_vm *vm, enum vm_state next, int64_t now_usec)
 	} else if (was_down && up) {
 		power_up(vm, false, now_usec);
 	}
+	if (!was_down && !up)
+		vm->down_usec = now_usec;
 	if (!was_down || up)
 		vm->restarted_down = false;
 	bool changed = next != vm->state;
@@ -62,9 +76,7 @@ bool lifecycle_apply(struct inventory *inv, struct inv_vm *vm,
 	 * and may send before its source says so (a Proxmox node is polled):
 	 * its counters restart now, once, and the power-up keeps them. */
 	if (came && !lifecycle_counts_visible(vm) && !vm->restarted_down) {
-		for (size_t i = 0; i < vm->nvnics; i++)
-			acct_port_reset(&vm->vnics[i].acct);
-		acct_vm_restart(&vm->acct, false, now_usec);
+		restart_counters(vm, false, now_usec);
 		vm->restarted_down = true;
 	}
 	if (!named || vm->discovered)
@@ -106,4 +118,9 @@ bool lifecycle_apply_domain(struct inv_vm *vm, const struct domain_record *rec,
 bool lifecycle_counts_visible(const struct inv_vm *vm)
 {
 	return vm->state != VM_OFF && vm->state != VM_SAVED;
+}
+
+bool lifecycle_holds_sent(const struct inv_vm *vm)
+{
+	return !lifecycle_counts_visible(vm) && !vm->restarted_down;
 }

@@ -17,6 +17,9 @@
  *   came while it was off or saved, its counters restarted then (once), and
  *   the power-up that follows only moves the discontinuity time: what it
  *   sent before its source said it runs is counted;
+ * - what a VM that is off or saved sends is held, and the restart of its
+ *   counters (either kind above) hands over what it sent in the
+ *   ACCT_HELD_SECONDS before (lifecycle_holds_sent);
  * - a vNIC sits on the network whose bridge its host interface is a port
  *   of, or on none; a macvtap vNIC on its home (its lower device's
  *   network) while its interface exists; one whose interface is gone
@@ -48,5 +51,15 @@ bool lifecycle_apply_domain(struct inv_vm *vm, const struct domain_record *rec,
 
 /* Whether the VM's counters have instances (not off, not saved). */
 bool lifecycle_counts_visible(const struct inv_vm *vm);
+
+/*
+ * Whether what its vNICs send is held (acct.h, ACCT_HELD_SECONDS): it is
+ * off or saved and its counters have not restarted since (no host
+ * interface of its came). Only frames sent after vm->down_usec are: the
+ * old life's last frames, read late, stay its own. Every counters' restart
+ * (a power-up, a host interface that came) hands over what was held in
+ * the ACCT_HELD_SECONDS before it.
+ */
+bool lifecycle_holds_sent(const struct inv_vm *vm);
 
 #endif

@@ -1,14 +1,35 @@
 #include "meter.h"
 
 #include "decode.h"
+#include "lifecycle.h"
+
+#define USEC_PER_SEC 1000000
+
+/* The monotonic second of a frame of wall-clock second ts_sec, when its VM
+ * holds what it sends and the whole second came after the VM went down
+ * (a frame of the old life the capture hands over late stays its own);
+ * -1 otherwise. */
+static int64_t held_mono_sec(const struct inventory *inv, const struct inv_vnic *src,
+			     int64_t ts_sec)
+{
+	if (!src || !lifecycle_holds_sent(src->vm))
+		return -1;
+	int64_t mono_usec = ts_sec * USEC_PER_SEC - inventory_real_offset(inv);
+	return mono_usec >= src->vm->down_usec ? mono_usec / USEC_PER_SEC : -1;
+}
 
 /* Counts a decoded frame sent by src (or an unknown MAC) on net. */
 static void count(struct inventory *inv, struct inv_net *net, struct inv_vnic *src,
 		  const struct decoded_frame *f, bool group, int64_t ts_sec)
 {
 	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f->dst);
-	acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL, group,
-			 f->len, ts_sec);
+	int64_t held = held_mono_sec(inv, src, ts_sec);
+	if (held >= 0)
+		acct_count_frame_held(&net->acct, &src->acct, dst ? &dst->acct : NULL, group,
+				      f->len, ts_sec, held);
+	else
+		acct_count_frame(&net->acct, src ? &src->acct : NULL, dst ? &dst->acct : NULL,
+				 group, f->len, ts_sec);
 }
 
 /* A frame of a VLAN that is a network of its own: counted there whole,

@@ -272,6 +272,114 @@ static void test_acct_port_reset(void)
 	CU_ASSERT_EQUAL(acct_port_received(&q).bytes, 50 + 20 + 5 + 6);
 }
 
+/* The monotonic second of wall-clock second sec in the held tests. */
+#define MONO(sec) ((int64_t)(sec) - T0 + 100)
+
+static void test_acct_held_hand_over(void)
+{
+	acct_setup();
+	static struct acct_vm_history hist;
+	struct acct_vm vm;
+	struct acct_port p, q;
+	struct acct_held held = { 0 };
+	memset(&hist, 0, sizeof hist);
+	acct_vm_init(&vm, &hist);
+	acct_port_init(&p);
+	acct_port_init(&q);
+	acct_port_attach(&p, &net);
+	acct_port_attach(&q, &net);
+	acct_port_set_vm(&p, &vm);
+	acct_port_set_held(&p, &held);
+	/* p's VM is down: what it sends is held, long before and just before
+	 * its power-up at T0 + 10; what is sent to it is counted as ever. */
+	acct_count_frame_held(&net, &p, &q, false, 1000, T0, MONO(T0));
+	acct_count_frame_held(&net, &p, &q, false, 400, T0 + 8, MONO(T0 + 8));
+	acct_count_frame_held(&net, &p, NULL, true, 60, T0 + 9, MONO(T0 + 9));
+	acct_count_frame(&net, &q, &p, false, 300, T0 + 9);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 300);
+	/* The network and q see every frame. */
+	CU_ASSERT_EQUAL(net.carried.bytes, 1760);
+	CU_ASSERT_EQUAL(net.group.bytes, 60);
+	CU_ASSERT_EQUAL(net.received.bytes, 0); /* all from its own vNICs */
+	CU_ASSERT_EQUAL(acct_port_received(&q).bytes, 1000 + 400 + 60);
+	CU_ASSERT_EQUAL(acct_port_sent(&q).bytes, 300);
+
+	acct_port_reset(&p);
+	acct_vm_restart(&vm, false, MONO(T0 + 10) * USEC);
+	acct_port_hand_over(&p, MONO(T0 + 10) - ACCT_HELD_SECONDS);
+	/* The window's seconds only; nothing received: the frame to it was
+	 * its old life's, its own broadcast is no share of its. */
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 460);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).packets, 2);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).packets, 0);
+	acct_count_frame(&net, &q, NULL, true, 70, T0 + 10);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 70);
+	/* With their seconds, in its VM's history. */
+	uint64_t out[ACCT_HISTORY_SECONDS], own[ACCT_HISTORY_SECONDS];
+	acct_vm_seconds(&vm, ACCT_VM_BYTES_SENT, T0 + 10, 0, out, own);
+	CU_ASSERT_EQUAL(out[0], 60);
+	CU_ASSERT_EQUAL(own[0], 60);
+	CU_ASSERT_EQUAL(out[1], 400);
+	CU_ASSERT_EQUAL(out[9], 0);
+	/* Handed over once. */
+	acct_port_hand_over(&p, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 460);
+}
+
+static void test_acct_held_slots(void)
+{
+	acct_setup();
+	struct acct_port p, q;
+	struct acct_held held = { 0 }, moved = { 0 };
+	acct_port_init(&p);
+	acct_port_attach(&p, &net);
+	acct_port_set_held(&p, &held);
+	/* T0 and T0 + ACCT_HELD_SECONDS + 1 share a slot: the newer second
+	 * takes it, and an older one that comes after (a clock stepped back)
+	 * is not held. */
+	acct_count_frame_held(&net, &p, NULL, false, 10, T0, MONO(T0));
+	acct_count_frame_held(&net, &p, NULL, false, 20, T0 + ACCT_HELD_SECONDS + 1,
+			      MONO(T0 + ACCT_HELD_SECONDS + 1));
+	acct_count_frame_held(&net, &p, NULL, false, 40, T0, MONO(T0));
+	acct_count_frame_held(&net, &p, NULL, false, 80, T0 + 1, MONO(T0 + 1));
+	/* A rebuilt inventory's vNIC carries on with its own block. */
+	acct_port_init(&q);
+	acct_port_set_held(&q, &moved);
+	acct_port_carry(&q, &p, &net);
+	CU_ASSERT_PTR_EQUAL(q.held, &moved);
+	acct_port_hand_over(&q, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&q).bytes, 100);
+	CU_ASSERT_EQUAL(net.carried.bytes, 150);
+	/* Without a block, a vNIC holds nothing; the network counts. */
+	acct_port_init(&q);
+	acct_port_attach(&q, &net);
+	acct_count_frame_held(&net, &q, NULL, false, 5, T0 + 2, MONO(T0 + 2));
+	acct_port_hand_over(&q, 0);
+	CU_ASSERT_EQUAL(acct_port_sent(&q).bytes, 0);
+	CU_ASSERT_EQUAL(net.carried.bytes, 155);
+}
+
+static void test_acct_held_bulk(void)
+{
+	acct_setup();
+	struct acct_port p;
+	acct_port_init(&p);
+	acct_port_attach(&p, &net);
+	/* Bulk counting: the network counted p's held broadcast before the
+	 * power-up's reset; handed over after it, p's share does not move. */
+	struct acct_counts one = { 80, 1 }, none = { 0, 0 };
+	acct_net_add_totals(&net, one, one, none, 0);
+	acct_port_reset(&p);
+	acct_port_add_held(&p, one, one);
+	CU_ASSERT_EQUAL(acct_port_sent(&p).bytes, 80);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).packets, 0);
+	acct_net_add_totals(&net, one, one, one, 0);
+	CU_ASSERT_EQUAL(acct_port_received(&p).bytes, 80);
+}
+
 #define MANY 10000
 
 static void test_acct_many_vms(void)
@@ -457,6 +565,9 @@ static CU_TestInfo acct_tests[] = {
 	{ "late joiner gets no past broadcasts", test_acct_port_joining_late_gets_no_past_broadcasts },
 	{ "port moves network", test_acct_port_moves_network },
 	{ "port reset", test_acct_port_reset },
+	{ "held frames: the window handed over", test_acct_held_hand_over },
+	{ "held frames: one second a slot", test_acct_held_slots },
+	{ "held frames: bulk counting", test_acct_held_bulk },
 	{ "10,000 ports", test_acct_many_vms },
 	{ "received is from outside", test_acct_received_is_from_outside },
 	{ "kernel drops series", test_acct_kernel_drops_series },

@@ -809,6 +809,66 @@ static void test_lifecycle_domain_interface_before_its_power_up(void)
 	inventory_free(d.f.inv);
 }
 
+#define SEC INT64_C(1000000)
+
+/* A frame of len bytes the down VM's first vNIC sends to the peer at
+ * monotonic second mono_sec (wall clock TS + mono_sec). */
+static void held_frame(struct dfixture *d, uint32_t len, int64_t mono_sec)
+{
+	acct_count_frame_held(&d->f.lan0->acct, &d->dom->vnics[0].acct,
+			      &d->f.peer->vnics[0].acct, false, len, TS + mono_sec, mono_sec);
+}
+
+/* Saved, its guest sends (a restore's new tap, unnamed): held, and the
+ * power-up takes what it sent in the window before it. */
+static void test_lifecycle_held_until_power_up(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_FALSE(lifecycle_holds_sent(d.dom));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_SAVED, false), T2));
+	CU_ASSERT_EQUAL(d.dom->down_usec, T2);
+	CU_ASSERT_TRUE(lifecycle_holds_sent(d.dom));
+	int64_t up = T2 / SEC + 20;
+	held_frame(&d, 700, up - ACCT_HELD_SECONDS - 1); /* before the window */
+	held_frame(&d, 400, up - ACCT_HELD_SECONDS);
+	held_frame(&d, 90, up);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), up * SEC));
+	CU_ASSERT_EQUAL(d.dom->discontinuity_usec, up * SEC);
+	CU_ASSERT_FALSE(lifecycle_holds_sent(d.dom));
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 490, 2);
+	ASSERT_COUNTS(inventory_vm_received(d.dom), 0, 0);
+	/* Saved again and restored at once: nothing held, nothing handed. */
+	int64_t again = up * SEC + 1;
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_SAVED, false), again));
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), again + 1));
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 0, 0);
+	inventory_free(d.f.inv);
+}
+
+/* A host interface of a down VM comes: its counters restart then, with
+ * the window before, and from there on it counts, held no more. */
+static void test_lifecycle_held_until_interface_came(void)
+{
+	struct dfixture d = setup_discovered();
+	dom_running_with_traffic(&d);
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, NULL, T2));
+	struct hostif_info gone[2] = { { .exists = false }, { .exists = false } };
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, d.dom, gone, T2));
+	int64_t came = T2 / SEC + 30;
+	held_frame(&d, 500, came - 20);
+	held_frame(&d, 60, came - 1);
+	struct hostif_info obs[2] = { seen(50, true, "br0"), seen(51, true, "br0") };
+	CU_ASSERT_FALSE(lifecycle_apply(d.f.inv, d.dom, obs, came * SEC));
+	CU_ASSERT_FALSE(lifecycle_holds_sent(d.dom));
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 60, 1);
+	exchange(&d.f, &d.dom->vnics[0]);
+	int64_t runs = (came + 3) * SEC;
+	CU_ASSERT_TRUE(lifecycle_apply_domain(d.dom, domain_in(DOMAIN_RUNNING, false), runs));
+	ASSERT_COUNTS(inventory_vm_sent(d.dom), 160, 2);
+	inventory_free(d.f.inv);
+}
+
 static CU_TestInfo lifecycle_tests[] = {
 	{ "VM without host interface stays unknown", test_lifecycle_no_ifname_stays_unknown },
 	{ "interfaces absent: off", test_lifecycle_absent_is_off },
@@ -834,6 +894,9 @@ static CU_TestInfo lifecycle_tests[] = {
 	{ "configured VM known to discovery follows libvirt", test_lifecycle_discovered_conf_vm_state_from_libvirt },
 	{ "a host interface before its power-up: counted, restarted once",
 	  test_lifecycle_domain_interface_before_its_power_up },
+	{ "held while saved: the window goes to the next life", test_lifecycle_held_until_power_up },
+	{ "held while off: the window goes where an interface came",
+	  test_lifecycle_held_until_interface_came },
 	CU_TEST_INFO_NULL,
 };
 

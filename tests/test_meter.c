@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "lifecycle.h"
 #include "meter.h"
 #include "runner.h"
 
@@ -51,9 +52,11 @@ static struct lab lab_new(void)
 	l.a = inventory_vnic_by_ifname(l.inv, "macvtap0");
 	l.b = inventory_vnic_by_ifname(l.inv, "macvtap1");
 	CU_ASSERT_FATAL(l.net && l.net->by_port && l.a && l.b);
-	/* As lifecycle places them once their devices exist. */
+	/* As lifecycle places them once their devices exist, and runs them
+	 * as their records say. */
 	inventory_vnic_attach(l.a, l.net);
 	inventory_vnic_attach(l.b, l.net);
+	l.a->vm->state = l.b->vm->state = VM_RUNNING;
 	return l;
 }
 
@@ -186,6 +189,7 @@ static struct vlan_lab vlan_lab_new(void)
 	inventory_vnic_attach(l.a, l.a->home);
 	inventory_vnic_attach(l.b, l.b->home);
 	inventory_vnic_attach(l.c, l.c->home);
+	l.a->vm->state = l.b->vm->state = l.c->vm->state = VM_RUNNING;
 	return l;
 }
 
@@ -266,6 +270,42 @@ static void test_meter_vlan_counts_untagged(void)
 	conf_free(l.conf);
 }
 
+/* a's frame of len bytes to b at wall-clock second ts_sec, at a's capture. */
+static void a_sends_at(struct lab *l, int64_t ts_sec, uint32_t len)
+{
+	uint8_t frame[14] = { 0 };
+	CU_ASSERT_FATAL(mac_parse(MAC_B, frame) == 0 && mac_parse(MAC_A, frame + 6) == 0);
+	frame[12] = 0x08;
+	meter_port_frame(l->inv, l->net, l->a, true, ts_sec, frame, sizeof frame, len);
+}
+
+#define SEC 1000000LL
+
+/* a's VM is saved at monotonic 1000.5 s (wall clock TS + 0.5): a frame of
+ * the old life the capture hands over late is the old life's; what a sends
+ * after is held, and the restore takes the window before it. */
+static void test_meter_held_after_down(void)
+{
+	struct lab l = lab_new();
+	inventory_set_real_offset(l.inv, (TS - 1000) * SEC);
+	struct domain_record rec = { .state = DOMAIN_SAVED };
+	snprintf(rec.name, sizeof rec.name, "a");
+	CU_ASSERT_TRUE(lifecycle_apply_domain(l.a->vm, &rec, 1000 * SEC + SEC / 2));
+	a_sends_at(&l, TS, 100);      /* sent before it was saved, read after */
+	a_sends_at(&l, TS + 1, 200);  /* a whole second after: held */
+	a_sends_at(&l, TS + 20, 300); /* held */
+	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 100);
+	CU_ASSERT_EQUAL(acct_port_received(&l.b->acct).bytes, 600);
+	CU_ASSERT_EQUAL(acct_net_carried(&l.net->acct).bytes, 600);
+	rec.state = DOMAIN_RUNNING;
+	CU_ASSERT_TRUE(lifecycle_apply_domain(l.a->vm, &rec, 1022 * SEC));
+	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 300);
+	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).packets, 1);
+	a_sends_at(&l, TS + 22, 50); /* its new life counts */
+	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 350);
+	lab_free(&l);
+}
+
 static CU_TestInfo meter_tests[] = {
 	{ "port captures count each frame once", test_meter_port_counts_each_frame_once },
 	{ "group frames from outside counted at the named capture",
@@ -274,6 +314,8 @@ static CU_TestInfo meter_tests[] = {
 	{ "VLAN networks under their bridge's, vNICs pinned", test_meter_vlan_networks_built },
 	{ "VLAN frames counted without their tag, on the VLAN and the bridge",
 	  test_meter_vlan_counts_untagged },
+	{ "a saved VM's frames: late ones its old life's, later ones held",
+	  test_meter_held_after_down },
 	CU_TEST_INFO_NULL,
 };
 
