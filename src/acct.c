@@ -85,12 +85,12 @@ static void vm_add(struct acct_vm *vm, int64_t sec, unsigned which, uint64_t val
 
 #define NET_GROUP_BYTES ACCT_NET_SERIES
 
-void acct_count_frame(struct acct_net *net, struct acct_port *src,
-		      struct acct_port *dst, bool group, uint32_t len,
-		      int64_t ts_sec)
+/* A frame in net's totals and second, and for its unicast destination: what
+ * every frame counts, whether its sender's share is counted now or held. */
+static void count_on_net(struct acct_net *net, bool own, struct acct_port *dst, bool group,
+			 uint32_t len, int64_t ts_sec)
 {
 	uint64_t *sec = net_second(net, ts_sec);
-	bool own = src && src->net == net;
 	counts_add(&net->carried, len);
 	sec[ACCT_BYTES_SENT] += len;
 	sec[ACCT_PACKETS_SENT]++;
@@ -99,20 +99,28 @@ void acct_count_frame(struct acct_net *net, struct acct_port *src,
 		sec[ACCT_BYTES_RECEIVED] += len;
 		sec[ACCT_PACKETS_RECEIVED]++;
 	}
+	if (group) {
+		counts_add(&net->group, len);
+		sec[NET_GROUP_BYTES] += len;
+	} else if (dst) {
+		counts_add(&dst->rx_unicast, len);
+		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);
+	}
+}
+
+void acct_count_frame(struct acct_net *net, struct acct_port *src,
+		      struct acct_port *dst, bool group, uint32_t len,
+		      int64_t ts_sec)
+{
+	bool own = src && src->net == net;
+	count_on_net(net, own, dst, group, len, ts_sec);
 	if (src) {
 		counts_add(&src->sent, len);
 		vm_add(src->vm, ts_sec, VM_SENT, len);
 	}
-	if (group) {
-		counts_add(&net->group, len);
-		sec[NET_GROUP_BYTES] += len;
-		if (own) {
-			counts_add(&src->group_sent_own, len);
-			vm_add(src->vm, ts_sec, VM_GROUP_OWN, len);
-		}
-	} else if (dst) {
-		counts_add(&dst->rx_unicast, len);
-		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);
+	if (group && own) {
+		counts_add(&src->group_sent_own, len);
+		vm_add(src->vm, ts_sec, VM_GROUP_OWN, len);
 	}
 }
 
@@ -120,25 +128,10 @@ void acct_count_frame_held(struct acct_net *net, struct acct_port *src, struct a
 			   bool group, uint32_t len, int64_t ts_sec, int64_t mono_sec)
 {
 	/* The network's view, as for any frame; nothing for src yet. */
-	uint64_t *sec = net_second(net, ts_sec);
 	bool own = src->net == net;
-	counts_add(&net->carried, len);
-	sec[ACCT_BYTES_SENT] += len;
-	sec[ACCT_PACKETS_SENT]++;
-	if (!own) {
-		counts_add(&net->received, len);
-		sec[ACCT_BYTES_RECEIVED] += len;
-		sec[ACCT_PACKETS_RECEIVED]++;
-	}
-	if (group) {
-		counts_add(&net->group, len);
-		sec[NET_GROUP_BYTES] += len;
-		if (own) /* its own broadcast: no share of its, held or not */
-			counts_add(&src->group_sent_own, len);
-	} else if (dst) {
-		counts_add(&dst->rx_unicast, len);
-		vm_add(dst->vm, ts_sec, VM_RX_UNICAST, len);
-	}
+	count_on_net(net, own, dst, group, len, ts_sec);
+	if (group && own) /* its own broadcast: no share of its, held or not */
+		counts_add(&src->group_sent_own, len);
 	if (!src->held)
 		return;
 	struct acct_held_second *h = &src->held->slots[(uint64_t)ts_sec % (ACCT_HELD_SECONDS + 1)];

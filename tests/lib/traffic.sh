@@ -12,6 +12,9 @@
 #   ref_stop                            stops it; then:
 #   ref_read                            sets REF_BYTES, REF_PACKETS and REF_SEC[second]
 #                                       (read with tshark)
+#   ref_check_history END V1..V60       checks 60 history columns (V1: the second
+#                                       before END) against REF_SEC, their sum
+#                                       against REF_BYTES; fails if a column differs
 #
 # The standard plan (traffic_mixed), each part in seconds of its own:
 #   vm1 → vm2 5 pings of -s 100 (5 × 142 bytes each way);
@@ -83,4 +86,21 @@ ref_read() {
         REF_PACKETS=$((REF_PACKETS + 1))
         REF_SEC[${t%.*}]=$((${REF_SEC[${t%.*}]:-0} + len))
     done < <(tshark -r "$LAB_DIR/ref.pcap" -T fields -e frame.time_epoch -e frame.len 2>/dev/null)
+}
+
+ref_check_history() {
+    local end=$1 n wrong=0 shown=0
+    shift
+    local -a cols=("$@")
+    for n in $(seq 1 60); do
+        local want=${REF_SEC[$((end - n))]:-0}
+        shown=$((shown + cols[n - 1]))
+        if [[ ${cols[n - 1]} != "$want" ]]; then
+            echo "column $n (second $((end - n))): vsacctd ${cols[n - 1]}, reference $want"
+            wrong=$((wrong + 1))
+        fi
+    done
+    check_eq "every history column = the reference capture's bytes in that second" 0 "$wrong"
+    check_eq "the history holds the whole reference capture" "$REF_BYTES" "$shown"
+    ((wrong == 0))
 }
