@@ -237,6 +237,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	int nvnics = 0;
 	for (size_t i = 0; i < inventory_vm_count(inv); i++) {
 		struct inv_vm *vm = inventory_vm(inv, i);
+		/* Running, as the VMs whose frames a host carries: a down VM's
+		 * sent frames are held for its next life instead (test_acct,
+		 * test_meter and lifecycle.sh check that rule). */
+		vm->state = VM_RUNNING;
 		for (size_t j = 0; j < vm->nvnics; j++) {
 			CHECK(nvnics < MAX_VNICS);
 			vnics[nvnics++] = &vm->vnics[j];
