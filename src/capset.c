@@ -235,14 +235,13 @@ int capset_bind(struct capset *cs, struct inventory *inv, size_t buffer_bytes)
 			continue;
 		m->cap = capture_new_live(member_dev(m), buffer_bytes,
 					  port ? capset_port_sink : capset_sink, m);
-		if (m->cap)
-			capture_set_window(m->cap, cs->window);
 		if (!m->cap) {
 			for (size_t k = 0; k < i; k++)
 				capture_free(members[k].cap);
 			free(members);
 			return -1;
 		}
+		capture_set_window(m->cap, cs->window);
 	}
 	/* A device captured before keeps its handle: nothing is missed. */
 	for (size_t i = 0; i < n; i++) {
