@@ -29,7 +29,6 @@ if ! "$builddir/vsacctd" -V | grep -q '^counting methods: .*ebpf'; then
 fi
 
 lab_oids "$builddir"
-SYSUPTIME=.1.3.6.1.2.1.1.3.0
 
 USER_NAME=vsacct-test
 id "$USER_NAME" >/dev/null 2>&1 ||
@@ -154,14 +153,8 @@ check_true "ebpf again: the maps are pinned" test -e "$pins/vs_nets"
 sleep 2
 flood_stop
 sleep 2.5 # every second of the flood closed in the history
-columns=()
-for n in $(seq 1 60); do
-    second=OID_vsNetBytesSentSec$n
-    columns+=("${!second}.1")
-done
-columns+=("$OID_vsNetHistoryEndTime.1")
-mapfile -t values < <(get "$SYSUPTIME" "${columns[@]}")
-received_at=$EPOCHREALTIME
+history_read 1
+values=("${HISTORY[@]}")
 ref_stop
 ref_read
 check_vms_exact "after three switches"
@@ -170,7 +163,7 @@ check_eq "the network's packets = the reference capture's" "$REF_PACKETS" "$((S[
 check_eq "nothing received from outside the VMs" 0 "$((S[net.rx_bytes] - S0[net.rx_bytes]))"
 check_eq "no capture drops" 0 "$(get "$OID_vsNetCaptureDrops.1")"
 # Every second of the flood, those of the cuts included, as tshark saw it.
-end=$(lab_end_second "$received_at" "${values[0]}" "${values[61]}")
+end=$HISTORY_END
 ref_check_history "$end" "${values[@]:1:60}" || grep "counting frames from second" "$log"
 check_true "the log names each cut" grep -q "countMethod ebpf: counting frames from second" "$log"
 

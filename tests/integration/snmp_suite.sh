@@ -22,7 +22,6 @@ done
 . "$here/../../scripts/mibdir.sh"
 
 lab_oids "$builddir"
-SYSUPTIME=.1.3.6.1.2.1.1.3.0
 PING=2
 CHECK_SNMP=/usr/lib/nagios/plugins/check_snmp
 
@@ -69,17 +68,11 @@ check_eq "vsNetPacketsSent = the reference capture's" "$REF_PACKETS" "$(get "$OI
 check_eq "vsNetCaptureDrops" 0 "$(get "$OID_vsNetCaptureDrops.1")"
 
 # --- history: sysUpTime and all 61 columns in one PDU
-columns=()
-for n in $(seq 1 60); do
-    second=OID_vsNetBytesSentSec$n
-    columns+=("${!second}.1")
-done
-columns+=("$OID_vsNetHistoryEndTime.1")
-mapfile -t values < <(get "$SYSUPTIME" "${columns[@]}")
-received_at=$EPOCHREALTIME
+history_read 1
+values=("${HISTORY[@]}")
 check_eq "one GET returns sysUpTime and 61 history columns" 62 "${#values[@]}"
 # Column 1's second ended (sysUpTime - vsNetHistoryEndTime) ago.
-end=$(lab_end_second "$received_at" "${values[0]}" "${values[61]}")
+end=$HISTORY_END
 ref_check_history "$end" "${values[@]:1:60}" || true
 check_eq "vsNetBytesSentRate = column 1" "${values[1]}" "$(get "$OID_vsNetBytesSentRate.1")"
 

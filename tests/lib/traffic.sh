@@ -12,6 +12,10 @@
 #   ref_stop                            stops it; then:
 #   ref_read                            sets REF_BYTES, REF_PACKETS and REF_SEC[second]
 #                                       (read with tshark)
+#   history_read NETINDEX               one GET of sysUpTime, the network's 60 history
+#                                       columns and vsNetHistoryEndTime: sets HISTORY
+#                                       (those 62 values) and HISTORY_END (the second
+#                                       column 1 ended, lab_end_second)
 #   ref_check_history END V1..V60       checks 60 history columns (V1: the second
 #                                       before END) against REF_SEC, their sum
 #                                       against REF_BYTES; fails if a column differs
@@ -103,4 +107,15 @@ ref_check_history() {
     check_eq "every history column = the reference capture's bytes in that second" 0 "$wrong"
     check_eq "the history holds the whole reference capture" "$REF_BYTES" "$shown"
     ((wrong == 0))
+}
+
+history_read() {
+    local n second columns=()
+    for n in $(seq 1 60); do
+        second=OID_vsNetBytesSentSec$n
+        columns+=("${!second}.$1")
+    done
+    columns+=("$OID_vsNetHistoryEndTime.$1")
+    mapfile -t HISTORY < <(lab_snmp snmpget -Oqvt .1.3.6.1.2.1.1.3.0 "${columns[@]}")
+    HISTORY_END=$(lab_end_second "$EPOCHREALTIME" "${HISTORY[0]}" "${HISTORY[61]}")
 }
