@@ -45,19 +45,19 @@ struct capset {
 	void *on_loss_ctx;
 };
 
-static void capset_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes, uint32_t caplen,
+static void capset_sink(void *ctx, int64_t ts_usec, const uint8_t *bytes, uint32_t caplen,
 			uint32_t len)
 {
 	struct capset_member *m = ctx;
-	meter_frame(m->cs->inv, m->net, ts_sec, bytes, caplen, len);
+	meter_frame(m->cs->inv, m->net, ts_usec, bytes, caplen, len);
 }
 
 /* A sink of its own: the bridges' frames pay nothing for the ports'. */
-static void capset_port_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes,
+static void capset_port_sink(void *ctx, int64_t ts_usec, const uint8_t *bytes,
 			     uint32_t caplen, uint32_t len)
 {
 	struct capset_member *m = ctx;
-	meter_port_frame(m->cs->inv, m->net, m->vnic, m->counts_group, ts_sec, bytes, caplen, len);
+	meter_port_frame(m->cs->inv, m->net, m->vnic, m->counts_group, ts_usec, bytes, caplen, len);
 }
 
 static enum net_capture_state net_state(enum capture_status status)

@@ -25,6 +25,7 @@ struct capture {
 	bool link_down;      /* the host says the bridge is down or gone */
 	char last_error[PCAP_ERRBUF_SIZE]; /* to log a repeated failure once */
 	struct count_window window; /* the seconds of the frames handed on */
+	bool ts_nano; /* its timestamps are in nanoseconds */
 };
 
 static void capture_set_status(struct capture *cap, enum capture_status status,
@@ -107,6 +108,7 @@ struct capture *capture_new_file(const char *path, capture_sink sink, void *ctx,
 		return NULL;
 	}
 	cap->pcap = pcap;
+	cap->ts_nano = pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO;
 	cap->status = CAPTURE_OPEN;
 	return cap;
 }
@@ -137,7 +139,7 @@ static int capture_configure(pcap_t *pcap, size_t buffer_bytes, char *why, size_
 		snprintf(why, whylen, "cannot set capture options");
 		return -1;
 	}
-	/* Only the second is used; in nanoseconds libpcap passes the kernel's
+	/* Microseconds are used; in nanoseconds libpcap passes the kernel's
 	 * timestamp on as it is, instead of dividing each frame's by 1000.
 	 * Where that is refused, microseconds do as well. */
 	(void)pcap_set_tstamp_precision(pcap, PCAP_TSTAMP_PRECISION_NANO);
@@ -208,6 +210,7 @@ static void capture_open_live(struct capture *cap)
 		goto fail;
 	}
 	cap->pcap = pcap;
+	cap->ts_nano = pcap_get_tstamp_precision(pcap) == PCAP_TSTAMP_PRECISION_NANO;
 	cap->opens++;
 	cap->last_drops = 0;
 	cap->ifindex = (int)if_nametoindex(cap->name);
@@ -253,8 +256,11 @@ static void capture_deliver(u_char *user, const struct pcap_pkthdr *h, const u_c
 {
 	struct capture *cap = (struct capture *)user;
 	int64_t sec = (int64_t)h->ts.tv_sec;
-	if (count_window_has(cap->window, sec))
-		cap->sink(cap->ctx, sec, bytes, h->caplen, h->len);
+	if (!count_window_has(cap->window, sec))
+		return;
+	/* tv_usec holds nanoseconds in nanosecond precision. */
+	int64_t sub = cap->ts_nano ? h->ts.tv_usec / 1000 : h->ts.tv_usec;
+	cap->sink(cap->ctx, sec * 1000000 + sub, bytes, h->caplen, h->len);
 }
 
 void capture_set_window(struct capture *cap, struct count_window window)

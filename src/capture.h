@@ -39,9 +39,9 @@ enum capture_status {
 	CAPTURE_EOF = 4,    /* file read to its end */
 };
 
-/* Receives each frame: capture timestamp (seconds since the epoch), the
- * captured bytes, how many were captured and the length on the wire. */
-typedef void (*capture_sink)(void *ctx, int64_t ts_sec, const uint8_t *bytes,
+/* Receives each frame: capture timestamp (microseconds since the epoch),
+ * the captured bytes, how many were captured and the length on the wire. */
+typedef void (*capture_sink)(void *ctx, int64_t ts_usec, const uint8_t *bytes,
 			     uint32_t caplen, uint32_t len);
 
 struct capture;

@@ -343,15 +343,16 @@ static void link_changed(void *ctx, const char *ifname)
 	struct inventory *inv = builder_inventory(c->builder);
 	struct inv_vnic *vnic = inv ? inventory_vnic_by_ifname(inv, ifname) : NULL;
 	const struct inv_net *was = vnic ? vnic->net : NULL;
+	/* What a vNIC's VM counted so far is handed over before its state
+	 * may change (as rebuild does): its last life's, to the frame. */
+	if (vnic)
+		drain_methods(c);
 	builder_observe(c->builder, ifname, c->now_usec);
 	/* A vNIC whose port joined another network's bridge: the method
 	 * counts it there from now on (ebpf keys a vNIC's counts by its
-	 * network), after handing over what it counted where it was. */
-	if (vnic && vnic->net != was) {
-		drain_methods(c);
-		if (rebind(c, inv) < 0)
-			log_warnx("vNIC %s moved: not counted on its new network", ifname);
-	}
+	 * network). */
+	if (vnic && vnic->net != was && rebind(c, inv) < 0)
+		log_warnx("vNIC %s moved: not counted on its new network", ifname);
 	/* A bridge or macvtap device that went down, away, or came back
 	 * (maybe re-created). */
 	follow_link(c, ifname);

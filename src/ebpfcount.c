@@ -595,11 +595,13 @@ static struct held_mark held_at(const struct key_state *k, int64_t from)
 /*
  * The MAC of a VM that was down sent sum.sent since fed (held, lifecycle):
  * its counters restarted, so what it sent in the bins' seconds of the
- * window (ACCT_HELD_SECONDS before the restart, and none before the whole
- * second after it went down) is handed to the new life, and the rest is
- * forgotten (the network counted it). Its seconds are then fed up to now
- * (what was sent to it in the window's seconds too: those before the
- * restart are not shown, acct_vm_seconds' since).
+ * window (ACCT_HELD_SECONDS before the restart, and none before the second
+ * it went down) is handed to the new life, and the rest is forgotten (the
+ * network counted it). Counting drains the method before it applies a
+ * state change, so what was fed then is the old life's, fed_second the
+ * part of that second's bin that came before the change. Its seconds are
+ * then fed up to now (what was sent to it in the window's seconds too:
+ * those before the restart are not shown, acct_vm_seconds' since).
  */
 static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsbpf_mac_counts *sum,
 		      int64_t now_sec)
@@ -607,9 +609,9 @@ static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsb
 	struct inv_vm *vm = k->vnic->vm;
 	int64_t offset = inventory_real_offset(e->inv);
 	int64_t from = (acct_vm_restart_usec(&vm->acct) + offset) / USEC_PER_SEC - ACCT_HELD_SECONDS;
-	int64_t after_down = (vm->down_usec + offset + USEC_PER_SEC - 1) / USEC_PER_SEC;
-	if (from < after_down)
-		from = after_down;
+	int64_t down_sec = (vm->down_usec + offset) / USEC_PER_SEC;
+	if (from < down_sec)
+		from = down_sec;
 	if (from < k->fed_sec)
 		from = k->fed_sec; /* the seconds before were handed over */
 	if (from < now_sec - (VSBPF_MAC_BINS - 2))

@@ -5,25 +5,25 @@
 
 #define USEC_PER_SEC 1000000
 
-/* The monotonic second of a frame of wall-clock second ts_sec, when its VM
- * holds what it sends and the whole second came after the VM went down
- * (a frame of the old life the capture hands over late stays its own);
- * -1 otherwise. */
+/* The monotonic second of a frame captured at wall-clock ts_usec, when its
+ * VM holds what it sends and it came after the VM went down (a frame of the
+ * old life the capture hands over late stays its own); -1 otherwise. */
 static int64_t held_mono_sec(const struct inventory *inv, const struct inv_vnic *src,
-			     int64_t ts_sec)
+			     int64_t ts_usec)
 {
 	if (!src || !lifecycle_holds_sent(src->vm))
 		return -1;
-	int64_t mono_usec = ts_sec * USEC_PER_SEC - inventory_real_offset(inv);
+	int64_t mono_usec = ts_usec - inventory_real_offset(inv);
 	return mono_usec >= src->vm->down_usec ? mono_usec / USEC_PER_SEC : -1;
 }
 
 /* Counts a decoded frame sent by src (or an unknown MAC) on net. */
 static void count(struct inventory *inv, struct inv_net *net, struct inv_vnic *src,
-		  const struct decoded_frame *f, bool group, int64_t ts_sec)
+		  const struct decoded_frame *f, bool group, int64_t ts_usec)
 {
 	struct inv_vnic *dst = group ? NULL : inventory_vnic_by_mac(inv, f->dst);
-	int64_t held = held_mono_sec(inv, src, ts_sec);
+	int64_t held = held_mono_sec(inv, src, ts_usec);
+	int64_t ts_sec = ts_usec / USEC_PER_SEC;
 	if (held >= 0)
 		acct_count_frame_held(&net->acct, &src->acct, dst ? &dst->acct : NULL, group,
 				      f->len, ts_sec, held);
@@ -47,9 +47,10 @@ static struct inv_net *vlan_of(struct inv_net *net, struct decoded_frame *f, int
 	return vlan;
 }
 
-void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
+void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_usec,
 		 const uint8_t *bytes, uint32_t caplen, uint32_t len)
 {
+	int64_t ts_sec = ts_usec / USEC_PER_SEC;
 	struct decoded_frame f;
 	if (decode_frame(bytes, caplen, len, &f) < 0) {
 		acct_count_malformed(&net->acct, len, ts_sec);
@@ -60,13 +61,14 @@ void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
 	bool group = mac_is_group(f.dst);
 	if (src && !src->net && !*src->ifname)
 		inventory_vnic_attach(src, net);
-	count(inv, net, src, &f, group, ts_sec);
+	count(inv, net, src, &f, group, ts_usec);
 }
 
 void meter_port_frame(struct inventory *inv, struct inv_net *net, struct inv_vnic *vnic,
-		      bool counts_group, int64_t ts_sec, const uint8_t *bytes,
+		      bool counts_group, int64_t ts_usec, const uint8_t *bytes,
 		      uint32_t caplen, uint32_t len)
 {
+	int64_t ts_sec = ts_usec / USEC_PER_SEC;
 	struct decoded_frame f;
 	if (decode_frame(bytes, caplen, len, &f) < 0) {
 		/* Seen at this port only: no other capture counts it. */
@@ -81,5 +83,5 @@ void meter_port_frame(struct inventory *inv, struct inv_net *net, struct inv_vni
 	/* From outside, a group frame reaches every guest: counted once. */
 	if (src != vnic && group && !counts_group)
 		return;
-	count(inv, net, src, &f, group, ts_sec);
+	count(inv, net, src, &f, group, ts_usec);
 }

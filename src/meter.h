@@ -34,14 +34,15 @@
 #include "inventory.h"
 
 /*
- * Counts a frame seen on net. A frame of a VLAN that has a network of its
- * own (net->vlans) is counted there, and in net's totals and history but
- * not its group frames, and everywhere without its 4-byte tag: the bytes
- * the guests at the VLAN's access ports send and receive. A vNIC with no host interface named is placed
- * on the first network it is seen sending on; one with a host interface is
- * placed by its bridge port (lifecycle).
+ * Counts a frame seen on net, captured at ts_usec (wall clock, microseconds
+ * since the epoch). A frame of a VLAN that has a network of its own
+ * (net->vlans) is counted there, and in net's totals and history but not
+ * its group frames, and everywhere without its 4-byte tag: the bytes the
+ * guests at the VLAN's access ports send and receive. A vNIC with no host
+ * interface named is placed on the first network it is seen sending on;
+ * one with a host interface is placed by its bridge port (lifecycle).
  */
-void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
+void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_usec,
 		 const uint8_t *bytes, uint32_t caplen, uint32_t len);
 
 /*
@@ -50,7 +51,7 @@ void meter_frame(struct inventory *inv, struct inv_net *net, int64_t ts_sec,
  * counts group frames from outside.
  */
 void meter_port_frame(struct inventory *inv, struct inv_net *net, struct inv_vnic *vnic,
-		      bool counts_group, int64_t ts_sec, const uint8_t *bytes,
+		      bool counts_group, int64_t ts_usec, const uint8_t *bytes,
 		      uint32_t caplen, uint32_t len);
 
 #endif

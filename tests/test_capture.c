@@ -49,11 +49,11 @@ struct seen {
 	uint8_t first[16];
 };
 
-static void record(void *ctx, int64_t ts_sec, const uint8_t *bytes, uint32_t caplen, uint32_t len)
+static void record(void *ctx, int64_t ts_usec, const uint8_t *bytes, uint32_t caplen, uint32_t len)
 {
 	struct seen *s = ctx;
 	if (s->n < 16) {
-		s->ts[s->n] = ts_sec;
+		s->ts[s->n] = ts_usec;
 		s->caplen[s->n] = caplen;
 		s->len[s->n] = len;
 		s->first[s->n] = caplen ? bytes[0] : 0;
@@ -85,8 +85,9 @@ static void test_capture_file_delivers_frames(void)
 	CU_ASSERT_EQUAL(read_all(cap), 3);
 	CU_ASSERT_EQUAL(capture_status(cap), CAPTURE_EOF);
 	CU_ASSERT_EQUAL(s.n, 3);
-	CU_ASSERT_EQUAL(s.ts[0], T0);
-	CU_ASSERT_EQUAL(s.ts[2], T0 + 2);
+	/* To the microsecond (pcapfile puts frame i 1000 * i µs into its second). */
+	CU_ASSERT_EQUAL(s.ts[0], T0 * INT64_C(1000000));
+	CU_ASSERT_EQUAL(s.ts[2], (T0 + 2) * INT64_C(1000000) + 2000);
 	CU_ASSERT_EQUAL(s.len[1], 42);
 	CU_ASSERT_EQUAL(s.caplen[2], 18);
 	CU_ASSERT_EQUAL(s.len[2], 1514);
@@ -127,7 +128,7 @@ static void test_capture_window_splits_at_a_second(void)
 	CU_ASSERT_EQUAL(before.n, 2);
 	CU_ASSERT_EQUAL(before.len[1], 61);
 	CU_ASSERT_EQUAL(after.n, 3);
-	CU_ASSERT_EQUAL(after.ts[0], T0);
+	CU_ASSERT_EQUAL(after.ts[0] / 1000000, T0);
 	CU_ASSERT_EQUAL(after.len[0], 62);
 	CU_ASSERT_EQUAL(after.len[2], 64);
 	CU_ASSERT_EQUAL(within.n, 2);
@@ -159,10 +160,10 @@ struct meter_ctx {
 	struct inv_net *net;
 };
 
-static void meter_sink(void *ctx, int64_t ts_sec, const uint8_t *bytes, uint32_t caplen, uint32_t len)
+static void meter_sink(void *ctx, int64_t ts_usec, const uint8_t *bytes, uint32_t caplen, uint32_t len)
 {
 	struct meter_ctx *m = ctx;
-	meter_frame(m->inv, m->net, ts_sec, bytes, caplen, len);
+	meter_frame(m->inv, m->net, ts_usec, bytes, caplen, len);
 }
 
 static void test_capture_file_through_meter(void)

@@ -114,7 +114,7 @@ static void count_by_pcap(struct side *s)
 	for (size_t i = 0; i < NFRAMES; i++) {
 		frame_bytes(&FRAMES[i], buf);
 		uint32_t caplen = FRAMES[i].len < 18 ? FRAMES[i].len : 18;
-		meter_frame(s->inv, s->net, FRAMES[i].sec, buf, caplen, FRAMES[i].len);
+		meter_frame(s->inv, s->net, FRAMES[i].sec * 1000000, buf, caplen, FRAMES[i].len);
 	}
 }
 

@@ -15,6 +15,7 @@
 #include "runner.h"
 
 #define TS 1700000000
+#define SEC 1000000LL
 
 static const char MAC_A[] = "52:54:00:00:0a:01";
 static const char MAC_B[] = "52:54:00:00:0b:01";
@@ -75,7 +76,7 @@ static void seen_at(struct lab *l, struct inv_vnic *vnic, struct inv_vnic *group
 	uint8_t frame[14] = { 0 };
 	CU_ASSERT_FATAL(mac_parse(dst, frame) == 0 && mac_parse(src, frame + 6) == 0);
 	frame[12] = 0x08;
-	meter_port_frame(l->inv, l->net, vnic, vnic == group_at, TS, frame, sizeof frame, len);
+	meter_port_frame(l->inv, l->net, vnic, vnic == group_at, TS * SEC, frame, sizeof frame, len);
 }
 
 /* Shown to both captures, as a frame between the guests or a group frame
@@ -134,7 +135,7 @@ static void test_meter_port_short_frame(void)
 {
 	struct lab l = lab_new();
 	uint8_t runt[6] = { 0 };
-	meter_port_frame(l.inv, l.net, l.a, true, TS, runt, sizeof runt, sizeof runt);
+	meter_port_frame(l.inv, l.net, l.a, true, TS * SEC, runt, sizeof runt, sizeof runt);
 	CU_ASSERT_EQUAL(acct_net_malformed(&l.net->acct), 1);
 	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).packets, 0);
 	lab_free(&l);
@@ -207,7 +208,7 @@ static void bridge_frame(struct vlan_lab *l, const char *src, const char *dst, u
 	} else {
 		frame[12] = 0x08;
 	}
-	meter_frame(l->inv, l->br, TS, frame, sizeof frame, len);
+	meter_frame(l->inv, l->br, TS * SEC, frame, sizeof frame, len);
 }
 
 static void test_meter_vlan_networks_built(void)
@@ -270,20 +271,19 @@ static void test_meter_vlan_counts_untagged(void)
 	conf_free(l.conf);
 }
 
-/* a's frame of len bytes to b at wall-clock second ts_sec, at a's capture. */
-static void a_sends_at(struct lab *l, int64_t ts_sec, uint32_t len)
+/* a's frame of len bytes to b at wall-clock ts_usec, at a's capture. */
+static void a_sends_at(struct lab *l, int64_t ts_usec, uint32_t len)
 {
 	uint8_t frame[14] = { 0 };
 	CU_ASSERT_FATAL(mac_parse(MAC_B, frame) == 0 && mac_parse(MAC_A, frame + 6) == 0);
 	frame[12] = 0x08;
-	meter_port_frame(l->inv, l->net, l->a, true, ts_sec, frame, sizeof frame, len);
+	meter_port_frame(l->inv, l->net, l->a, true, ts_usec, frame, sizeof frame, len);
 }
-
-#define SEC 1000000LL
 
 /* a's VM is saved at monotonic 1000.5 s (wall clock TS + 0.5): a frame of
  * the old life the capture hands over late is the old life's; what a sends
- * after is held, and the restore takes the window before it. */
+ * after, in the same second too, is held, and the restore takes the
+ * window before it. */
 static void test_meter_held_after_down(void)
 {
 	struct lab l = lab_new();
@@ -291,9 +291,9 @@ static void test_meter_held_after_down(void)
 	struct domain_record rec = { .state = DOMAIN_SAVED };
 	snprintf(rec.name, sizeof rec.name, "a");
 	CU_ASSERT_TRUE(lifecycle_apply_domain(l.a->vm, &rec, 1000 * SEC + SEC / 2));
-	a_sends_at(&l, TS, 100);      /* sent before it was saved, read after */
-	a_sends_at(&l, TS + 1, 200);  /* a whole second after: held */
-	a_sends_at(&l, TS + 20, 300); /* held */
+	a_sends_at(&l, TS * SEC + SEC / 4, 100);     /* sent before it was saved, read after */
+	a_sends_at(&l, TS * SEC + SEC * 3 / 4, 200); /* after, in the same second: held */
+	a_sends_at(&l, (TS + 20) * SEC, 300);        /* held */
 	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 100);
 	CU_ASSERT_EQUAL(acct_port_received(&l.b->acct).bytes, 600);
 	CU_ASSERT_EQUAL(acct_net_carried(&l.net->acct).bytes, 600);
@@ -301,8 +301,25 @@ static void test_meter_held_after_down(void)
 	CU_ASSERT_TRUE(lifecycle_apply_domain(l.a->vm, &rec, 1022 * SEC));
 	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 300);
 	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).packets, 1);
-	a_sends_at(&l, TS + 22, 50); /* its new life counts */
+	a_sends_at(&l, (TS + 22) * SEC, 50); /* its new life counts */
 	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 350);
+	lab_free(&l);
+}
+
+/* Restored in the second it was saved (a restore's guest sends at once):
+ * what it sent after the save is its new life's. */
+static void test_meter_restored_within_the_second(void)
+{
+	struct lab l = lab_new();
+	inventory_set_real_offset(l.inv, (TS - 1000) * SEC);
+	struct domain_record rec = { .state = DOMAIN_SAVED };
+	snprintf(rec.name, sizeof rec.name, "a");
+	CU_ASSERT_TRUE(lifecycle_apply_domain(l.a->vm, &rec, 1000 * SEC + SEC / 10));
+	a_sends_at(&l, TS * SEC + SEC / 2, 60);
+	rec.state = DOMAIN_RUNNING;
+	CU_ASSERT_TRUE(lifecycle_apply_domain(l.a->vm, &rec, 1000 * SEC + SEC * 9 / 10));
+	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).bytes, 60);
+	CU_ASSERT_EQUAL(acct_port_sent(&l.a->acct).packets, 1);
 	lab_free(&l);
 }
 
@@ -316,6 +333,8 @@ static CU_TestInfo meter_tests[] = {
 	  test_meter_vlan_counts_untagged },
 	{ "a saved VM's frames: late ones its old life's, later ones held",
 	  test_meter_held_after_down },
+	{ "restored in the second it was saved: its frames since are its new life's",
+	  test_meter_restored_within_the_second },
 	CU_TEST_INFO_NULL,
 };
 

@@ -326,7 +326,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			if (caplen)
 				memcpy(frame, body, caplen);
 			int64_t ts_sec = floor_sec(now_usec);
-			meter_frame(inv, nets[n], ts_sec, frame, caplen, len);
+			meter_frame(inv, nets[n], now_usec, frame, caplen, len);
 
 			add(&m.carried[n], len);
 			model_frame(&clock[n], ts_sec);

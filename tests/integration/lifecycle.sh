@@ -175,4 +175,23 @@ check_eq "… and as many packets" "$(($(vm5_kernel rx_packets) - p0))" "$(get "
 check_eq "the frames sent to it while off, and its own broadcasts, are not received" \
     0 "$(get "$OID_vsVmNetBytesReceived.$v5")"
 
+# --- down and up again at once (a restore's guest sends as soon as its
+# state is loaded): what vm5 sent after it went down, in that very second
+# too, is its new life's. Started at the top of a second, so that down,
+# frames and up fall in one second when the machine keeps up.
+sleep "0.$(printf '%09d' $((1000000000 - 10#$(date +%N))))"
+t0=$(date +%s)
+lab_hv_exec ip link set "$st5" down
+check_true "vm5 off again" lab_wait_for 3 state_is "$v5" 3
+k0=$(vm5_kernel) p0=$(vm5_kernel rx_packets)
+vm5_frames 3 300 1
+sleep 0.2 # read while it is down
+lab_hv_exec ip link set "$st5" up
+spread=$(($(date +%s) - t0))
+check_true "vm5 runs again" lab_wait_for 3 state_is "$v5" 2
+sleep 0.3
+check_eq "sent from the second it went down ($spread s between down and up): its new life's" \
+    "$(($(vm5_kernel) - k0)) $(($(vm5_kernel rx_packets) - p0))" \
+    "$(get "$OID_vsVmNetBytesSent.$v5") $(get "$OID_vsVmNetPacketsSent.$v5")"
+
 check_summary lifecycle
