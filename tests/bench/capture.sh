@@ -17,6 +17,8 @@
 #             the bridge capture's cost (tests/bench/README.md);
 #   pmacctd   pmacctd (memory plugin, aggregate src_mac,dst_mac), when
 #             Debian's package is installed.
+# BENCH_CAPTURERS and BENCH_CASES (words) run only those of the above and
+# below (none is always run: the others' reference).
 # Cases: 60-byte frames from one VM (60B), 1,500-byte frames (1500B), and
 # 60-byte frames from 100 source MACs, 100 VMs of the configuration
 # (60B-100mac). Frames are IPv4/UDP (pmacctd accounts IP only) to an
@@ -60,12 +62,9 @@ CASES=(60B 1500B 60B-100mac)
 CAPTURERS=(none vsacctd tcpdump tcpdump-port)
 if "$VSACCT_BUILDDIR/vsacctd" -V | grep -q '^counting methods: .*ebpf'; then
     CAPTURERS+=(vsacctd-ebpf)
-    # The kernel's run time of BPF programs (bpftool prog show: run_time_ns,
-    # run_cnt), on for this benchmark: the program's own cost per frame,
-    # which a shared machine's load does not blur as it blurs rates.
     stats_was=$(sysctl -n kernel.bpf_stats_enabled)
-    sysctl -qw kernel.bpf_stats_enabled=1
     lab_on_cleanup sysctl -qw kernel.bpf_stats_enabled="$stats_was"
+    sysctl -qw kernel.bpf_stats_enabled=0
 else
     bench_note "this vsacctd has no eBPF method: its column is left out"
 fi
@@ -74,6 +73,13 @@ if command -v pmacctd >/dev/null && command -v pmacct >/dev/null; then
 else
     bench_note "pmacctd is not installed: its column is left out"
 fi
+if [[ -n ${BENCH_CAPTURERS:-} ]]; then
+    for i in "${!CAPTURERS[@]}"; do
+        [[ " none $BENCH_CAPTURERS " == *" ${CAPTURERS[i]} "* ]] || unset 'CAPTURERS[i]'
+    done
+    CAPTURERS=("${CAPTURERS[@]}")
+fi
+[[ -z ${BENCH_CASES:-} ]] || read -ra CASES <<<"$BENCH_CASES"
 
 # --- the lab: vm1 sends, vm2 receives; vsacctd also knows 100 VMs m001..m100
 # whose only vNIC is MAC 52:54:00:01:00:NN (no host interface).
@@ -259,10 +265,15 @@ bpf_prog_stats() {
         sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' | grep . || echo "0 0"
 }
 
-# --- one run: KIND CAPTURER; results added to the per-(kind, capturer) tallies
+# --- one run: KIND CAPTURER [stats]; results added to the per-(kind,
+# capturer) tallies. stats: the kernel's run time of the BPF program
+# (bpftool prog show: run_time_ns, run_cnt), its own cost per frame, which
+# a shared machine's load does not blur as it blurs rates; on in such runs
+# only (they cost every run of the program two clock reads), whose rate is
+# left out.
 declare -A SENT PROGNS PROGCNT COUNTED DROPS TICKS RUNNS RATES NETOK HOSTDROP
 one_run() {
-    local kind=$1 cap=$2 key="$1 $2"
+    local kind=$1 cap=$2 key="$1 $2" stats=${3:-}
     start_capturer "$cap"
     counters_before "$cap"
     local rx0 hd0 t0 t1 rx1 hd1 ticks0 ns0
@@ -271,6 +282,7 @@ one_run() {
     ticks0=$(bench_cpu_ticks "${CAP_PIDS[@]}")
     ns0=$(bench_run_ns "${CAP_PIDS[@]}")
     local pns0 pcnt0 pns1 pcnt1
+    [[ -z $stats ]] || sysctl -qw kernel.bpf_stats_enabled=1
     read -r pns0 pcnt0 < <(bpf_prog_stats)
     t0=$EPOCHREALTIME
     lab_vm_exec vm1 "${BENCH_SEND_PIN[@]}" trafgen -o eth0 -n "${NFRAMES[$kind]}" -P 1 \
@@ -281,6 +293,7 @@ one_run() {
     hd1=$(lab_counter hv "$SENDER_IF" rx_dropped)
     local sent=$((rx1 - rx0))
     read -r pns1 pcnt1 < <(bpf_prog_stats)
+    [[ -z $stats ]] || sysctl -qw kernel.bpf_stats_enabled=0
     PROGNS[$key]=$((${PROGNS[$key]:-0} + pns1 - pns0))
     PROGCNT[$key]=$((${PROGCNT[$key]:-0} + pcnt1 - pcnt0))
     drain "$cap" "$sent"
@@ -296,7 +309,7 @@ one_run() {
     DROPS[$key]=$((${DROPS[$key]:-0} + C_DROPS))
     TICKS[$key]=$((${TICKS[$key]:-0} + ticks))
     RUNNS[$key]=$((${RUNNS[$key]:-0} + ns))
-    RATES[$key]="${RATES[$key]:-} $rate"
+    [[ -n $stats ]] || RATES[$key]="${RATES[$key]:-} $rate"
     HOSTDROP[$key]=$((${HOSTDROP[$key]:-0} + hd1 - hd0))
     if [[ $cap == vsacctd* ]]; then
         [[ ${NETOK[$key]:-yes} == yes && $C_NET == "$C_COUNTED" ]] && NETOK[$key]=yes || NETOK[$key]=no
@@ -327,6 +340,9 @@ for _ in $(seq 1 "$ROUNDS"); do
         done
     done
 done
+if [[ " ${CAPTURERS[*]} " == *" vsacctd-ebpf "* ]] && ((!BENCH_SMOKE)); then
+    for kind in "${CASES[@]}"; do one_run "$kind" vsacctd-ebpf stats; done
+fi
 
 # --- figures
 for kind in "${CASES[@]}"; do
