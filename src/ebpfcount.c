@@ -117,13 +117,14 @@ struct ebpfcount {
 
 static int map_fd(const struct bpf_map *map) { return bpf_map__fd(map); }
 
-/* Points every map of the object (its globals aside) at its pin in dir:
- * loading then reuses what is pinned, and pins what is not. */
+/* Points every map the object declares pinned (its counts; not its
+ * globals or caches) at its pin in dir: loading then reuses what is
+ * pinned, and pins what is not. */
 static int set_pins(struct count_bpf *skel, const char *dir)
 {
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, skel->obj) {
-		if (bpf_map__is_internal(map))
+		if (!bpf_map__pin_path(map))
 			continue;
 		char path[CONF_PATH_MAX + 64];
 		snprintf(path, sizeof path, "%s/%s", dir, bpf_map__name(map));

@@ -59,6 +59,21 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_macs SEC(".maps");
 
+/* The wall-clock second each CPU binned its last frame in, and where that
+ * second starts (ns): a frame of the same second costs no division. A
+ * cache of this program's own, not pinned. */
+struct second_cache {
+	__u64 start_ns;
+	__s64 sec;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct second_cache);
+} vs_second SEC(".maps");
+
 /* The wall clock's offset from the monotonic one (ns), which vsacctd sets
  * before attaching and keeps current: a global, read without a helper call
  * (count_maps.h's vs_clock is this program's .bss). */
@@ -99,8 +114,6 @@ struct {
 #define NSEC_PER_SEC 1000000000ULL
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88a8
-#define ETH_P_8021Q_BE 0x0081  /* 0x8100, as it lies in the frame */
-#define ETH_P_8021AD_BE 0xa888 /* 0x88a8 */
 
 static __always_inline void add(struct vsbpf_counts *c, __u32 len)
 {
@@ -124,16 +137,31 @@ static __always_inline void add(struct vsbpf_counts *c, __u32 len)
  * the timestamp is a delivery time (EDT) and is never written: the host's
  * frames are stamped by the capture's tap a little later (README).
  */
+static __always_inline __s64 second_of(__u64 ns)
+{
+	__u32 zero = 0;
+	struct second_cache *c = bpf_map_lookup_elem(&vs_second, &zero);
+	/* Unsigned: a time before start_ns is far out of range. */
+	if (c && ns - c->start_ns < NSEC_PER_SEC)
+		return c->sec;
+	/* Unsigned: BPF has no signed division (the wall clock is past 1970). */
+	__u64 sec = ns / NSEC_PER_SEC;
+	if (c) {
+		c->start_ns = sec * NSEC_PER_SEC;
+		c->sec = (__s64)sec;
+	}
+	return (__s64)sec;
+}
+
 static __always_inline __s64 frame_sec(struct __sk_buff *skb, bool ingress)
 {
 	__u64 ts = skb->tstamp;
 	if (ts && skb->tstamp_type == 0) /* real time */
-		return (__s64)(ts / NSEC_PER_SEC);
-	/* Unsigned: BPF has no signed division (the wall clock is past 1970). */
+		return second_of(ts);
 	__u64 now = bpf_ktime_get_ns() + (__u64)vs_clock_offset_ns;
 	if (ingress && !ts)
 		skb->tstamp = now;
-	return (__s64)(now / NSEC_PER_SEC);
+	return second_of(now);
 }
 
 /* Whether second sec is this program's to count (the window above). */
@@ -238,26 +266,29 @@ static __always_inline __u32 frame_vid(struct __sk_buff *skb, const struct vsbpf
 	*in_data = false;
 	if (skb->vlan_present)
 		return skb->vlan_tci & VSBPF_VID_MASK;
-	/* TPID and TCI in the linear part (nearly always): read in place,
-	 * without a helper call; else copied as below. */
+	/* TPID and TCI read in place where the linear part holds them (a
+	 * frame built from pages may hold only the Ethernet header), else
+	 * copied by a helper call. */
 	const __u8 *eth = (const __u8 *)(long)skb->data;
-	if ((const void *)(eth + VSBPF_ADDR_BYTES + 4) <= (const void *)(long)skb->data_end) {
-		__u16 tpid = eth[VSBPF_ADDR_BYTES] << 8 | eth[VSBPF_ADDR_BYTES + 1];
-		if (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
-			return port->pvid;
-		*in_data = true;
-		return (eth[VSBPF_ADDR_BYTES + 2] << 8 | eth[VSBPF_ADDR_BYTES + 3]) & VSBPF_VID_MASK;
-	}
+	const void *end = (const void *)(long)skb->data_end;
 	__u16 tpid;
-	if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES, &tpid, sizeof tpid) == 0 &&
-	    (tpid == ETH_P_8021Q_BE || tpid == ETH_P_8021AD_BE)) {
-		__u16 tci;
-		if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES + 2, &tci, sizeof tci) < 0)
-			return 0;
-		*in_data = true;
-		return __builtin_bswap16(tci) & VSBPF_VID_MASK;
-	}
-	return port->pvid;
+	if ((const void *)(eth + VSBPF_ADDR_BYTES + 2) <= end)
+		tpid = eth[VSBPF_ADDR_BYTES] << 8 | eth[VSBPF_ADDR_BYTES + 1];
+	else if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES, &tpid, sizeof tpid) == 0)
+		tpid = __builtin_bswap16(tpid);
+	else
+		return port->pvid;
+	if (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
+		return port->pvid;
+	__u16 tci;
+	if ((const void *)(eth + VSBPF_ADDR_BYTES + 4) <= end)
+		tci = eth[VSBPF_ADDR_BYTES + 2] << 8 | eth[VSBPF_ADDR_BYTES + 3];
+	else if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES + 2, &tci, sizeof tci) == 0)
+		tci = __builtin_bswap16(tci);
+	else
+		return 0;
+	*in_data = true;
+	return tci & VSBPF_VID_MASK;
 }
 
 static __always_inline int count(struct __sk_buff *skb, bool ingress)
