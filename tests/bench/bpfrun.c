@@ -23,12 +23,19 @@
  * Usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU]   (root: loads BPF)
  * Exit status 1 when a program could not be loaded or run, or did not
  * return TC_ACT_UNSPEC.
+ *
+ * bpfrun -a IFINDEX: the minimal program as a forwarding peer instead
+ * (tests/bench/capture.sh's bpf-minimal): attached at the clsact ingress of
+ * IFINDEX (in bpfrun's network namespace) with MAC_A in its map, it prints
+ * "attached", counts until SIGTERM or SIGINT, then prints "minimal counted
+ * PACKETS" (MAC_A's, over every CPU) and detaches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -178,16 +185,56 @@ static struct minimal_bpf *minimal_load(void)
 	return skel;
 }
 
+/* The minimal program counting on ifindex's ingress until a signal. */
+static int attach_minimal(int ifindex)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	struct minimal_bpf *skel = minimal_load();
+	if (!skel)
+		return 1;
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1,
+			    .prog_fd = bpf_program__fd(skel->progs.minimal_count));
+	int r = bpf_tc_hook_create(&hook);
+	if ((r < 0 && r != -EEXIST) || (r = bpf_tc_attach(&hook, &opts)) < 0) {
+		fprintf(stderr, "bpfrun: attaching to interface %d: %s\n", ifindex, strerror(-r));
+		minimal_bpf__destroy(skel);
+		return 1;
+	}
+	printf("attached\n");
+	fflush(stdout);
+	int sig;
+	sigwait(&stop, &sig);
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals = calloc((size_t)ncpus * 2, sizeof *vals);
+	__u64 key = vsbpf_mac_key(MAC_A, 0), packets = 0;
+	if (vals && bpf_map_lookup_elem(bpf_map__fd(skel->maps.minimal_macs), &key, vals) == 0)
+		for (int c = 0; c < ncpus; c++)
+			packets += vals[2 * c + 1];
+	free(vals);
+	printf("minimal counted %llu\n", (unsigned long long)packets);
+	opts.prog_fd = opts.prog_id = opts.flags = 0;
+	bpf_tc_detach(&hook, &opts);
+	bpf_tc_hook_destroy(&hook);
+	minimal_bpf__destroy(skel);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	int repeat = 1000000, rounds = 9, cpu = -1, opt;
-	while ((opt = getopt(argc, argv, "r:n:c:")) != -1) {
+	while ((opt = getopt(argc, argv, "r:n:c:a:")) != -1) {
 		switch (opt) {
 		case 'r': repeat = atoi(optarg); break;
 		case 'n': rounds = atoi(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
+		case 'a': return attach_minimal(atoi(optarg));
 		default:
-			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU]\n");
+			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU] | -a IFINDEX\n");
 			return 2;
 		}
 	}

@@ -15,6 +15,10 @@
 #             same capture on the sender's bridge port, inbound only (what
 #             a per-port libpcap method would open on every port), against
 #             the bridge capture's cost (tests/bench/README.md);
+#   bpf-minimal  the issue's minimal program (tests/bench/minimal.bpf.c:
+#             one per-CPU hash lookup by source MAC) on the sender's port,
+#             attached by bpfrun -a: what the least a per-MAC eBPF counter
+#             costs the forwarding on this machine, beside vsacctd-ebpf;
 #   pmacctd   pmacctd (memory plugin, aggregate src_mac,dst_mac), when
 #             Debian's package is installed.
 # BENCH_CAPTURERS and BENCH_CASES (words) run only those of the above and
@@ -61,7 +65,7 @@ FRAMES=$((FRAMES / 100 * 100)) # the 100 MACs send equal shares
 CASES=(60B 1500B 60B-100mac)
 CAPTURERS=(none vsacctd tcpdump tcpdump-port)
 if "$VSACCT_BUILDDIR/vsacctd" -V | grep -q '^counting methods: .*ebpf'; then
-    CAPTURERS+=(vsacctd-ebpf)
+    CAPTURERS+=(vsacctd-ebpf bpf-minimal)
     stats_was=$(sysctl -n kernel.bpf_stats_enabled)
     lab_on_cleanup sysctl -qw kernel.bpf_stats_enabled="$stats_was"
     sysctl -qw kernel.bpf_stats_enabled=0
@@ -161,6 +165,12 @@ start_capturer() { # NAME
         lab_wait_for 10 grep -q "listening on" "$LAB_DIR/tcpdump$CAP_RUN.log" ||
             { echo "capture: tcpdump did not start" >&2; return 1; }
         ;;
+    bpf-minimal)
+        CAP_PID=$(lab_bg "minimal$CAP_RUN" ip netns exec "$LAB_HV" "$VSACCT_BUILDDIR/tests/bench/bpfrun" \
+            -a "$(ip netns exec "$LAB_HV" cat "/sys/class/net/$SENDER_IF/ifindex")")
+        lab_wait_for 10 grep -q "^attached" "$LAB_DIR/minimal$CAP_RUN.log" ||
+            { echo "capture: the minimal program was not attached" >&2; return 1; }
+        ;;
     pmacctd)
         cat >"$LAB_DIR/pmacctd.conf" <<EOF
 daemonize: false
@@ -242,6 +252,9 @@ stop_capturer() { # NAME
         # must forward without the program.
         ip netns exec "$LAB_HV" "$VSACCT_BUILDDIR/vsacctd" -D -Le -c "$conf_ebpf" ||
             { echo "capture: vsacctd -D failed" >&2; return 1; }
+        ;;
+    bpf-minimal)
+        C_COUNTED=$(awk '/^minimal counted/ { print $3 }' "$LAB_DIR/minimal$CAP_RUN.log")
         ;;
     tcpdump*)
         log=$LAB_DIR/tcpdump$CAP_RUN.log
@@ -340,8 +353,12 @@ for _ in $(seq 1 "$ROUNDS"); do
         done
     done
 done
-if [[ " ${CAPTURERS[*]} " == *" vsacctd-ebpf "* ]] && ((!BENCH_SMOKE)); then
-    for kind in "${CASES[@]}"; do one_run "$kind" vsacctd-ebpf stats; done
+if ((!BENCH_SMOKE)); then
+    for kind in "${CASES[@]}"; do
+        for cap in vsacctd-ebpf bpf-minimal; do
+            [[ " ${CAPTURERS[*]} " != *" $cap "* ]] || one_run "$kind" "$cap" stats
+        done
+    done
 fi
 
 # --- figures
