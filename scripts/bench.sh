@@ -144,6 +144,7 @@ growth=$(figure "serving growth vsacctd 10000/1000")
 rss=$(figure "memory rss per VM")
 p99=$(figure "latency snmpget p99 under load")
 fwd_ebpf=$(figure "capture 60B forwarding ratio vsacctd-ebpf/none")
+fwd_minimal=$(figure "capture 60B forwarding ratio bpf-minimal/none")
 fwd_pcap=$(figure "capture 60B forwarding ratio vsacctd/none")
 cpu_ebpf=$(figure "capture 60B vsacctd-ebpf cpu per Mframe")
 extra_ebpf=$(figure "capture 60B vsacctd-ebpf sender extra per frame")
@@ -154,7 +155,7 @@ exact=$(figure "capture 60B vsacctd counts exact")
 echo "ratios: cpu vsacctd/tcpdump=$(ratio "$cpu") (1,500 B: $(ratio "$cpu1500"), 100 MACs: $(ratio "$cpu100")), forward rate with vsacctd/with tcpdump=$(ratio "$fwd")," \
     "walk per varbind vsacctd/snmpd -X=$(ratio "$walk"), growth 10k/1k=$(ratio "$growth")," \
     "rss per VM=$(ratio "$rss") B, snmpget p99=$(ratio "$p99") ms"
-echo "ebpf: forward rate with vsacctd(ebpf)/with nothing=$(ratio "$fwd_ebpf") (pcap: $(ratio "$fwd_pcap")), its CPU per million frames=$(ratio "$cpu_ebpf") ms," \
+echo "ebpf: forward rate with vsacctd(ebpf)/with nothing=$(ratio "$fwd_ebpf") (pcap: $(ratio "$fwd_pcap"), the minimal program: $(ratio "$fwd_minimal")), its CPU per million frames=$(ratio "$cpu_ebpf") ms," \
     "the sender core's extra time per frame=$(ratio "$extra_ebpf") ns, 60 B at the maximum rate: lost=$(ratio "$lost_ebpf") exact=$(ratio "$exact_ebpf")"
 prog_ns=$(figure "bpfprog unicast count ns per run")
 if [[ -n $prog_ns ]]; then
