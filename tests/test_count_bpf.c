@@ -123,19 +123,26 @@ static struct acct_counts to_acct(struct vsbpf_counts c)
 	return (struct acct_counts){ c.bytes, c.packets };
 }
 
-/* The eBPF path: the frames through the program, its maps read and handed
- * to acct as ebpfcount hands them. */
-static void count_by_bpf(struct side *s)
+/* The program loaded with maps of the test's own (nothing pinned). */
+static struct count_bpf *load_unpinned(void)
 {
 	struct count_bpf *skel = count_bpf__open();
 	CU_ASSERT_PTR_NOT_NULL_FATAL(skel);
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL); /* the test's own maps */
+		bpf_map__set_pin_path(map, NULL);
 	int r = count_bpf__load(skel);
 	if (r < 0)
 		fprintf(stderr, "loading the program: %s (needs root)\n", strerror(-r));
 	CU_ASSERT_FATAL(r == 0);
+	return skel;
+}
+
+/* The eBPF path: the frames through the program, its maps read and handed
+ * to acct as ebpfcount hands them. */
+static void count_by_bpf(struct side *s)
+{
+	struct count_bpf *skel = load_unpinned();
 
 	int ncpus = libbpf_num_possible_cpus();
 	struct vsbpf_net *nets = calloc((size_t)ncpus, sizeof *nets);
@@ -158,7 +165,7 @@ static void count_by_bpf(struct side *s)
 		DECLARE_LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = buf,
 				    .data_size_in = FRAMES[i].len, .ctx_in = &ctx,
 				    .ctx_size_in = sizeof ctx);
-		r = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vs_count), &run);
+		int r = bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vs_count), &run);
 		if (r < 0)
 			fprintf(stderr, "frame %zu (%u bytes): test run: %s\n", i, FRAMES[i].len,
 				strerror(-r));
@@ -305,12 +312,7 @@ static void test_count_bpf_port_maps(void)
 		 VSBPF_PORT_INDEX_MAX + 4464);
 	CU_ASSERT_FATAL(system(cmd) == 0);
 
-	struct count_bpf *skel = count_bpf__open();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(skel);
-	struct bpf_map *map;
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
-	CU_ASSERT_FATAL(count_bpf__load(skel) == 0);
+	struct count_bpf *skel = load_unpinned();
 	int ports = bpf_map__fd(skel->maps.vs_ports), index = bpf_map__fd(skel->maps.vs_port_index);
 	const __u32 small = LO_IFINDEX, big = VSBPF_PORT_INDEX_MAX + 4464;
 	const struct vsbpf_port port = { 0, 0 };
@@ -360,12 +362,7 @@ static __u64 run_frame(struct count_bpf *skel, __u64 tstamp)
 static void test_count_bpf_window(void)
 {
 	CU_ASSERT_EQUAL_FATAL(geteuid(), 0);
-	struct count_bpf *skel = count_bpf__open();
-	CU_ASSERT_PTR_NOT_NULL_FATAL(skel);
-	struct bpf_map *map;
-	bpf_object__for_each_map(map, skel->obj)
-		bpf_map__set_pin_path(map, NULL);
-	CU_ASSERT_FATAL(count_bpf__load(skel) == 0);
+	struct count_bpf *skel = load_unpinned();
 	__u32 port = LO_IFINDEX, slot = 0;
 	struct vsbpf_port where = { slot, 0 };
 	CU_ASSERT_FATAL(ebpfcount_port_set(bpf_map__fd(skel->maps.vs_ports),
