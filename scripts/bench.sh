@@ -12,8 +12,8 @@
 #            against Net-SNMP's ifXTable from a `snmpd -X` subagent;
 #   memory   RSS at 0, 1,000 and 10,000 VMs;
 #   latency  GET latency through the master while the capture floods;
-#   newport  countMethod ebpf: how long after a port joins a bridge its
-#            counting program is in place;
+#   newport  countMethod ebpf: what a port joining a bridge while up and
+#            sending forwards before its counting program is in place;
 #   bpfprog  countMethod ebpf: its program's ns per frame (BPF_PROG_TEST_RUN,
 #            no network) against the minimal program, interleaved.
 # Each prints "FIGURE: VALUE UNIT" lines; this script then prints the
