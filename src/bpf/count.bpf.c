@@ -121,22 +121,7 @@ static __always_inline void add(struct vsbpf_counts *c, __u32 len)
 	c->packets++;
 }
 
-/*
- * The wall-clock second of the frame: its receive timestamp when it has one
- * (the one libpcap reports), else now. At a port's ingress a frame with no
- * timestamp gets now as its own: a capture of the bridge (pcap, tshark)
- * then reports the very nanosecond the frame was binned with, so that a
- * cut between the methods at a whole second puts each frame on one side
- * for both. That changes no frame's fate: the bridge clears the timestamp
- * of what it forwards (br_forward_finish), and what it passes up to the host
- * is stamped at receive anyway when anyone asks (net_timestamp_check); a
- * delivery time (tstamp_type mono) is left alone. Seen on Linux 6.18 with a
- * fixed stamp written at a port's ingress: tcpdump on the bridge reported
- * it, tcpdump on the egress port and in the receiving namespace their own
- * time, and pings went through as before. At the bridge's egress
- * the timestamp is a delivery time (EDT) and is never written: the host's
- * frames are stamped by the capture's tap a little later (README).
- */
+/* The wall-clock second of time ns (vs_second spares the division). */
 static __always_inline __s64 second_of(__u64 ns)
 {
 	__u32 zero = 0;
@@ -153,6 +138,22 @@ static __always_inline __s64 second_of(__u64 ns)
 	return (__s64)sec;
 }
 
+/*
+ * The wall-clock second of the frame: its receive timestamp when it has one
+ * (the one libpcap reports), else now. At a port's ingress a frame with no
+ * timestamp gets now as its own: a capture of the bridge (pcap, tshark)
+ * then reports the very nanosecond the frame was binned with, so that a
+ * cut between the methods at a whole second puts each frame on one side
+ * for both. That changes no frame's fate: the bridge clears the timestamp
+ * of what it forwards (br_forward_finish), and what it passes up to the host
+ * is stamped at receive anyway when anyone asks (net_timestamp_check); a
+ * delivery time (tstamp_type mono) is left alone. Seen on Linux 6.18 with a
+ * fixed stamp written at a port's ingress: tcpdump on the bridge reported
+ * it, tcpdump on the egress port and in the receiving namespace their own
+ * time, and pings went through as before. At the bridge's egress
+ * the timestamp is a delivery time (EDT) and is never written: the host's
+ * frames are stamped by the capture's tap a little later (README).
+ */
 static __always_inline __s64 frame_sec(struct __sk_buff *skb, bool ingress)
 {
 	__u64 ts = skb->tstamp;
