@@ -24,11 +24,12 @@
  * Exit status 1 when a program could not be loaded or run, or did not
  * return TC_ACT_UNSPEC.
  *
- * bpfrun -a IFINDEX: the minimal program as a forwarding peer instead
- * (tests/bench/capture.sh's bpf-minimal): attached at the clsact ingress of
- * IFINDEX (in bpfrun's network namespace) with MAC_A in its map, it prints
- * "attached", counts until SIGTERM or SIGINT, then prints "minimal counted
- * PACKETS" (MAC_A's, over every CPU) and detaches.
+ * bpfrun -a IFINDEX [MAC...]: the minimal program as a forwarding peer
+ * instead (tests/bench/capture.sh's bpf-minimal): attached at the clsact
+ * ingress of IFINDEX (in bpfrun's network namespace) with the MACs (MAC_A
+ * when none is given) in its map, it prints "attached", counts until
+ * SIGTERM or SIGINT, then prints "minimal counted PACKETS" (the MACs',
+ * over every CPU) and detaches.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -164,80 +165,109 @@ static struct count_bpf *count_load(void)
 	return skel;
 }
 
-/* The minimal program with the two known MACs. */
-static struct minimal_bpf *minimal_load(void)
+/* The minimal program with the n MAC keys (map keys) in its map. */
+static struct minimal_bpf *minimal_load(const __u64 *keys, int n)
 {
 	struct minimal_bpf *skel = minimal_bpf__open_and_load();
 	if (!skel)
 		return NULL;
 	int ncpus = libbpf_num_possible_cpus();
 	__u64 *zero = calloc((size_t)ncpus * 2, sizeof *zero);
-	__u64 ka = vsbpf_mac_key(MAC_A, 0), kb = vsbpf_mac_key(MAC_B, 0);
 	int fd = bpf_map__fd(skel->maps.minimal_macs);
-	if (!zero || bpf_map_update_elem(fd, &ka, zero, BPF_NOEXIST) < 0 ||
-	    bpf_map_update_elem(fd, &kb, zero, BPF_NOEXIST) < 0) {
-		fprintf(stderr, "bpfrun: filling the minimal program's map: %s\n", strerror(errno));
-		free(zero);
-		minimal_bpf__destroy(skel);
-		return NULL;
+	for (int i = 0; i < n; i++) {
+		if (!zero || bpf_map_update_elem(fd, &keys[i], zero, BPF_NOEXIST) < 0) {
+			fprintf(stderr, "bpfrun: filling the minimal program's map: %s\n",
+				strerror(errno));
+			free(zero);
+			minimal_bpf__destroy(skel);
+			return NULL;
+		}
 	}
 	free(zero);
 	return skel;
 }
 
-/* The minimal program counting on ifindex's ingress until a signal. */
-static int attach_minimal(int ifindex)
+/* The minimal program counting the frames of the n MACs keys (map keys)
+ * on ifindex's ingress until a signal. */
+static int attach_minimal(int ifindex, const __u64 *keys, int n)
 {
 	sigset_t stop;
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGTERM);
 	sigaddset(&stop, SIGINT);
 	sigprocmask(SIG_BLOCK, &stop, NULL);
-	struct minimal_bpf *skel = minimal_load();
-	if (!skel)
+	struct minimal_bpf *skel = minimal_load(keys, n);
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals = calloc((size_t)ncpus * 2, sizeof *vals);
+	if (!skel || !vals) {
+		fprintf(stderr, "bpfrun: cannot load the minimal program (root?)\n");
 		return 1;
+	}
+	int fd = bpf_map__fd(skel->maps.minimal_macs);
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1,
 			    .prog_fd = bpf_program__fd(skel->progs.minimal_count));
 	int r = bpf_tc_hook_create(&hook);
 	if ((r < 0 && r != -EEXIST) || (r = bpf_tc_attach(&hook, &opts)) < 0) {
 		fprintf(stderr, "bpfrun: attaching to interface %d: %s\n", ifindex, strerror(-r));
-		minimal_bpf__destroy(skel);
 		return 1;
 	}
 	printf("attached\n");
 	fflush(stdout);
 	int sig;
 	sigwait(&stop, &sig);
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *vals = calloc((size_t)ncpus * 2, sizeof *vals);
-	__u64 key = vsbpf_mac_key(MAC_A, 0), packets = 0;
-	if (vals && bpf_map_lookup_elem(bpf_map__fd(skel->maps.minimal_macs), &key, vals) == 0)
-		for (int c = 0; c < ncpus; c++)
-			packets += vals[2 * c + 1];
-	free(vals);
+	__u64 packets = 0;
+	for (int i = 0; i < n; i++)
+		if (bpf_map_lookup_elem(fd, &keys[i], vals) == 0)
+			for (int c = 0; c < ncpus; c++)
+				packets += vals[2 * c + 1];
 	printf("minimal counted %llu\n", (unsigned long long)packets);
 	opts.prog_fd = opts.prog_id = opts.flags = 0;
 	bpf_tc_detach(&hook, &opts);
 	bpf_tc_hook_destroy(&hook);
+	free(vals);
 	minimal_bpf__destroy(skel);
 	return 0;
 }
 
+/* bpfrun -a IFINDEX [MAC...] */
+static int attach_main(int ifindex, char **macs, int n)
+{
+	__u64 keys[256];
+	if (n > (int)(sizeof keys / sizeof *keys)) {
+		fprintf(stderr, "bpfrun: %zu MACs at most\n", sizeof keys / sizeof *keys);
+		return 2;
+	}
+	for (int i = 0; i < n; i++) {
+		__u8 m[6];
+		if (sscanf(macs[i], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3],
+			   &m[4], &m[5]) != 6) {
+			fprintf(stderr, "bpfrun: not a MAC: %s\n", macs[i]);
+			return 2;
+		}
+		keys[i] = vsbpf_mac_key(m, 0);
+	}
+	if (n == 0)
+		keys[n++] = vsbpf_mac_key(MAC_A, 0);
+	return attach_minimal(ifindex, keys, n);
+}
+
 int main(int argc, char **argv)
 {
-	int repeat = 1000000, rounds = 9, cpu = -1, opt;
+	int repeat = 1000000, rounds = 9, cpu = -1, attach = 0, opt;
 	while ((opt = getopt(argc, argv, "r:n:c:a:")) != -1) {
 		switch (opt) {
 		case 'r': repeat = atoi(optarg); break;
 		case 'n': rounds = atoi(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
-		case 'a': return attach_minimal(atoi(optarg));
+		case 'a': attach = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU] | -a IFINDEX\n");
+			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU] | -a IFINDEX [MAC...]\n");
 			return 2;
 		}
 	}
+	if (attach)
+		return attach_main(attach, argv + optind, argc - optind);
 	if (repeat < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
 		fprintf(stderr, "bpfrun: REPEAT >= 1, 1 <= ROUNDS <= %d\n", MAX_ROUNDS);
 		return 2;
@@ -252,7 +282,8 @@ int main(int argc, char **argv)
 		}
 	}
 	struct count_bpf *count = count_load();
-	struct minimal_bpf *minimal = minimal_load();
+	const __u64 known[] = { vsbpf_mac_key(MAC_A, 0), vsbpf_mac_key(MAC_B, 0) };
+	struct minimal_bpf *minimal = minimal_load(known, 2);
 	if (!count || !minimal) {
 		fprintf(stderr, "bpfrun: cannot load the programs (root?)\n");
 		return 1;

@@ -166,8 +166,11 @@ start_capturer() { # NAME
             { echo "capture: tcpdump did not start" >&2; return 1; }
         ;;
     bpf-minimal)
+        # vm1's MAC and the 100 VMs' (the minimal program counts known MACs).
+        # shellcheck disable=SC2046 # one word per MAC
         CAP_PID=$(lab_bg "minimal$CAP_RUN" ip netns exec "$LAB_HV" "$VSACCT_BUILDDIR/tests/bench/bpfrun" \
-            -a "$(ip netns exec "$LAB_HV" cat "/sys/class/net/$SENDER_IF/ifindex")")
+            -a "$(ip netns exec "$LAB_HV" cat "/sys/class/net/$SENDER_IF/ifindex")" 52:54:00:00:00:01 \
+            $(for i in $(seq 1 100); do printf '52:54:00:01:00:%02x ' "$i"; done))
         lab_wait_for 10 grep -q "^attached" "$LAB_DIR/minimal$CAP_RUN.log" ||
             { echo "capture: the minimal program was not attached" >&2; return 1; }
         ;;
