@@ -255,6 +255,22 @@ static __always_inline bool port_find(__u32 ifindex, struct vsbpf_port *port)
 	return true;
 }
 
+/* The big-endian 16 bits at off into *v: read in place where the linear
+ * part holds them (a frame built from pages may hold only its Ethernet
+ * header), else copied by a helper call. false: the frame is shorter. */
+static __always_inline bool be16_at(struct __sk_buff *skb, __u32 off, __u16 *v)
+{
+	const __u8 *p = (const __u8 *)(long)skb->data + off;
+	if ((const void *)(p + 2) <= (const void *)(long)skb->data_end) {
+		*v = p[0] << 8 | p[1];
+		return true;
+	}
+	if (bpf_skb_load_bytes(skb, off, v, sizeof *v) < 0)
+		return false;
+	*v = __builtin_bswap16(*v);
+	return true;
+}
+
 /*
  * The VLAN of a frame as the bridge sees it: the tag the driver took out
  * (vlan_present), the one in the frame, or, untagged, the port's PVID (the
@@ -267,26 +283,12 @@ static __always_inline __u32 frame_vid(struct __sk_buff *skb, const struct vsbpf
 	*in_data = false;
 	if (skb->vlan_present)
 		return skb->vlan_tci & VSBPF_VID_MASK;
-	/* TPID and TCI read in place where the linear part holds them (a
-	 * frame built from pages may hold only the Ethernet header), else
-	 * copied by a helper call. */
-	const __u8 *eth = (const __u8 *)(long)skb->data;
-	const void *end = (const void *)(long)skb->data_end;
-	__u16 tpid;
-	if ((const void *)(eth + VSBPF_ADDR_BYTES + 2) <= end)
-		tpid = eth[VSBPF_ADDR_BYTES] << 8 | eth[VSBPF_ADDR_BYTES + 1];
-	else if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES, &tpid, sizeof tpid) == 0)
-		tpid = __builtin_bswap16(tpid);
-	else
+	__u16 tpid, tci;
+	if (!be16_at(skb, VSBPF_ADDR_BYTES, &tpid))
 		return port->pvid;
 	if (tpid != ETH_P_8021Q && tpid != ETH_P_8021AD)
 		return port->pvid;
-	__u16 tci;
-	if ((const void *)(eth + VSBPF_ADDR_BYTES + 4) <= end)
-		tci = eth[VSBPF_ADDR_BYTES + 2] << 8 | eth[VSBPF_ADDR_BYTES + 3];
-	else if (bpf_skb_load_bytes(skb, VSBPF_ADDR_BYTES + 2, &tci, sizeof tci) == 0)
-		tci = __builtin_bswap16(tci);
-	else
+	if (!be16_at(skb, VSBPF_ADDR_BYTES + 2, &tci))
 		return 0;
 	*in_data = true;
 	return tci & VSBPF_VID_MASK;
