@@ -57,6 +57,8 @@ struct slot_state {
 	uint16_t vlan;           /* a VLAN's network: its VID, counted on ... */
 	uint32_t parent_slot;    /* ... its bridge's network's ports */
 	bool resumed;            /* found pinned at this run's first bind */
+	bool fresh;              /* it starts counting at this bind: nothing to lose */
+	bool lost;               /* a port forwarded frames before it was counted */
 	bool busy, was_busy;     /* it carried frames at this read, the last */
 	bool up;                 /* its bridge exists and is up */
 	bool failed;             /* attaching to it failed */
@@ -76,6 +78,7 @@ struct key_state {
 	struct acct_port_second fed_second;
 	bool resumed;                /* found pinned, with what was saved: */
 	struct vsbpf_mac_fed saved;  /* until the counters are restored */
+	bool lost;                   /* its host interface sent before it was counted */
 	bool held;                   /* its sent held back at the last read (read_key) */
 	/* While held: its totals at the last read in each recent second, the
 	 * packets of the window handed over (the bins count bytes only). */
@@ -242,6 +245,16 @@ static int tc_attach(struct ebpfcount *e, int ifindex, bool egress)
 	return bpf_tc_attach(&hook, &opts);
 }
 
+/* Whether a filter of ours is at ifindex's hook already: one a previous
+ * vsacctd left, counting on while it was away. */
+static bool tc_present(int ifindex, bool egress)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
+			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
+	return bpf_tc_query(&hook, &opts) == 0;
+}
+
 static void tc_detach(int ifindex, bool egress)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
@@ -284,6 +297,52 @@ static int port_set(struct ebpfcount *e, int ifindex, const struct vsbpf_port *p
 				  map_fd(e->skel->maps.vs_port_index), (__u32)ifindex, port);
 }
 
+/* The frames ifindex has passed to the bridge since it was created: what a
+ * port received, or what the bridge itself sent (egress). */
+static uint64_t if_frames(int ifindex, bool egress)
+{
+	char name[IF_NAMESIZE], path[96];
+	if (!if_indextoname((unsigned)ifindex, name))
+		return 0;
+	snprintf(path, sizeof path, "/sys/class/net/%s/statistics/%s_packets", name,
+		 egress ? "tx" : "rx");
+	FILE *fp = fopen(path, "r");
+	unsigned long long n = 0;
+	if (fp) {
+		if (fscanf(fp, "%llu", &n) != 1)
+			n = 0;
+		fclose(fp);
+	}
+	return n;
+}
+
+/*
+ * A port that no filter of ours watched while it already passed frames (it
+ * joined its bridge while up, or while vsacctd was down): what it forwarded
+ * until now went uncounted. Its network and the VM it belongs to lose that,
+ * marked by their discontinuity times moving (kept at the restore, too).
+ * Nothing is lost on a network that starts counting at this bind, nor of
+ * frames before this method's window (another method's).
+ */
+static void mark_uncounted(struct ebpfcount *e, struct slot_state *s, int ifindex, bool egress)
+{
+	if (s->fresh || clock_real_usec() / USEC_PER_SEC < e->skel->bss->vs_count_from_sec ||
+	    !if_frames(ifindex, egress))
+		return;
+	int64_t now_usec = clock_mono_usec();
+	log_warnx("ebpf: network %s: interface %d passed frames before it was counted "
+		  "(a discontinuity)", s->net->name, ifindex);
+	s->net->discontinuity_usec = now_usec;
+	s->lost = true;
+	for (size_t i = 0; i < e->nkeys; i++) {
+		struct key_state *k = &e->keys[i];
+		if (!egress && k->vnic->host_ifindex == ifindex) {
+			k->vnic->vm->discontinuity_usec = now_usec;
+			k->lost = true;
+		}
+	}
+}
+
 /* Makes ifindex counted in slot: its map entry first, so that its first
  * frame after the filter is in place counts. */
 static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool egress,
@@ -299,12 +358,15 @@ static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool
 		log_warn("ebpf: network %s: port %d", s->net->name, ifindex);
 		return -1;
 	}
+	bool watched = tc_present(ifindex, egress);
 	int r = tc_attach(e, ifindex, egress);
 	if (r < 0) {
 		log_warnx("ebpf: network %s: cannot attach to interface %d: %s", s->net->name,
 			  ifindex, strerror(-r));
 		return -1;
 	}
+	if (!a && !watched)
+		mark_uncounted(e, s, ifindex, egress);
 	if (!a) {
 		if (e->natt == e->att_cap) {
 			size_t cap = e->att_cap ? 2 * e->att_cap : 16;
@@ -878,6 +940,7 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 		struct slot_state *s = &slots[ns++], *old = old_slot(e, (uint32_t)slot);
 		*s = old ? *old : (struct slot_state){ .slot = (uint32_t)slot };
 		s->net = net;
+		s->fresh = !old && !resumed;
 		if (!old && resumed) {
 			__u32 key = (__u32)slot;
 			s->resumed = bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_nets), &key,
@@ -935,6 +998,8 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 	e->inv = inv;
 	e->keys_new = true;
 	rescan(e);
+	for (size_t i = 0; i < ns; i++)
+		slots[i].fresh = false;
 	e->next_rescan_usec = clock_mono_usec() + EBPFCOUNT_RESCAN_USEC;
 	return 0;
 }
@@ -1053,23 +1118,24 @@ static void ebpf_saved(void *impl)
  * The saved counters are restored: as the kernel counted on while vsacctd
  * was away, the rows' discontinuity times stay what they were, except for
  * a VM whose host interface changed meanwhile (it restarted: countfile
- * started it at 0, and its discontinuity is now).
+ * started it at 0, and its discontinuity is now) and rows that a port
+ * counted only now lost frames of (mark_uncounted).
  */
 static void ebpf_restored(void *impl)
 {
 	struct ebpfcount *e = impl;
 	for (size_t i = 0; i < e->nslots; i++) {
 		struct slot_state *s = &e->slots[i];
-		if (s->resumed && s->fed.discontinuity_usec)
+		if (s->resumed && !s->lost && s->fed.discontinuity_usec)
 			s->net->discontinuity_usec = s->fed.discontinuity_usec;
-		s->resumed = false;
+		s->resumed = s->lost = false;
 	}
 	for (size_t i = 0; i < e->nkeys; i++) {
 		struct key_state *k = &e->keys[i];
-		if (k->resumed && k->saved.discontinuity_usec &&
+		if (k->resumed && !k->lost && k->saved.discontinuity_usec &&
 		    k->saved.ifindex == k->vnic->host_ifindex)
 			k->vnic->vm->discontinuity_usec = k->saved.discontinuity_usec;
-		k->resumed = false;
+		k->resumed = k->lost = false;
 	}
 }
 

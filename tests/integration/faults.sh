@@ -165,6 +165,19 @@ check_true "a port re-created under traffic: vm3's bytes since equal its new vet
 check_true "and vm1's bytes through it all equal the kernel's" lab_wait_for 2 exact
 
 if [[ $method == ebpf ]]; then
+    # --- a port that joined and sent while vsacctd was down: no program saw
+    # what it forwarded until vsacctd was back, a discontinuity marked
+    ndisc_before=$(net_disc)
+    kill -KILL "$vsacctd_pid"
+    lab_vm_del vm3
+    lab_vm vm3 "$VMLAB_BRIDGE" 52:54:00:00:00:03 10.77.0.3/24
+    lab_arp_static
+    lab_vm_exec vm3 ping -q -c 5 -i 0.01 -s 100 10.77.0.1 >/dev/null
+    start_vsacctd
+    check_true "a port that sent while vsacctd was down: its network's discontinuity marked ($ndisc_before → $(net_disc))" \
+        test "$(net_disc)" -gt "$ndisc_before"
+    check_true "and logged" grep -q "interface $(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm3)/ifindex") passed frames before it was counted" "$LAB_DIR/vsacctd.log"
+
     # --- a stall under a flood: the kernel counts on, nothing is lost
     sent0=$(lab_counter hv "$(lab_hostif vm3)" rx_packets) counted0=$(get "$OID_vsVmNetPacketsSent.3")
     kill -STOP "$vsacctd_pid"
