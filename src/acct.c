@@ -50,13 +50,27 @@ static int ring_slot(const struct acct_ring *r, int64_t sec)
 	return (int)((r->head + RING_SLOTS - (unsigned)(r->cur_sec - sec)) % RING_SLOTS);
 }
 
+/* Kernel drops waiting for their second, into it once the history holds
+ * it (acct_count_kernel_drops). */
+static void place_waiting_drops(struct acct_net *net)
+{
+	if (!net->drops_waiting || net->drops_waiting_sec > net->clock.cur_sec)
+		return;
+	int slot = ring_slot(&net->clock, net->drops_waiting_sec);
+	net->ring[slot < 0 ? net->clock.head : (unsigned)slot][ACCT_PACKETS_DROPPED] +=
+		net->drops_waiting;
+	net->drops_waiting = 0;
+}
+
 /* A network's ring: frames of one capture arrive in time order, so a frame
  * from a later second closes the current one; an earlier second can only
  * be a clock step back, counted in the current second. */
 static uint64_t *net_second(struct acct_net *net, int64_t ts_sec)
 {
-	if (!net->clock.started || ts_sec > net->clock.cur_sec)
+	if (!net->clock.started || ts_sec > net->clock.cur_sec) {
 		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, ts_sec);
+		place_waiting_drops(net);
+	}
 	return net->ring[net->clock.head];
 }
 
@@ -211,7 +225,13 @@ void acct_count_kernel_drops(struct acct_net *net, uint64_t packets, int64_t now
 	if (!packets)
 		return;
 	net->dropped.packets += packets;
-	net_second(net, now_usec / USEC_PER_SEC)[ACCT_PACKETS_DROPPED] += packets;
+	int64_t sec = now_usec / USEC_PER_SEC;
+	if (net->clock.started && sec > net->clock.cur_sec) {
+		net->drops_waiting += packets;
+		net->drops_waiting_sec = sec;
+		return;
+	}
+	net_second(net, sec)[ACCT_PACKETS_DROPPED] += packets;
 }
 
 void acct_net_tick(struct acct_net *net, int64_t now_usec)
@@ -228,6 +248,7 @@ void acct_net_tick(struct acct_net *net, int64_t now_usec)
 		net->clock.cur_sec = now_sec;
 	} else if (closable_sec > net->clock.cur_sec) {
 		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, closable_sec);
+		place_waiting_drops(net);
 	}
 }
 

@@ -96,6 +96,8 @@ struct acct_net {
 	uint64_t capture_drops;     /* frames the capture lost */
 	uint64_t ring[ACCT_RING_SLOTS][ACCT_NET_RING_WIDTH];
 	struct acct_ring clock;
+	uint64_t drops_waiting;      /* kernel drops of a second not collected yet */
+	int64_t drops_waiting_sec;
 };
 
 /* A hypervisor's totals for one VM, as it reports them. */
@@ -288,7 +290,8 @@ struct acct_counts acct_net_dropped(const struct acct_net *net);
 
 /* Adds packets the kernel counted dropped on the network's device or
  * ports since the last call; they belong to the second of now_usec (wall
- * clock). */
+ * clock), and wait for the history to collect it rather than close the
+ * second before ahead of its grace (its late frames would land in now's). */
 void acct_count_kernel_drops(struct acct_net *net, uint64_t packets, int64_t now_usec);
 
 /* The network's group bytes in the seconds end_sec-1 … end_sec-60 (out[0]

@@ -437,6 +437,28 @@ static void test_acct_received_is_from_outside(void)
 	CU_ASSERT_EQUAL(acct_net_rate(&n), 610);
 }
 
+/* Kernel drops read just after a second began wait for it: the second
+ * before stays open for its late frames (its grace), which land in it. */
+static void test_acct_kernel_drops_keep_grace(void)
+{
+	struct acct_net n;
+	acct_net_init(&n);
+	acct_count_frame(&n, NULL, NULL, false, 100, T0);
+	acct_count_kernel_drops(&n, 3, (T0 + 1) * USEC + 50000);
+	acct_count_frame(&n, NULL, NULL, false, 200, T0); /* 150 ms late */
+	acct_count_frame(&n, NULL, NULL, false, 400, T0 + 1);
+	acct_net_tick(&n, (T0 + 2) * USEC + ACCT_CLOSE_GRACE_USEC + 1);
+	uint64_t h[ACCT_HISTORY_SECONDS];
+	int64_t end;
+	acct_net_series_history(&n, ACCT_BYTES_SENT, h, &end);
+	CU_ASSERT_EQUAL(end, T0 + 2);
+	CU_ASSERT_EQUAL(h[1], 300);
+	CU_ASSERT_EQUAL(h[0], 400);
+	acct_net_series_history(&n, ACCT_PACKETS_DROPPED, h, &end);
+	CU_ASSERT_EQUAL(h[1], 0);
+	CU_ASSERT_EQUAL(h[0], 3);
+}
+
 /* Kernel drops go to the second they were read in, packets only. */
 static void test_acct_kernel_drops_series(void)
 {
@@ -571,6 +593,7 @@ static CU_TestInfo acct_tests[] = {
 	{ "10,000 ports", test_acct_many_vms },
 	{ "received is from outside", test_acct_received_is_from_outside },
 	{ "kernel drops series", test_acct_kernel_drops_series },
+	{ "kernel drops keep the grace", test_acct_kernel_drops_keep_grace },
 	{ "VM history", test_acct_vm_history },
 	{ "VM usage", test_acct_vm_usage },
 	CU_TEST_INFO_NULL,
