@@ -319,8 +319,9 @@ static uint64_t if_frames(int ifindex, bool egress)
 /*
  * A port that no filter of ours watched while it already passed frames (it
  * joined its bridge while up, or while vsacctd was down): what it forwarded
- * until now went uncounted. Its network and the VM it belongs to lose that,
- * marked by their discontinuity times moving (kept at the restore, too).
+ * until now went uncounted. Its network (and its VLANs' networks) and the VM
+ * it belongs to lose that, marked by their discontinuity times moving (kept
+ * at the restore, too).
  * Nothing is lost on a network that starts counting at this bind, nor of
  * frames before this method's window (another method's).
  */
@@ -332,8 +333,13 @@ static void mark_uncounted(struct ebpfcount *e, struct slot_state *s, int ifinde
 	int64_t now_usec = clock_mono_usec();
 	log_warnx("ebpf: network %s: interface %d passed frames before it was counted "
 		  "(a discontinuity)", s->net->name, ifindex);
-	s->net->discontinuity_usec = now_usec;
-	s->lost = true;
+	for (size_t i = 0; i < e->nslots; i++) {
+		struct slot_state *n = &e->slots[i];
+		if ((n == s || n->parent_slot == s->slot) && !n->fresh) {
+			n->net->discontinuity_usec = now_usec;
+			n->lost = true;
+		}
+	}
 	for (size_t i = 0; i < e->nkeys; i++) {
 		struct key_state *k = &e->keys[i];
 		if (!egress && k->vnic->host_ifindex == ifindex) {
