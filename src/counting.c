@@ -326,6 +326,7 @@ void counting_drain(struct counting *c)
 			  (long long)c->cut_sec);
 		hand_over(c, INT64_MAX);
 	}
+	count_method_stop(c->method);
 	count_method_drain(c->method);
 }
 

@@ -45,11 +45,12 @@ static void pcap_restored(void *impl) { (void)impl; }
 static void pcap_on_loss(void *impl, count_loss_fn fn, void *ctx) { capset_on_loss(impl, fn, ctx); }
 static void pcap_window(void *impl, struct count_window w) { capset_window(impl, w); }
 static void pcap_close(void *impl) { capset_free(impl); }
+static void pcap_stop(void *impl) { (void)impl; }
 
 static const struct count_method_ops pcap_ops = {
 	"pcap", pcap_bind, pcap_fd, pcap_read_ready, pcap_drain, pcap_link,
 	pcap_tick, pcap_saved, pcap_restored, pcap_on_loss, pcap_window, pcap_close,
-	pcap_close,
+	pcap_close, pcap_stop,
 };
 
 struct count_method *count_method_open(const struct conf *conf, char *err, size_t errlen)
@@ -98,6 +99,8 @@ void count_method_window(struct count_method *m, struct count_window window)
 {
 	m->ops->window(m->impl, window);
 }
+
+void count_method_stop(struct count_method *m) { m->ops->stop(m->impl); }
 
 void count_method_retire(struct count_method *m)
 {

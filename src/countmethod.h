@@ -11,7 +11,8 @@
  * history's seconds are closed) → count_method_drain before the counters
  * are read or the inventory is rebuilt → count_method_saved after each save
  * of the counters (count_method_restored once, after the first bind, when
- * the saved ones were restored) → count_method_close.
+ * the saved ones were restored) → count_method_stop, count_method_drain and
+ * a last save when vsacctd stops → count_method_close.
  *
  * A method opened while vsacctd runs (countMethod changed, SIGHUP) takes
  * over from the running one at a whole second (countwindow.h): it is opened
@@ -63,6 +64,11 @@ void count_method_hold(struct count_method *m, bool held);
  * programs and removes its pins (as vsacctd -D), pcap closes its captures.
  * count_method_drain first, or what it holds is lost. */
 void count_method_retire(struct count_method *m);
+
+/* vsacctd stops, and m with it: what must happen before the last drain
+ * (ebpf whose pins are gone detaches its programs, which count into maps no
+ * later run finds, so that last read is whole). */
+void count_method_stop(struct count_method *m);
 
 /* "pcap" or "ebpf". */
 const char *count_method_name(const struct count_method *m);

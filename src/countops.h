@@ -33,6 +33,7 @@ struct count_method_ops {
 	void (*window)(void *impl, struct count_window window);
 	void (*close)(void *impl);
 	void (*retire)(void *impl);
+	void (*stop)(void *impl);
 };
 
 #endif

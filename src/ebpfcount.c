@@ -168,20 +168,29 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
  * alone may be missing (pins of a version without it): it holds no counts,
  * and the first scan fills it from the bridges.
  */
-static void drop_partial_pins(struct count_bpf *skel)
+/* How many of the *n maps that hold counts are pinned in place now. */
+static size_t pins_present(struct count_bpf *skel, size_t *n)
 {
 	struct bpf_map *map;
-	size_t n = 0, present = 0;
+	size_t present = 0;
+	*n = 0;
 	bpf_object__for_each_map(map, skel->obj) {
 		if (!bpf_map__pin_path(map) || map == skel->maps.vs_port_index)
 			continue;
-		n++;
+		(*n)++;
 		present += access(bpf_map__pin_path(map), F_OK) == 0;
 	}
+	return present;
+}
+
+static void drop_partial_pins(struct count_bpf *skel)
+{
+	size_t n, present = pins_present(skel, &n);
 	if (present == 0 || present == n)
 		return;
 	log_warnx("ebpf: %zu of the %zu pinned maps are missing: counting starts afresh "
 		  "(a discontinuity)", n - present, n);
+	struct bpf_map *map;
 	bpf_object__for_each_map(map, skel->obj)
 		if (bpf_map__pin_path(map))
 			unlink(bpf_map__pin_path(map));
@@ -1160,6 +1169,31 @@ static void ebpf_window(void *impl, struct count_window w)
 	capset_window(e->ports, w);
 }
 
+/*
+ * vsacctd stops. With a pin removed (by hand), the next start cannot find
+ * what the kernel counts from here: the programs are detached rather than
+ * left counting into maps nobody reads, and the last read, once no frame
+ * can be half counted (its network's share read, its MAC's not yet), saves
+ * network and VM counters that agree.
+ */
+#define EBPFCOUNT_DETACH_SETTLE_USEC 10000
+
+static void ebpf_stop(void *impl)
+{
+	struct ebpfcount *e = impl;
+	size_t n, present = pins_present(e->skel, &n);
+	if (present == n)
+		return;
+	for (size_t i = 0; i < e->natt; i++)
+		tc_detach(e->att[i].ifindex, e->att[i].egress);
+	e->natt = 0;
+	/* A run under way when its filter went ends within microseconds:
+	 * the settle is far above that. */
+	usleep(EBPFCOUNT_DETACH_SETTLE_USEC);
+	log_warnx("ebpf: pinned maps missing from %s: programs detached at this stop, the next "
+		  "start counts afresh (a discontinuity)", e->pin_dir);
+}
+
 /* Another method counts now: nothing is left attached or pinned. */
 static void ebpf_retire(void *impl)
 {
@@ -1179,7 +1213,7 @@ static void ebpf_retire(void *impl)
 const struct count_method_ops ebpfcount_ops = {
 	"ebpf", ebpf_bind, ebpf_fd, ebpf_read_ready, ebpf_drain, ebpf_link,
 	ebpf_tick, ebpf_saved, ebpf_restored, ebpf_on_loss, ebpf_window, ebpf_close,
-	ebpf_retire,
+	ebpf_retire, ebpf_stop,
 };
 
 int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)

@@ -8,8 +8,8 @@
 # re-created under traffic, a port deleted and re-created under traffic,
 # vsacctd stalled under a flood (pcap: a capture ring too small for the
 # traffic, drops counted, vsNetCaptureLoss sent once; ebpf: nothing lost),
-# and with ebpf a pin removed by hand (a marked discontinuity at the next
-# start; vs_port_index alone missing, as an older version leaves the pins:
+# and with ebpf a pin removed by hand (the programs detached at the stop, a
+# marked discontinuity at the next start; vs_port_index alone missing, as an older version leaves the pins:
 # reused, nothing lost) and a port that joined and sent while vsacctd was
 # down (a marked discontinuity). vsacctd must keep serving through all of it.
 # The counting method is VSACCT_METHOD's (tests/lib/lab.sh).
@@ -196,6 +196,8 @@ if [[ $method == ebpf ]]; then
     check_true "a pin removed by hand: vsacctd counts on" lab_wait_for 2 exact
     ndisc_before=$(net_disc)
     lab_stop "$vsacctd_pid"
+    attached() { lab_hv_exec tc filter show dev "$(lab_hostif vm1)" ingress | grep -q vs_count; }
+    check_true "stopped with it missing: the programs detached (no later run finds their maps)" eval '! attached'
     start_vsacctd
     check_true "restarted without it: a discontinuity, marked ($ndisc_before → $(net_disc))" test "$(net_disc)" -gt "$ndisc_before"
     check_true "the pins are whole again" test -e "$pins/vs_nets"
