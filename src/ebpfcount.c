@@ -160,14 +160,6 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/*
- * Pins are reused whole or not at all: a map missing (removed by hand, a
- * half-finished removal) would pair the kernel's new counters with what was
- * handed acct from the old ones. The rest then goes too, counting starts
- * afresh and the restored rows' discontinuity times say so. vs_port_index
- * alone may be missing (pins of a version without it): it holds no counts,
- * and the first scan fills it from the bridges.
- */
 /* How many of the *n maps that hold counts are pinned in place now. */
 static size_t pins_present(struct count_bpf *skel, size_t *n)
 {
@@ -183,6 +175,14 @@ static size_t pins_present(struct count_bpf *skel, size_t *n)
 	return present;
 }
 
+/*
+ * Pins are reused whole or not at all: a map missing (removed by hand, a
+ * half-finished removal) would pair the kernel's new counters with what was
+ * handed acct from the old ones. The rest then goes too, counting starts
+ * afresh and the restored rows' discontinuity times say so. vs_port_index
+ * alone may be missing (pins of a version without it): it holds no counts,
+ * and the first scan fills it from the bridges.
+ */
 static void drop_partial_pins(struct count_bpf *skel)
 {
 	size_t n, present = pins_present(skel, &n);

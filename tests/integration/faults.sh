@@ -9,9 +9,10 @@
 # vsacctd stalled under a flood (pcap: a capture ring too small for the
 # traffic, drops counted, vsNetCaptureLoss sent once; ebpf: nothing lost),
 # and with ebpf a pin removed by hand (the programs detached at the stop, a
-# marked discontinuity at the next start; vs_port_index alone missing, as an older version leaves the pins:
-# reused, nothing lost) and a port that joined and sent while vsacctd was
-# down (a marked discontinuity). vsacctd must keep serving through all of it.
+# marked discontinuity at the next start; vs_port_index alone missing, as
+# an older version leaves the pins: reused, nothing lost) and a port that
+# joined and sent while vsacctd was down (a marked discontinuity). vsacctd
+# must keep serving through all of it.
 # The counting method is VSACCT_METHOD's (tests/lib/lab.sh).
 # shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
 set -euo pipefail
