@@ -160,7 +160,9 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* How many of the *n maps that hold counts are pinned in place now. */
+/* How many of the *n maps that hold counts are pinned in place now (as
+ * far as vsacctd can tell: run as a user (-u), it may not look into the
+ * pin directory, and a pin it cannot see is not known to be gone). */
 static size_t pins_present(struct count_bpf *skel, size_t *n)
 {
 	struct bpf_map *map;
@@ -170,7 +172,7 @@ static size_t pins_present(struct count_bpf *skel, size_t *n)
 		if (!bpf_map__pin_path(map) || map == skel->maps.vs_port_index)
 			continue;
 		(*n)++;
-		present += access(bpf_map__pin_path(map), F_OK) == 0;
+		present += access(bpf_map__pin_path(map), F_OK) == 0 || errno != ENOENT;
 	}
 	return present;
 }

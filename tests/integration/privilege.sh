@@ -87,4 +87,12 @@ check_true "vsacctd still runs after its retry" kill -0 "$pid"
 check_eq "it says once that libvirt cannot be reached" 1 \
     "$(grep -cF "libvirt: $no_libvirtd: cannot connect" "$LAB_DIR/vsacctd.log")"
 
+if [[ ${VSACCT_METHOD:-pcap} == ebpf ]]; then
+    # As the user it may not look into bpfPinDir: a pin it cannot see is
+    # not one removed, and its stop leaves the kernel counting.
+    lab_stop "$pid"
+    attached() { lab_hv_exec tc filter show dev "$(lab_hostif vm1)" ingress | grep -q vs_count; }
+    check_true "stopped, it leaves its programs counting for the next start" attached
+fi
+
 check_summary privilege
