@@ -332,9 +332,9 @@ static uint64_t if_frames(int ifindex, bool egress)
  * joined its bridge while up, or while vsacctd was down): what it forwarded
  * until now went uncounted. Its network (and its VLANs' networks) and the VM
  * it belongs to lose that, marked by their discontinuity times moving (kept
- * at the restore, too).
- * Nothing is lost on a network that starts counting at this bind, nor of
- * frames before this method's window (another method's).
+ * at the restore, too). Nothing is lost on a network that starts counting
+ * at this bind, nor of frames before this method's window (another
+ * method's).
  */
 static void mark_uncounted(struct ebpfcount *e, struct slot_state *s, int ifindex, bool egress)
 {
@@ -351,9 +351,9 @@ static void mark_uncounted(struct ebpfcount *e, struct slot_state *s, int ifinde
 			n->lost = true;
 		}
 	}
-	for (size_t i = 0; i < e->nkeys; i++) {
+	for (size_t i = 0; !egress && i < e->nkeys; i++) {
 		struct key_state *k = &e->keys[i];
-		if (!egress && k->vnic->host_ifindex == ifindex) {
+		if (k->vnic->host_ifindex == ifindex) {
 			k->vnic->vm->discontinuity_usec = now_usec;
 			k->lost = true;
 		}
@@ -1171,6 +1171,10 @@ static void ebpf_window(void *impl, struct count_window w)
 	capset_window(e->ports, w);
 }
 
+/* A program run under way when its filter goes ends within microseconds:
+ * a wait far above that. */
+#define EBPFCOUNT_DETACH_SETTLE_USEC 10000
+
 /*
  * vsacctd stops. With a pin removed (by hand), the next start cannot find
  * what the kernel counts from here: the programs are detached rather than
@@ -1178,8 +1182,6 @@ static void ebpf_window(void *impl, struct count_window w)
  * can be half counted (its network's share read, its MAC's not yet), saves
  * network and VM counters that agree.
  */
-#define EBPFCOUNT_DETACH_SETTLE_USEC 10000
-
 static void ebpf_stop(void *impl)
 {
 	struct ebpfcount *e = impl;
@@ -1189,8 +1191,6 @@ static void ebpf_stop(void *impl)
 	for (size_t i = 0; i < e->natt; i++)
 		tc_detach(e->att[i].ifindex, e->att[i].egress);
 	e->natt = 0;
-	/* A run under way when its filter went ends within microseconds:
-	 * the settle is far above that. */
 	usleep(EBPFCOUNT_DETACH_SETTLE_USEC);
 	log_warnx("ebpf: pinned maps missing from %s: programs detached at this stop, the next "
 		  "start counts afresh (a discontinuity)", e->pin_dir);
