@@ -28,7 +28,8 @@
 # (60B-100mac). Frames are IPv4/UDP (pmacctd accounts IP only) to an
 # address nobody has: the receiving VM drops them without answering.
 #
-# Per case and capturer, over BENCH_ROUNDS rounds (capturers interleaved):
+# Per case and capturer, over BENCH_ROUNDS rounds (capturers interleaved,
+# each round starting one further on):
 #   frames sent      the sender's host-side veth rx_packets (total)
 #   frames counted   what the capturer counted (vsacctd: the VMs' packets
 #                    sent; tcpdump: packets captured; pmacctd: its table)
@@ -347,9 +348,13 @@ per_mac_check() { # CAPTURER SENT
     MAC_BAD[$1]=$((${MAC_BAD[$1]:-0} + bad))
 }
 
-for _ in $(seq 1 "$ROUNDS"); do
+# Each round starts one capturer further on: a run's place in the round
+# tilts its rate (the run after pmacctd's, the first of the next round, was
+# the slowest here, whatever it counted), and rotating spreads that over all.
+for ((round = 0; round < ROUNDS; round++)); do
     for kind in "${CASES[@]}"; do
-        for cap in "${CAPTURERS[@]}"; do
+        for ((i = 0; i < ${#CAPTURERS[@]}; i++)); do
+            cap=${CAPTURERS[(i + round) % ${#CAPTURERS[@]}]}
             # Smoke: the peers in the first case only, so their code runs.
             if ((BENCH_SMOKE)) && [[ $kind != 60B && $cap != vsacctd* ]]; then continue; fi
             one_run "$kind" "$cap"
