@@ -348,9 +348,10 @@ per_mac_check() { # CAPTURER SENT
     MAC_BAD[$1]=$((${MAC_BAD[$1]:-0} + bad))
 }
 
-# Each round starts one capturer further on: a run's place in the round
-# tilts its rate (the run after pmacctd's, the first of the next round, was
-# the slowest here, whatever it counted), and rotating spreads that over all.
+# Each round starts one capturer further on: in a fixed order, no capture
+# always ran first, right after pmacctd, and read slower than vsacctd
+# (ebpf) in all 5 rounds of one run; rotating spreads whatever a run's
+# place costs over every capturer.
 for ((round = 0; round < ROUNDS; round++)); do
     for kind in "${CASES[@]}"; do
         for ((i = 0; i < ${#CAPTURERS[@]}; i++)); do
