@@ -37,6 +37,7 @@
 #include "brvlan.h"
 #include "capset.h"
 #include "clock.h"
+#include "fileio.h"
 #include "lifecycle.h"
 #include "log.h"
 
@@ -313,18 +314,12 @@ static int port_set(struct ebpfcount *e, int ifindex, const struct vsbpf_port *p
 static uint64_t if_frames(int ifindex, bool egress)
 {
 	char name[IF_NAMESIZE], path[96];
+	unsigned long long n;
 	if (!if_indextoname((unsigned)ifindex, name))
 		return 0;
 	snprintf(path, sizeof path, "/sys/class/net/%s/statistics/%s_packets", name,
 		 egress ? "tx" : "rx");
-	FILE *fp = fopen(path, "r");
-	unsigned long long n = 0;
-	if (fp) {
-		if (fscanf(fp, "%llu", &n) != 1)
-			n = 0;
-		fclose(fp);
-	}
-	return n;
+	return fileio_read_number(path, &n) == 0 ? n : 0;
 }
 
 /*

@@ -116,6 +116,15 @@ long fileio_read_into(const char *path, char *buf, size_t size)
 	return (long)n;
 }
 
+int fileio_read_number(const char *path, unsigned long long *out)
+{
+	char buf[32], *end;
+	if (fileio_read_into(path, buf, sizeof buf) <= 0)
+		return -1;
+	*out = strtoull(buf, &end, 10);
+	return end != buf && (*end == '\n' || !*end) ? 0 : -1;
+}
+
 int fileio_write_atomic(const char *path, int (*write)(FILE *fp, void *ctx), void *ctx)
 {
 	size_t plen = strlen(path);

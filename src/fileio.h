@@ -26,6 +26,10 @@ int fileio_read(const char *path, size_t max, char **text, size_t *len);
  */
 long fileio_read_into(const char *path, char *buf, size_t size);
 
+/* Reads the decimal number that a small file (a /sys counter) holds, alone
+ * on its line, into *out. Returns 0, or -1 when unreadable or not one. */
+int fileio_read_number(const char *path, unsigned long long *out);
+
 /*
  * Replaces path: write(fp, ctx) fills a temporary file in the same
  * directory (rename is atomic only within one filesystem), which is

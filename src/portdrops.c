@@ -42,28 +42,19 @@ void portdrops_free(struct portdrops *pd)
 	free(pd);
 }
 
-static int read_number(const char *path, unsigned long long *out)
-{
-	char buf[32], *end;
-	if (fileio_read_into(path, buf, sizeof buf) <= 0)
-		return -1;
-	*out = strtoull(buf, &end, 10);
-	return end != buf && (*end == '\n' || !*end) ? 0 : -1;
-}
-
 /* One device's drops since its last read. */
 static uint64_t read_dev(struct portdrops *pd, const char *name)
 {
 	char path[PATH_MAX_LEN];
 	unsigned long long ifindex, rx, tx;
 	snprintf(path, sizeof path, "%s/%s/ifindex", pd->root, name);
-	if (strlen(name) > CONF_IFNAME_MAX || read_number(path, &ifindex) < 0)
+	if (strlen(name) > CONF_IFNAME_MAX || fileio_read_number(path, &ifindex) < 0)
 		return 0;
 	snprintf(path, sizeof path, "%s/%s/statistics/rx_dropped", pd->root, name);
-	if (read_number(path, &rx) < 0)
+	if (fileio_read_number(path, &rx) < 0)
 		return 0;
 	snprintf(path, sizeof path, "%s/%s/statistics/tx_dropped", pd->root, name);
-	if (read_number(path, &tx) < 0)
+	if (fileio_read_number(path, &tx) < 0)
 		return 0;
 	uint64_t now = rx + tx;
 	for (size_t i = 0; i < pd->ndevs; i++) {
