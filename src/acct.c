@@ -50,10 +50,11 @@ static int ring_slot(const struct acct_ring *r, int64_t sec)
 	return (int)((r->head + RING_SLOTS - (unsigned)(r->cur_sec - sec)) % RING_SLOTS);
 }
 
-/* Kernel drops waiting for their second, into it once the history holds
- * it (acct_count_kernel_drops). */
-static void place_waiting_drops(struct acct_net *net)
+/* A network's ring moved on to second sec, and the kernel drops waiting
+ * for their second (acct_count_kernel_drops) put in it once it holds it. */
+static void net_advance(struct acct_net *net, int64_t sec)
 {
+	ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, sec);
 	if (!net->drops_waiting || net->drops_waiting_sec > net->clock.cur_sec)
 		return;
 	int slot = ring_slot(&net->clock, net->drops_waiting_sec);
@@ -67,10 +68,8 @@ static void place_waiting_drops(struct acct_net *net)
  * be a clock step back, counted in the current second. */
 static uint64_t *net_second(struct acct_net *net, int64_t ts_sec)
 {
-	if (!net->clock.started || ts_sec > net->clock.cur_sec) {
-		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, ts_sec);
-		place_waiting_drops(net);
-	}
+	if (!net->clock.started || ts_sec > net->clock.cur_sec)
+		net_advance(net, ts_sec);
 	return net->ring[net->clock.head];
 }
 
@@ -240,15 +239,14 @@ void acct_net_tick(struct acct_net *net, int64_t now_usec)
 	int64_t closable_sec = (now_usec - ACCT_CLOSE_GRACE_USEC) / USEC_PER_SEC;
 
 	if (!net->clock.started) {
-		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, now_sec);
+		net_advance(net, now_sec);
 	} else if (now_sec < net->clock.cur_sec) {
 		/* Every timestamp seen so far was at or before the clock's
 		 * reading then, so the clock stepped back: relabel the
 		 * collecting slot, keep every column. */
 		net->clock.cur_sec = now_sec;
 	} else if (closable_sec > net->clock.cur_sec) {
-		ring_advance(&net->clock, &net->ring[0][0], ACCT_NET_RING_WIDTH, closable_sec);
-		place_waiting_drops(net);
+		net_advance(net, closable_sec);
 	}
 }
 
