@@ -197,8 +197,7 @@ if [[ $method == ebpf ]]; then
     check_true "a pin removed by hand: vsacctd counts on" lab_wait_for 2 exact
     ndisc_before=$(net_disc)
     lab_stop "$vsacctd_pid"
-    attached() { lab_hv_exec tc filter show dev "$(lab_hostif vm1)" ingress | grep -q vs_count; }
-    check_true "stopped with it missing: the programs detached (no later run finds their maps)" eval '! attached'
+    check_true "stopped with it missing: the programs detached (no later run finds their maps)" eval '! vmlab_counted vm1'
     start_vsacctd
     check_true "restarted without it: a discontinuity, marked ($ndisc_before → $(net_disc))" test "$(net_disc)" -gt "$ndisc_before"
     check_true "the pins are whole again" test -e "$pins/vs_nets"

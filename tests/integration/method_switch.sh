@@ -7,11 +7,11 @@
 # editing countMethod and sending SIGHUP. Once the flood stops, every VM's
 # bytes and packets sent and received must equal its host-side veth's
 # counters (received: what the veth sent on and what the kernel dropped
-# there, as the bridge forwarded both), the network's totals and every history column the reference
-# capture's, and no discontinuity time may have moved. Each method must
-# leave nothing behind when it is retired (the eBPF programs detached, the
-# pins removed). vsacctd then restarted with ebpf (after a switch) goes on
-# exactly. Last, a switch to ebpf that cannot happen (bpfPinDir not on a
+# there, as the bridge forwarded both), the network's totals and every
+# history column the reference capture's, and no discontinuity time may
+# have moved. Each method must leave nothing behind when it is retired (the
+# eBPF programs detached, the pins removed). vsacctd then restarted with
+# ebpf (after a switch) goes on exactly. Last, a switch to ebpf that cannot happen (bpfPinDir not on a
 # bpf file system, or vsacctd running as -u USER, without CAP_BPF) is
 # refused with the reason in the log, and pcap counts on exactly.
 # The method the suite starts from is pcap whatever VSACCT_METHOD says.
@@ -135,7 +135,6 @@ flood_start() {
 flood_stop() { local p; for p in "${FLOOD[@]}"; do lab_stop "$p" 2>/dev/null || true; done; }
 
 retired() { [[ $(grep -c "countMethod $1 retired" "$log") -ge $2 ]]; }
-attached() { lab_hv_exec tc filter show dev "$(lab_hostif vm1)" ingress | grep -q vs_count; }
 switch_to() { # METHOD RETIRED-METHOD N: SIGHUP, until the old one is retired (the Nth time)
     write_conf "$1"
     kill -HUP "$vsacctd_pid"
@@ -152,14 +151,14 @@ remember
 flood_start
 sleep 2
 switch_to ebpf pcap 1
-check_true "ebpf: the program is attached to the VMs' ports" attached
+check_true "ebpf: the program is attached to the VMs' ports" vmlab_counted vm1
 sleep 2
 switch_to pcap ebpf 1
-check_true "pcap: the program is detached from the ports" eval '! attached'
+check_true "pcap: the program is detached from the ports" eval '! vmlab_counted vm1'
 check_true "pcap: the maps are unpinned" test ! -e "$pins"
 sleep 2
 switch_to ebpf pcap 2
-check_true "ebpf again: the program is attached" attached
+check_true "ebpf again: the program is attached" vmlab_counted vm1
 check_true "ebpf again: the maps are pinned" test -e "$pins/vs_nets"
 sleep 2
 flood_stop
@@ -205,7 +204,7 @@ refused() { grep -q "^vsacctd: countMethod ebpf refused, counting on with pcap: 
 check_true "a switch to ebpf with bpfPinDir not on bpffs is refused, saying why" lab_wait_for 5 refused
 sleep 1
 check_eq "still counting" 1 "$(get "$OID_vsNetCaptureState.1")"
-check_true "nothing attached" eval '! attached'
+check_true "nothing attached" eval '! vmlab_counted vm1'
 flood_stop
 sleep 2.5
 check_vms_exact "after a refused switch"

@@ -91,8 +91,7 @@ if [[ ${VSACCT_METHOD:-pcap} == ebpf ]]; then
     # As the user it may not look into bpfPinDir: a pin it cannot see is
     # not one removed, and its stop leaves the kernel counting.
     lab_stop "$pid"
-    attached() { lab_hv_exec tc filter show dev "$(lab_hostif vm1)" ingress | grep -q vs_count; }
-    check_true "stopped, it leaves its programs counting for the next start" attached
+    check_true "stopped, it leaves its programs counting for the next start" vmlab_counted vm1
 fi
 
 check_summary privilege

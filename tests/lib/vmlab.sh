@@ -9,6 +9,8 @@
 #                               the counting method of VSACCT_METHOD (lab.sh)
 #   vmlab_counters              sets KRX[vm], KRXP[vm], KTX[vm]: the host-side
 #                               veth counters (what each VM sent and received)
+#   vmlab_counted VM            true when vsacctd's eBPF program (vs_count) is
+#                               attached at VM's host-side veth's ingress
 
 vmlab_build() {
     lab_hypervisor
@@ -45,4 +47,8 @@ vmlab_counters() {
         KRXP[$vm]=$(lab_counter hv "$hostif" rx_packets)
         KTX[$vm]=$(lab_counter hv "$hostif" tx_bytes)
     done
+}
+
+vmlab_counted() {
+    lab_hv_exec tc filter show dev "$(lab_hostif "$1")" ingress | grep -q vs_count
 }
