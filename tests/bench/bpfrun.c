@@ -30,13 +30,31 @@
  * when none is given) in its map, it prints "attached", counts until
  * SIGTERM or SIGINT, then prints "minimal counted PACKETS" (the MACs',
  * over every CPU) and detaches.
+ *
+ * bpfrun -t IFINDEX -w IFNAME [-s SLICE_MS] [-k CYCLES] [MAC...]: the
+ * forwarding rate in interleaved slices, while a sender floods through
+ * IFINDEX (its ingress) to IFNAME (whose tx_packets counts what the bridge
+ * forwarded). Each cycle is: nothing, the minimal program, nothing, the
+ * counting program (maps as vsacctd fills them: IFINDEX a port of slot 0,
+ * the MACs known vNICs), nothing, and where the kernel has TCX (Linux
+ * 6.6 and later) the counting program, then the minimal one, attached by
+ * TCX instead of a tc filter, each followed by nothing;
+ * every one on IFINDEX's ingress for SLICE_MS (100) after a 20 ms settle.
+ * A program's slice is compared with the two bare slices beside it, a
+ * tenth of a second away, so that a machine whose speed drifts by 10%
+ * between whole runs (a shared host) weighs on both alike. Prints, per
+ * program, "fslice PROG ratio/none: R" (the median over CYCLES, 100, of its
+ * slice's rate over the mean of its neighbours'), the quartiles, and
+ * "fslice PROG counted: N" (what its map counted: not 0).
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <linux/bpf.h>
 #include <linux/pkt_cls.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,44 +248,282 @@ static int attach_minimal(int ifindex, const __u64 *keys, int n)
 	return 0;
 }
 
-/* bpfrun -a IFINDEX [MAC...] */
-static int attach_main(int ifindex, char **macs, int n)
+#define MAX_MACS 256
+
+/* The MACs of the command line as map keys of slot 0 (MAC_A when none);
+ * their number, or -1 (said) when one is not a MAC. */
+static int mac_keys(char **macs, int n, __u64 *keys)
 {
-	__u64 keys[256];
-	if (n > (int)(sizeof keys / sizeof *keys)) {
-		fprintf(stderr, "bpfrun: %zu MACs at most\n", sizeof keys / sizeof *keys);
-		return 2;
+	if (n > MAX_MACS) {
+		fprintf(stderr, "bpfrun: %d MACs at most\n", MAX_MACS);
+		return -1;
 	}
 	for (int i = 0; i < n; i++) {
 		__u8 m[6];
 		if (sscanf(macs[i], "%hhx:%hhx:%hhx:%hhx:%hhx:%hhx", &m[0], &m[1], &m[2], &m[3],
 			   &m[4], &m[5]) != 6) {
 			fprintf(stderr, "bpfrun: not a MAC: %s\n", macs[i]);
-			return 2;
+			return -1;
 		}
 		keys[i] = vsbpf_mac_key(m, 0);
 	}
 	if (n == 0)
 		keys[n++] = vsbpf_mac_key(MAC_A, 0);
-	return attach_minimal(ifindex, keys, n);
+	return n;
+}
+
+/* --- Forwarding in interleaved slices (-t) --------------------------------- */
+
+/* Not in Debian 12's UAPI headers (Linux 6.1): TCX came with 6.6. */
+#define VS_BPF_TCX_INGRESS 46
+
+enum slice_prog { SLICE_NONE, SLICE_MINIMAL, SLICE_COUNT, SLICE_COUNT_TCX, SLICE_MINIMAL_TCX,
+		  SLICE_PROGS };
+static const char *const slice_prog_name[SLICE_PROGS] = { "none", "minimal", "count",
+							    "count-tcx", "minimal-tcx" };
+#define SLICES_PER_CYCLE (2 * SLICE_PROGS - 1)
+#define MAX_CYCLES 200
+
+/* What is on the sender's ingress now: a tc filter or a TCX link. */
+struct slice_hook {
+	int ifindex;
+	int link_fd; /* TCX: the link (closing it detaches); else -1 */
+	bool tc;     /* a tc filter of ours is attached */
+};
+
+static int hook_tc(struct slice_hook *h, int prog_fd)
+{
+	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex, .attach_point = BPF_TC_INGRESS);
+	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = prog_fd);
+	int r = bpf_tc_hook_create(&hook);
+	if ((r < 0 && r != -EEXIST) || (r = bpf_tc_attach(&hook, &opts)) < 0)
+		return r;
+	h->tc = true;
+	return 0;
+}
+
+static void hook_clear(struct slice_hook *h)
+{
+	if (h->tc) {
+		DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex,
+				    .attach_point = BPF_TC_INGRESS);
+		DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1);
+		bpf_tc_detach(&hook, &opts);
+		h->tc = false;
+	}
+	if (h->link_fd >= 0) {
+		close(h->link_fd);
+		h->link_fd = -1;
+	}
+}
+
+/* prog_fd on the hook (by TCX when tcx), replacing what was there. */
+static int hook_set(struct slice_hook *h, int prog_fd, bool tcx)
+{
+	hook_clear(h);
+	if (prog_fd < 0)
+		return 0;
+	if (!tcx)
+		return hook_tc(h, prog_fd);
+	/* libbpf 1.1 passes an attach type it does not know through. */
+	h->link_fd = bpf_link_create(prog_fd, h->ifindex, VS_BPF_TCX_INGRESS, NULL);
+	return h->link_fd < 0 ? -errno : 0;
+}
+
+static long long read_counter(const char *path)
+{
+	char buf[32];
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, sizeof buf - 1);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = '\0';
+	return atoll(buf);
+}
+
+static double now_sec(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+static void sleep_ms(int ms)
+{
+	struct timespec t = { ms / 1000, (long)(ms % 1000) * 1000000 };
+	while (nanosleep(&t, &t) < 0 && errno == EINTR)
+		;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+/* The q-quantile (0..1) of v[0..n) (sorted in place), by nearest rank. */
+static double quantile(double *v, int n, double q)
+{
+	qsort(v, (size_t)n, sizeof *v, cmp_double);
+	int i = (int)(q * (n - 1) + 0.5);
+	return v[i];
+}
+
+/* The packets the n keys counted in map fd (values: per-CPU, packets at
+ * word packets_at of stride words). */
+static unsigned long long counted(int fd, const __u64 *keys, int n, size_t stride,
+				  size_t packets_at)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	__u64 *vals = calloc((size_t)ncpus, stride * sizeof *vals);
+	unsigned long long sum = 0;
+	for (int i = 0; vals && i < n; i++)
+		if (bpf_map_lookup_elem(fd, &keys[i], vals) == 0)
+			for (int c = 0; c < ncpus; c++)
+				sum += vals[(size_t)c * stride + packets_at];
+	free(vals);
+	return sum;
+}
+
+static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cycles,
+		       const __u64 *keys, int n)
+{
+	struct minimal_bpf *minimal = minimal_load(keys, n);
+	struct count_bpf *count = count_load();
+	if (!minimal || !count) {
+		fprintf(stderr, "bpfrun: cannot load the programs (root?)\n");
+		return 1;
+	}
+	/* The sender's port is a port of the network in slot 0 (count_load
+	 * filled the loopback's, for test runs), the MACs its known vNICs. */
+	int ncpus = libbpf_num_possible_cpus();
+	struct vsbpf_mac *zero = calloc((size_t)ncpus, sizeof *zero);
+	__u32 port_ifindex = (__u32)ifindex;
+	struct vsbpf_port port = { 0, 0 };
+	struct vsbpf_port_entry entry = { 0, 0, 1 };
+	int status = !zero ||
+		     bpf_map_update_elem(bpf_map__fd(count->maps.vs_ports), &port_ifindex, &port,
+					 BPF_ANY) < 0 ||
+		     bpf_map_update_elem(bpf_map__fd(count->maps.vs_port_index), &port_ifindex,
+					 &entry, BPF_ANY) < 0;
+	for (int i = 0; !status && i < n; i++)
+		status = bpf_map_update_elem(bpf_map__fd(count->maps.vs_macs), &keys[i], zero,
+					     BPF_ANY) < 0;
+	free(zero);
+	if (status) {
+		fprintf(stderr, "bpfrun: filling the maps: %s\n", strerror(errno));
+		return 1;
+	}
+	char path[128];
+	snprintf(path, sizeof path, "/sys/class/net/%s/statistics/tx_packets", to_ifname);
+	if (read_counter(path) < 0) {
+		fprintf(stderr, "bpfrun: cannot read %s\n", path);
+		return 1;
+	}
+	const int prog_fd[SLICE_PROGS] = { -1, bpf_program__fd(minimal->progs.minimal_count),
+					   bpf_program__fd(count->progs.vs_count),
+					   bpf_program__fd(count->progs.vs_count),
+					   bpf_program__fd(minimal->progs.minimal_count) };
+	struct slice_hook hook = { ifindex, -1, false };
+	bool have_tcx = hook_set(&hook, prog_fd[SLICE_COUNT_TCX], true) == 0;
+	hook_clear(&hook);
+
+	/* Each program between two bare slices: none, minimal, none, count,
+	 * none[, count-tcx, none, minimal-tcx, none]. */
+	enum slice_prog order[SLICES_PER_CYCLE];
+	int per_cycle = 0;
+	order[per_cycle++] = SLICE_NONE;
+	for (int p = SLICE_MINIMAL; p < (have_tcx ? SLICE_PROGS : SLICE_COUNT_TCX); p++) {
+		order[per_cycle++] = (enum slice_prog)p;
+		order[per_cycle++] = SLICE_NONE;
+	}
+	static double ratio[SLICE_PROGS][MAX_CYCLES];
+	double rate[SLICES_PER_CYCLE];
+	printf("# bpfrun: slices of %d ms, %d cycles, on interface %d%s\n", slice_ms, cycles,
+	       ifindex, have_tcx ? "" : " (this kernel has no TCX: the -tcx slices left out)");
+	for (int c = 0; c < cycles; c++) {
+		for (int i = 0; i < per_cycle; i++) {
+			enum slice_prog p = order[i];
+			int r = hook_set(&hook, prog_fd[p],
+					 p == SLICE_COUNT_TCX || p == SLICE_MINIMAL_TCX);
+			if (r < 0) {
+				fprintf(stderr, "bpfrun: attaching %s: %s\n", slice_prog_name[p],
+					strerror(-r));
+				hook_clear(&hook);
+				return 1;
+			}
+			sleep_ms(20);
+			long long c0 = read_counter(path);
+			double t0 = now_sec();
+			sleep_ms(slice_ms);
+			long long c1 = read_counter(path);
+			rate[i] = (double)(c1 - c0) / (now_sec() - t0);
+		}
+		for (int i = 1; i < per_cycle; i += 2) {
+			double bare = (rate[i - 1] + rate[i + 1]) / 2;
+			ratio[order[i]][c] = bare > 0 ? rate[i] / bare : 0;
+		}
+		printf("# cycle %d:", c + 1);
+		for (int i = 0; i < per_cycle; i++)
+			printf(" %s %.0f", slice_prog_name[order[i]], rate[i]);
+		printf(" frames/s\n");
+	}
+	hook_clear(&hook);
+	for (int p = SLICE_MINIMAL; p < SLICE_PROGS; p++) {
+		if (p >= SLICE_COUNT_TCX && !have_tcx)
+			continue;
+		double q1 = quantile(ratio[p], cycles, 0.25), q3 = quantile(ratio[p], cycles, 0.75);
+		printf("fslice %s ratio/none: %.3f\n", slice_prog_name[p],
+		       quantile(ratio[p], cycles, 0.5));
+		printf("fslice %s ratio/none quartiles: %.3f %.3f\n", slice_prog_name[p], q1, q3);
+	}
+	printf("fslice minimal counted: %llu\n",
+	       counted(bpf_map__fd(minimal->maps.minimal_macs), keys, n, 2, 1));
+	printf("fslice count counted: %llu\n",
+	       counted(bpf_map__fd(count->maps.vs_macs), keys, n,
+		       sizeof(struct vsbpf_mac) / sizeof(__u64), 1));
+	count_bpf__destroy(count);
+	minimal_bpf__destroy(minimal);
+	return 0;
 }
 
 int main(int argc, char **argv)
 {
-	int repeat = 1000000, rounds = 9, cpu = -1, attach = 0, opt;
-	while ((opt = getopt(argc, argv, "r:n:c:a:")) != -1) {
+	int repeat = 1000000, rounds = 9, cpu = -1, attach = 0, slices = 0, opt;
+	int slice_ms = 100, cycles = 100;
+	const char *to_ifname = NULL;
+	while ((opt = getopt(argc, argv, "r:n:c:a:t:w:s:k:")) != -1) {
 		switch (opt) {
 		case 'r': repeat = atoi(optarg); break;
 		case 'n': rounds = atoi(optarg); break;
 		case 'c': cpu = atoi(optarg); break;
 		case 'a': attach = atoi(optarg); break;
+		case 't': slices = atoi(optarg); break;
+		case 'w': to_ifname = optarg; break;
+		case 's': slice_ms = atoi(optarg); break;
+		case 'k': cycles = atoi(optarg); break;
 		default:
-			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU] | -a IFINDEX [MAC...]\n");
+			fprintf(stderr, "usage: bpfrun [-r REPEAT] [-n ROUNDS] [-c CPU] | -a IFINDEX [MAC...]\n"
+					"       | -t IFINDEX -w IFNAME [-s SLICE_MS] [-k CYCLES] [MAC...]\n");
 			return 2;
 		}
 	}
-	if (attach)
-		return attach_main(attach, argv + optind, argc - optind);
+	if (attach || slices) {
+		__u64 keys[MAX_MACS];
+		int n = mac_keys(argv + optind, argc - optind, keys);
+		if (n < 0)
+			return 2;
+		if (attach)
+			return attach_minimal(attach, keys, n);
+		if (!to_ifname || slice_ms < 1 || cycles < 1 || cycles > MAX_CYCLES) {
+			fprintf(stderr, "bpfrun: -t needs -w IFNAME, SLICE_MS >= 1, 1 <= CYCLES <= %d\n",
+				MAX_CYCLES);
+			return 2;
+		}
+		return slices_main(slices, to_ifname, slice_ms, cycles, keys, n);
+	}
 	if (repeat < 1 || rounds < 1 || rounds > MAX_ROUNDS) {
 		fprintf(stderr, "bpfrun: REPEAT >= 1, 1 <= ROUNDS <= %d\n", MAX_ROUNDS);
 		return 2;

@@ -370,6 +370,28 @@ if ((!BENCH_SMOKE)); then
     done
 fi
 
+# --- the forwarding rate in interleaved slices (bpfrun -t): while vm1
+# floods 60-byte frames, nothing, the minimal program and the counting
+# program (also by TCX where the kernel has it) take turns on its port, a
+# quarter of a second each, each program's slice against the bare ones beside it.
+if [[ " ${CAPTURERS[*]} " == *" vsacctd-ebpf "* && " ${CASES[*]} " == *" 60B "* ]]; then
+    SLICES_OUT=$LAB_DIR/slices.out
+    slice_args=(-k "${BENCH_SLICE_CYCLES:-100}")
+    ((!BENCH_SMOKE)) || slice_args=(-k 2 -s 50)
+    send_pid=$(lab_bg trafgen-slices ip netns exec "$(lab_vm_ns vm1)" "${BENCH_SEND_PIN[@]}" \
+        trafgen -o eth0 -n 0 -P 1 --no-sock-mem --notouch-irq -C "${PKT[60B]}")
+    # shellcheck disable=SC2046 # one word per MAC
+    ip netns exec "$LAB_HV" "$VSACCT_BUILDDIR/tests/bench/bpfrun" "${slice_args[@]}" \
+        -t "$(ip netns exec "$LAB_HV" cat "/sys/class/net/$SENDER_IF/ifindex")" \
+        -w "$(lab_hostif vm2)" 52:54:00:00:00:01 >"$SLICES_OUT" ||
+        { cat "$SLICES_OUT" >&2; echo "capture: the slices did not run" >&2; exit 1; }
+    lab_stop "$send_pid"
+    grep '^#' "$SLICES_OUT"
+    sed -n 's|^fslice \([^ ]*\) ratio/none: |capture 60B slices forwarding ratio \1/none: |p
+            s|^fslice \([^ ]*\) ratio/none quartiles: |capture 60B slices \1/none quartiles: |p
+            s|^fslice \([^ ]*\) counted: \(.*\)|capture 60B slices \1 counted: \2 frames|p' "$SLICES_OUT"
+fi
+
 # --- figures
 for kind in "${CASES[@]}"; do
     for cap in "${CAPTURERS[@]}"; do
