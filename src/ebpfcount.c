@@ -40,10 +40,7 @@
 #include "fileio.h"
 #include "lifecycle.h"
 #include "log.h"
-
-/* Our tc filter among others on the same hook. */
-#define TC_HANDLE 0x5653 /* "VS" */
-#define TC_PRIORITY 0x5653
+#include "tchook.h"
 
 #define USEC_PER_SEC 1000000
 #define NSEC_PER_SEC 1000000000LL
@@ -96,11 +93,13 @@ struct attached {
 	uint32_t pvid;
 	bool egress; /* the bridge itself: what the host sends */
 	bool seen;   /* found at the current rescan */
+	bool linked; /* by a TCX link (tchook) */
 };
 
 struct ebpfcount {
 	struct count_bpf *skel;
 	char pin_dir[CONF_PATH_MAX];
+	struct tchook hook;
 	int ncpus;
 	void *percpu;               /* one read of a per-CPU value, every CPU */
 	struct inventory *inv;
@@ -241,40 +240,6 @@ static struct count_bpf *load(const char *pin_dir, char *err, size_t errlen)
 
 /* --- Attaching ------------------------------------------------------------- */
 
-static int tc_attach(struct ebpfcount *e, int ifindex, bool egress)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	int r = bpf_tc_hook_create(&hook);
-	if (r < 0 && r != -EEXIST)
-		return r;
-	/* Replacing the filter a previous vsacctd left: the new program takes
-	 * over atomically, counting into the same maps. */
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY,
-			    .prog_fd = bpf_program__fd(egress ? e->skel->progs.vs_count_egress :
-							     e->skel->progs.vs_count),
-			    .flags = BPF_TC_F_REPLACE);
-	return bpf_tc_attach(&hook, &opts);
-}
-
-/* Whether a filter of ours is at ifindex's hook already: one a previous
- * vsacctd left, counting on while it was away. */
-static bool tc_present(int ifindex, bool egress)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
-	return bpf_tc_query(&hook, &opts) == 0;
-}
-
-static void tc_detach(int ifindex, bool egress)
-{
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex,
-			    .attach_point = egress ? BPF_TC_EGRESS : BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = TC_HANDLE, .priority = TC_PRIORITY);
-	bpf_tc_detach(&hook, &opts); /* fails harmlessly when it went with its device */
-}
-
 static struct attached *attached_find(struct ebpfcount *e, int ifindex, bool egress)
 {
 	for (size_t i = 0; i < e->natt; i++)
@@ -323,7 +288,7 @@ static uint64_t if_frames(int ifindex, bool egress)
 }
 
 /*
- * A port that no filter of ours watched while it already passed frames (it
+ * A port that no program of ours watched while it already passed frames (it
  * joined its bridge while up, or while vsacctd was down): what it forwarded
  * until now went uncounted. Its network (and its VLANs' networks) and the VM
  * it belongs to lose that, marked by their discontinuity times moving (kept
@@ -361,7 +326,8 @@ static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool
 		    uint32_t pvid)
 {
 	struct attached *a = attached_find(e, ifindex, egress);
-	if (a && a->slot == s->slot && a->pvid == pvid) {
+	if (a && a->slot == s->slot && a->pvid == pvid &&
+	    (!a->linked || tchook_linked(&e->hook, ifindex, egress))) {
 		a->seen = true;
 		return 0;
 	}
@@ -370,14 +336,16 @@ static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool
 		log_warn("ebpf: network %s: port %d", s->net->name, ifindex);
 		return -1;
 	}
-	bool watched = tc_present(ifindex, egress);
-	int r = tc_attach(e, ifindex, egress);
+	bool relinking = a && a->linked; /* its pin was removed: detached meanwhile */
+	bool watched;
+	int prog = bpf_program__fd(egress ? e->skel->progs.vs_count_egress : e->skel->progs.vs_count);
+	int r = tchook_attach(&e->hook, ifindex, egress, prog, &watched);
 	if (r < 0) {
 		log_warnx("ebpf: network %s: cannot attach to interface %d: %s", s->net->name,
 			  ifindex, strerror(-r));
 		return -1;
 	}
-	if (!a && !watched)
+	if (!watched && (!a || relinking))
 		mark_uncounted(e, s, ifindex, egress);
 	if (!a) {
 		if (e->natt == e->att_cap) {
@@ -390,7 +358,8 @@ static int port_add(struct ebpfcount *e, struct slot_state *s, int ifindex, bool
 		}
 		a = &e->att[e->natt++];
 	}
-	*a = (struct attached){ ifindex, s->slot, pvid, egress, true };
+	*a = (struct attached){ ifindex, s->slot, pvid, egress, true,
+				tchook_linked(&e->hook, ifindex, egress) };
 	log_debug("ebpf: network %s: counting interface %d%s", s->net->name, ifindex,
 		  egress ? " (the bridge's egress)" : "");
 	return 0;
@@ -493,6 +462,11 @@ static void sweep_port_index(struct ebpfcount *e)
 	e->index_swept = true;
 }
 
+static bool port_wanted(void *ctx, int ifindex, bool egress)
+{
+	return attached_find(ctx, ifindex, egress) != NULL;
+}
+
 /* Every bridge listed again: new ports attached, gone ones forgotten, and
  * map entries nobody wants (a previous run's) removed. */
 static void rescan(struct ebpfcount *e)
@@ -511,7 +485,7 @@ static void rescan(struct ebpfcount *e)
 			continue;
 		}
 		port_set(e, a->ifindex, NULL);
-		tc_detach(a->ifindex, a->egress);
+		tchook_detach(&e->hook, a->ifindex, a->egress);
 	}
 	e->natt = kept;
 	__u32 key, next, *prev = NULL;
@@ -523,8 +497,10 @@ static void rescan(struct ebpfcount *e)
 		}
 		prev = &key;
 	}
-	if (!e->index_swept)
+	if (!e->index_swept) {
 		sweep_port_index(e);
+		tchook_sweep(&e->hook, port_wanted, e);
+	}
 	for (size_t i = 0; i < e->nslots; i++) {
 		struct slot_state *s = &e->slots[i];
 		s->net->capture_state = s->failed ? NET_FAILED : s->up ? NET_CAPTURING : NET_DOWN;
@@ -1036,7 +1012,10 @@ void *ebpfcount_open(const struct conf *conf, char *err, size_t errlen)
 	}
 	e->ports = capset_new();
 	e->skel = e->ports ? load(conf->bpf_pin_dir, err, errlen) : NULL;
-	if (!e->skel) {
+	if (!e->skel || tchook_init(&e->hook, e->pin_dir, bpf_program__fd(e->skel->progs.vs_count),
+				    err, errlen) < 0) {
+		if (e->skel)
+			count_bpf__destroy(e->skel);
 		capset_free(e->ports);
 		free(e->percpu);
 		free(e);
@@ -1044,7 +1023,8 @@ void *ebpfcount_open(const struct conf *conf, char *err, size_t errlen)
 	}
 	capset_ports_only(e->ports);
 	set_clock(e);
-	log_info("counting in the kernel (eBPF, maps pinned in %s)", e->pin_dir);
+	log_info("counting in the kernel (eBPF at %s, maps pinned in %s)",
+		 e->hook.tcx ? "TCX links" : "tc filters", e->pin_dir);
 	return e;
 }
 
@@ -1184,7 +1164,7 @@ static void ebpf_stop(void *impl)
 	if (present == n)
 		return;
 	for (size_t i = 0; i < e->natt; i++)
-		tc_detach(e->att[i].ifindex, e->att[i].egress);
+		tchook_detach(&e->hook, e->att[i].ifindex, e->att[i].egress);
 	e->natt = 0;
 	usleep(EBPFCOUNT_DETACH_SETTLE_USEC);
 	log_warnx("ebpf: pinned maps missing from %s: programs detached at this stop, the next "
@@ -1196,7 +1176,10 @@ static void ebpf_retire(void *impl)
 {
 	struct ebpfcount *e = impl;
 	for (size_t i = 0; i < e->natt; i++)
-		tc_detach(e->att[i].ifindex, e->att[i].egress);
+		tchook_detach(&e->hook, e->att[i].ifindex, e->att[i].egress);
+	char err[CONF_PATH_MAX + 64];
+	if (tchook_remove_links(e->pin_dir, err, sizeof err) < 0)
+		log_warnx("ebpf: %s", err);
 	struct bpf_map *map;
 	bpf_object__for_each_map(map, e->skel->obj)
 		if (bpf_map__pin_path(map) && bpf_map__unpin(map, NULL) < 0)
@@ -1218,14 +1201,16 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 	const char *dir = conf->bpf_pin_dir;
 	char path[CONF_PATH_MAX + 64];
 	libbpf_set_print(libbpf_quiet); /* a hook with nothing to detach is no news */
+	struct tchook hook = { .tcx = false };
+	tchook_links_dir(dir, hook.links_dir, sizeof hook.links_dir);
 	snprintf(path, sizeof path, "%s/vs_ports", dir);
 	int fd = bpf_obj_get(path);
 	if (fd >= 0) {
 		__u32 key, next, *prev = NULL;
 		while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 			key = next;
-			tc_detach((int)key, false);
-			tc_detach((int)key, true);
+			tchook_detach(&hook, (int)key, false);
+			tchook_detach(&hook, (int)key, true);
 			prev = &key;
 		}
 		close(fd);
@@ -1233,6 +1218,8 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
 		return -1;
 	}
+	if (tchook_remove_links(dir, err, errlen) < 0)
+		return -1;
 	static const char *const maps[] = { "vs_ports", "vs_port_index", "vs_vlans", "vs_nets",
 					    "vs_macs", "vs_netids", "vs_fed_nets", "vs_fed_macs" };
 	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {

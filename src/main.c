@@ -22,6 +22,7 @@
 #include "countmethod.h"
 #ifdef HAVE_EBPF
 #include "ebpfcount.h"
+#include "tchook.h"
 #endif
 #include "privdrop.h"
 #include "uptimefile.h"
@@ -115,6 +116,19 @@ static void daemon_capture_loss(void *ctx, const struct inv_net *net)
 	agent_notify_capture_loss(net);
 }
 
+#ifdef HAVE_EBPF
+/* The eBPF method's pin directory and its links directory: after the drop
+ * vsacctd pins the links of ports that join later (tchook). */
+static int give_pins(const struct conf *conf, uid_t uid, gid_t gid, char *err, size_t errlen)
+{
+	char links[CONF_PATH_MAX + 8];
+	tchook_links_dir(conf->bpf_pin_dir, links, sizeof links);
+	if (privdrop_give_dir(conf->bpf_pin_dir, uid, gid, err, errlen) < 0)
+		return -1;
+	return privdrop_give_dir(links, uid, gid, err, errlen);
+}
+#endif
+
 /* Everything root is needed for is open: become user. */
 static int drop_privileges(const char *user, const struct conf *conf)
 {
@@ -124,6 +138,9 @@ static int drop_privileges(const char *user, const struct conf *conf)
 	bool ebpf = conf->count_method == CONF_COUNT_EBPF;
 	if (privdrop_lookup(user, &uid, &gid, err, sizeof err) < 0 ||
 	    privdrop_give_dir(conf->state_dir, uid, gid, err, sizeof err) < 0 ||
+#ifdef HAVE_EBPF
+	    (ebpf && give_pins(conf, uid, gid, err, sizeof err) < 0) ||
+#endif
 	    privdrop_to(uid, gid, ebpf, err, sizeof err) < 0) {
 		log_warnx("cannot run as %s: %s", user, err);
 		return -1;

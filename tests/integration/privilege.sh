@@ -76,6 +76,12 @@ for vm in vm1 vm2 vm3; do lab_hv_exec ip link set "$(lab_hostif $vm)" master "$V
 check_true "re-created: the unprivileged vsacctd opens it again, capturing(1)" lab_wait_for 3 capture_is 1
 lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 700 10.77.0.2 >/dev/null
 check_true "and counts again, exactly" lab_wait_for 2 exact
+if grep -q "eBPF at TCX links" "$LAB_DIR/vsacctd.log"; then
+    # Attached again as the user, who owns the links directory.
+    link=$LAB_DIR/bpf/vsacct/links/$(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm1)/ifindex")-in
+    check_eq "ebpf: vm1's port linked again by $USER_NAME (TCX)" "$USER_NAME" \
+        "$(stat -c %U "$link" 2>/dev/null || echo none)"
+fi
 
 saved() { [[ $(stat -c %U "$LAB_DIR/state/counters" 2>/dev/null) == "$USER_NAME" ]]; }
 check_true "its counters are saved, by $USER_NAME" lab_wait_for 3 saved
@@ -88,8 +94,7 @@ check_eq "it says once that libvirt cannot be reached" 1 \
     "$(grep -cF "libvirt: $no_libvirtd: cannot connect" "$LAB_DIR/vsacctd.log")"
 
 if [[ ${VSACCT_METHOD:-pcap} == ebpf ]]; then
-    # As the user it may not look into bpfPinDir: a pin it cannot see is
-    # not one removed, and its stop leaves the kernel counting.
+    # Its stop leaves the kernel counting (the pins are all there).
     lab_stop "$pid"
     check_true "stopped, it leaves its programs counting for the next start" vmlab_counted vm1
 fi

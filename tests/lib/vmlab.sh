@@ -9,8 +9,9 @@
 #                               the counting method of VSACCT_METHOD (lab.sh)
 #   vmlab_counters              sets KRX[vm], KRXP[vm], KTX[vm]: the host-side
 #                               veth counters (what each VM sent and received)
-#   vmlab_counted VM            true when vsacctd's eBPF program (vs_count) is
-#                               attached at VM's host-side veth's ingress
+#   vmlab_counted VM            true when vsacctd's eBPF program is attached at
+#                               VM's host-side veth's ingress (its TCX link,
+#                               or its tc filter vs_count)
 
 vmlab_build() {
     lab_hypervisor
@@ -50,5 +51,11 @@ vmlab_counters() {
 }
 
 vmlab_counted() {
-    lab_hv_exec tc filter show dev "$(lab_hostif "$1")" ingress | grep -q vs_count
+    local dev ifindex
+    dev=$(lab_hostif "$1")
+    ifindex=$(lab_hv_exec cat "/sys/class/net/$dev/ifindex") || return 1
+    # A TCX link is pinned as long as it is attached (tchook.h), a tc
+    # filter shows.
+    [[ -e $LAB_DIR/bpf/vsacct/links/$ifindex-in ]] ||
+        lab_hv_exec tc filter show dev "$dev" ingress | grep -q vs_count
 }
