@@ -8,7 +8,8 @@
 # re-created under traffic, a port deleted and re-created under traffic,
 # vsacctd stalled under a flood (pcap: a capture ring too small for the
 # traffic, drops counted, vsNetCaptureLoss sent once; ebpf: nothing lost),
-# and with ebpf a pin removed by hand (the programs detached at the stop, a
+# and with ebpf a pin removed by hand (a TCX link: its port linked again
+# within a second, the loss marked; a map: the programs detached at the stop, a
 # marked discontinuity at the next start; vs_port_index alone missing, as
 # an older version leaves the pins: reused, nothing lost) and a port that
 # joined and sent while vsacctd was down (a marked discontinuity). vsacctd
@@ -190,8 +191,21 @@ if [[ $method == ebpf ]]; then
     check_eq "stalled under a flood: every frame vm3 sent counted" "$sent" "$(($(get "$OID_vsVmNetPacketsSent.3") - counted0))"
     check_eq "and no loss to tell" 0 "$(get "$OID_vsNetCaptureDrops.1")"
 
-    # --- a pin removed by hand: counting goes on; the next start marks it
     pins=$(sed -n 's/^bpfPinDir //p' "$conf")
+    if grep -q "eBPF at TCX links" "$LAB_DIR/vsacctd.log"; then
+        # --- a TCX link removed by hand: vm1's port uncounted until the
+        # next rescan links it again, the loss marked
+        ndisc_before=$(net_disc)
+        rm "$pins/links/$(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm1)/ifindex")-in"
+        ping_vm1 5
+        check_true "a link removed by hand: vm1's port linked again within 2 s" lab_wait_for 2 vmlab_counted vm1
+        check_true "the loss marked ($ndisc_before → $(net_disc))" test "$(net_disc)" -gt "$ndisc_before"
+        base=$(($(rx vm1) - $(get "$OID_vsVmNetBytesSent.1")))
+        ping_vm1 5
+        check_true "and it counts exactly from there" lab_wait_for 2 exact
+    fi
+
+    # --- a pin removed by hand: counting goes on; the next start marks it
     rm "$pins/vs_nets"
     ping_vm1 5
     check_true "a pin removed by hand: vsacctd counts on" lab_wait_for 2 exact
