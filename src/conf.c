@@ -381,6 +381,19 @@ static int parse_bpf_pin_dir(struct conf *conf, const struct line_ctx *ctx, char
 	return parse_path(ctx, args[0], conf->bpf_pin_dir, "a directory on a bpf file system");
 }
 
+static int parse_bpf_attach(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
+{
+	if (want_args(ctx, nargs, 1, 1, "bpfAttach auto|tc") < 0)
+		return -1;
+	if (!strcmp(args[0], "auto"))
+		conf->bpf_attach = CONF_BPF_ATTACH_AUTO;
+	else if (!strcmp(args[0], "tc"))
+		conf->bpf_attach = CONF_BPF_ATTACH_TC;
+	else
+		return fail(ctx, "'%.64s' is not a way to attach (auto or tc)", args[0]);
+	return 0;
+}
+
 static int parse_user(struct conf *conf, const struct line_ctx *ctx, char **args, int nargs)
 {
 	if (want_args(ctx, nargs, 1, 1, "user USER") < 0)
@@ -471,6 +484,7 @@ static const struct {
 	{ "saveInterval", parse_save_interval },
 	{ "countMethod", parse_count_method },
 	{ "bpfPinDir", parse_bpf_pin_dir },
+	{ "bpfAttach", parse_bpf_attach },
 	{ "user", parse_user },
 	{ "discover", parse_discover },
 };

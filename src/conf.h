@@ -102,6 +102,12 @@ enum conf_count_method {
 	CONF_COUNT_EBPF = 1, /* BPF programs on the bridges' ports */
 };
 
+/* bpfAttach: how the eBPF method's program is put on a port (tchook.h). */
+enum conf_bpf_attach {
+	CONF_BPF_ATTACH_AUTO = 0, /* a TCX link where the kernel has TCX, else tc */
+	CONF_BPF_ATTACH_TC = 1,   /* a tc filter, after the port's other filters */
+};
+
 /* Where the eBPF method pins its maps by default (on the host's bpffs). */
 #define CONF_DEFAULT_BPF_PIN_DIR "/sys/fs/bpf/vsacct"
 
@@ -127,6 +133,7 @@ struct conf {
 	size_t capture_buffer; /* bytes of kernel ring per bridge */
 	enum conf_count_method count_method;
 	char bpf_pin_dir[CONF_PATH_MAX]; /* the eBPF method's maps are pinned here */
+	enum conf_bpf_attach bpf_attach;
 	char state_dir[CONF_PATH_MAX];   /* indexes and counters live here */
 	unsigned save_interval;          /* seconds between saves of the counters */
 	struct conf_source sources[CONF_MAX_SOURCES]; /* in the order given */

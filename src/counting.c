@@ -251,12 +251,13 @@ int counting_reload(struct counting *c, struct conf *conf, int64_t now_usec)
 	    memcmp(conf->sources, old->sources, old->n_sources * sizeof *old->sources) ||
 	    strcmp(old->state_dir, conf->state_dir))
 		log_warnx("discover and stateDir take effect at the next start");
-	if (strcmp(old->bpf_pin_dir, conf->bpf_pin_dir))
-		log_warnx("bpfPinDir takes effect at the next start");
+	if (strcmp(old->bpf_pin_dir, conf->bpf_pin_dir) || old->bpf_attach != conf->bpf_attach)
+		log_warnx("bpfPinDir and bpfAttach take effect at the next start");
 	memcpy(conf->sources, old->sources, sizeof conf->sources);
 	conf->n_sources = old->n_sources;
 	snprintf(conf->state_dir, sizeof conf->state_dir, "%s", old->state_dir);
 	snprintf(conf->bpf_pin_dir, sizeof conf->bpf_pin_dir, "%s", old->bpf_pin_dir);
+	conf->bpf_attach = old->bpf_attach;
 	struct count_method *next = NULL;
 	int64_t began_usec = clock_mono_usec();
 	if (conf->count_method != old->count_method)

@@ -1012,8 +1012,8 @@ void *ebpfcount_open(const struct conf *conf, char *err, size_t errlen)
 	}
 	e->ports = capset_new();
 	e->skel = e->ports ? load(conf->bpf_pin_dir, err, errlen) : NULL;
-	if (!e->skel || tchook_init(&e->hook, e->pin_dir, bpf_program__fd(e->skel->progs.vs_count),
-				    err, errlen) < 0) {
+	if (!e->skel || tchook_init(&e->hook, e->pin_dir, conf->bpf_attach == CONF_BPF_ATTACH_AUTO,
+				    bpf_program__fd(e->skel->progs.vs_count), err, errlen) < 0) {
 		if (e->skel)
 			count_bpf__destroy(e->skel);
 		capset_free(e->ports);

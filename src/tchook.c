@@ -28,13 +28,17 @@ void tchook_links_dir(const char *pin_dir, char *out, size_t outlen)
 	snprintf(out, outlen, "%s/links", pin_dir);
 }
 
-int tchook_init(struct tchook *h, const char *pin_dir, int prog_fd, char *err, size_t errlen)
+int tchook_init(struct tchook *h, const char *pin_dir, bool tcx, int prog_fd, char *err,
+		size_t errlen)
 {
 	tchook_links_dir(pin_dir, h->links_dir, sizeof h->links_dir);
 	if (mkdir(h->links_dir, 0700) < 0 && errno != EEXIST) {
 		snprintf(err, errlen, "countMethod ebpf: %s: %s", h->links_dir, strerror(errno));
 		return -1;
 	}
+	h->tcx = false;
+	if (!tcx)
+		return 0;
 	/* No interface has index 0: a kernel with TCX says so (ENODEV), one
 	 * without refuses the attach type (EINVAL). */
 	int fd = bpf_link_create(prog_fd, 0, VS_BPF_TCX_INGRESS, NULL);
@@ -129,14 +133,12 @@ int tchook_attach(const struct tchook *h, int ifindex, bool egress, int prog_fd,
 		  bool *was_there)
 {
 	*was_there = false;
-	if (h->tcx) {
-		int fd = link_open(h, ifindex, egress);
-		if (fd >= 0) {
-			int r = bpf_link_update(fd, prog_fd, NULL) < 0 ? -errno : 0;
-			close(fd);
-			*was_there = r == 0;
-			return r;
-		}
+	int fd = link_open(h, ifindex, egress);
+	if (fd >= 0) {
+		int r = bpf_link_update(fd, prog_fd, NULL) < 0 ? -errno : 0;
+		close(fd);
+		*was_there = r == 0;
+		return r;
 	}
 	if (tc_present(ifindex, egress)) {
 		*was_there = true;

@@ -10,9 +10,12 @@
  *        pinned as IFINDEX-in or IFINDEX-eg in the links directory
  *        (bpfPinDir/links) so that it outlives vsacctd as a filter does;
  *   tc   a filter of ours (handle and priority 0x5653) on the clsact
- *        qdisc: where the kernel has no TCX, and where a vsacctd without
- *        TCX left one (kept, its program replaced: never a link beside it,
- *        which would count the port's frames twice).
+ *        qdisc, run after the filters of lower priority (bpfAttach tc):
+ *        where the kernel has no TCX or the configuration says so.
+ *
+ * A port keeps the way it has (a previous run's, or a vsacctd without
+ * TCX): its program is replaced in place, never put beside itself the
+ * other way, which would count the port's frames twice.
  *
  * Both stay when vsacctd exits, counting on, and are found by the next
  * start. A link is detached by removing its pin (vsacctd holds no other
@@ -31,18 +34,21 @@ struct tchook {
 	bool tcx; /* the kernel has TCX */
 };
 
-/* The links directory of pin_dir (made, mode 0700, if absent) and whether
- * the kernel has TCX (probed with prog_fd, a loaded tc program). Returns
+/* The links directory of pin_dir (made, mode 0700, if absent) and, when
+ * tcx is wanted, whether the kernel has TCX (probed with prog_fd, a loaded
+ * tc program): new ports are linked then, else get a tc filter. Returns
  * 0, or -1 with a message in err. */
-int tchook_init(struct tchook *h, const char *pin_dir, int prog_fd, char *err, size_t errlen);
+int tchook_init(struct tchook *h, const char *pin_dir, bool tcx, int prog_fd, char *err,
+		size_t errlen);
 
 /* The links directory of pin_dir, into out (for privdrop and removal). */
 void tchook_links_dir(const char *pin_dir, char *out, size_t outlen);
 
 /*
  * Puts prog_fd at ifindex's ingress or egress hook. A program of ours
- * already there (a previous run's, counting on while vsacctd was away) is
- * replaced atomically, and *was_there set. Returns 0, or -errno.
+ * already there (a previous run's, counting on while vsacctd was away), by
+ * either way, is replaced atomically and keeps its way, and *was_there is
+ * set. Returns 0, or -errno.
  */
 int tchook_attach(const struct tchook *h, int ifindex, bool egress, int prog_fd,
 		  bool *was_there);

@@ -1504,10 +1504,15 @@ static void test_conf_count_method(void)
 	struct conf *conf = PARSE_OK("network lan0 br0\n");
 	CU_ASSERT_EQUAL(conf->count_method, CONF_COUNT_PCAP); /* the default */
 	CU_ASSERT_STRING_EQUAL(conf->bpf_pin_dir, CONF_DEFAULT_BPF_PIN_DIR);
+	CU_ASSERT_EQUAL(conf->bpf_attach, CONF_BPF_ATTACH_AUTO);
 	conf_free(conf);
-	conf = PARSE_OK("countMethod ebpf\nbpfPinDir /run/bpf/vs\n");
+	conf = PARSE_OK("countMethod ebpf\nbpfPinDir /run/bpf/vs\nbpfAttach tc\n");
 	CU_ASSERT_EQUAL(conf->count_method, CONF_COUNT_EBPF);
 	CU_ASSERT_STRING_EQUAL(conf->bpf_pin_dir, "/run/bpf/vs");
+	CU_ASSERT_EQUAL(conf->bpf_attach, CONF_BPF_ATTACH_TC);
+	conf_free(conf);
+	conf = PARSE_OK("bpfAttach tc\nbpfAttach auto\n");
+	CU_ASSERT_EQUAL(conf->bpf_attach, CONF_BPF_ATTACH_AUTO);
 	conf_free(conf);
 	conf = PARSE_OK("countMethod ebpf\ncountMethod pcap\n");
 	CU_ASSERT_EQUAL(conf->count_method, CONF_COUNT_PCAP); /* the last one given */
@@ -1516,10 +1521,13 @@ static void test_conf_count_method(void)
 			"'xdp' is not a counting method (pcap or ebpf)");
 	EXPECT_BAD_LINE("countMethod", FILE_NAME ":3: countMethod", "countMethod pcap|ebpf");
 	EXPECT_BAD_LINE("bpfPinDir sys/fs/bpf", FILE_NAME ":3: bpfPinDir: ", "not an absolute path");
+	EXPECT_BAD_LINE("bpfAttach xdp", FILE_NAME ":3: bpfAttach: ",
+			"'xdp' is not a way to attach (auto or tc)");
+	EXPECT_BAD_LINE("bpfAttach", FILE_NAME ":3: bpfAttach", "bpfAttach auto|tc");
 }
 
 static CU_TestInfo conf_tests[] = {
-	{ "countMethod pcap|ebpf and bpfPinDir", test_conf_count_method },
+	{ "countMethod pcap|ebpf, bpfPinDir and bpfAttach", test_conf_count_method },
 	{ "conf_new holds the defaults", test_conf_defaults },
 	{ "empty buffer", test_conf_empty_buffer },
 	{ "network NAME BRIDGE", test_conf_network },

@@ -11,8 +11,9 @@
 # and with ebpf a pin removed by hand (a TCX link: its port linked again
 # within a second, the loss marked; a map: the programs detached at the stop, a
 # marked discontinuity at the next start; vs_port_index alone missing, as
-# an older version leaves the pins: reused, nothing lost) and a port that
-# joined and sent while vsacctd was down (a marked discontinuity). vsacctd
+# an older version leaves the pins: reused, nothing lost), a port that
+# joined and sent while vsacctd was down (a marked discontinuity), and ports
+# attached by tc filters kept as they are by a run that links (TCX). vsacctd
 # must keep serving through all of it.
 # The counting method is VSACCT_METHOD's (tests/lib/lab.sh).
 # shellcheck disable=SC2154 # OID_<name>: lab_oids (set -u stops at a misspelt one)
@@ -219,6 +220,30 @@ if [[ $method == ebpf ]]; then
     ping_vm1 5
     check_true "and it counts exactly from there" lab_wait_for 2 exact
     check_true "vsacctd is still running" kill -0 "$vsacctd_pid"
+
+    # --- ports a run attached by tc (bpfAttach tc, or a vsacctd without
+    # TCX) keep their filter under one that links: nothing counted twice,
+    # nothing lost, no discontinuity
+    lab_stop "$vsacctd_pid"
+    ip netns exec "$LAB_HV" "$builddir/vsacctd" -D -Le -c "$conf" # afresh
+    conf_auto=$conf conf=$LAB_DIR/vsacctd-tc.conf
+    { cat "$conf_auto"; echo "bpfAttach tc"; } >"$conf"
+    start_vsacctd
+    vm1_filtered() { lab_hv_exec tc filter show dev "$(lab_hostif vm1)" ingress | grep -q vs_count; }
+    check_true "bpfAttach tc: vm1's port has the tc filter" vm1_filtered
+    base=$(($(rx vm1) - $(get "$OID_vsVmNetBytesSent.1")))
+    ping_vm1 5
+    sleep 2.2 # past a save
+    ndisc_before=$(net_disc)
+    kill -KILL "$vsacctd_pid"
+    ping_vm1 5
+    conf=$conf_auto
+    start_vsacctd
+    ping_vm1 5
+    check_true "restarted with bpfAttach auto: vm1's bytes equal the kernel's (none twice, none lost)" lab_wait_for 2 exact
+    check_eq "and no discontinuity moved" "$ndisc_before" "$(net_disc)"
+    vm1_link=$pins/links/$(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm1)/ifindex")-in
+    check_true "vm1's port kept its filter, and no link beside it" eval 'vm1_filtered && [[ ! -e $vm1_link ]]'
 
     # --- where the method cannot count: a clear message, exit 78
     sed "s|^bpfPinDir .*|bpfPinDir $LAB_DIR/not-bpffs/vsacct|; s|^stateDir .*|stateDir $LAB_DIR/state2|" \

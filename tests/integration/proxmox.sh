@@ -18,7 +18,8 @@
 # vmbr0 is VLAN-aware through the kernel (vlan_filtering) where it can be;
 # on a kernel built without bridge VLAN filtering each access port gets a
 # tc program doing what the kernel's port would (tests/data/proxmox/
-# vlan_port.c): the frames on vmbr0 carry the same tags either way.
+# vlan_port.c): the frames on vmbr0 carry the same tags either way (with
+# countMethod ebpf, vsacctd then attaches by tc, after those programs).
 #
 # The taps' and veths' kernel counters and a tcpdump capture on vmbr0 are
 # the truth: exact bytes and frames per guest through the firewall chain,
@@ -207,6 +208,10 @@ conf=$LAB_DIR/vsacctd.conf
 printf '%s\n' "discover proxmox $PVE run=$RUN" "stateDir $LAB_DIR/state-vsacctd" \
     "agentXSocket $LAB_AGENTX" "agentXPingInterval 1" >"$conf"
 lab_method_conf >>"$conf"
+# Ports tagged by tc filters: the program must run after them, where the
+# frame is as the bridge sees it (bpfAttach tc; TCX runs before any tc
+# filter), as on any host whose tc filters rewrite frames before a bridge.
+[[ ${VSACCT_METHOD:-pcap} != ebpf || $VLAN_PORTS != tc ]] || echo "bpfAttach tc" >>"$conf"
 lab_vsacctd "$builddir" -f -Le -c "$conf" >/dev/null
 lab_wait_for 15 answers
 log=$LAB_DIR/vsacctd.log
