@@ -275,9 +275,12 @@ stop_capturer() { # NAME
 # "RUN_NS RUN_CNT" of the counting program on the sender's port ("0 0"
 # when none is attached).
 bpf_prog_stats() {
-    local id
+    local id link
     id=$(ip netns exec "$LAB_HV" tc filter show dev "$SENDER_IF" ingress |
         sed -n 's/.* id \([0-9]*\).*/\1/p' | head -n 1)
+    # vsacctd's program by TCX: its link pinned in bpfPinDir/links.
+    link=$LAB_DIR/bpf/vsacct/links/$(ip netns exec "$LAB_HV" cat "/sys/class/net/$SENDER_IF/ifindex")-in
+    [[ -n $id || ! -e $link ]] || id=$(bpftool -j link show pinned "$link" | sed -n 's/.*"prog_id":\([0-9]*\).*/\1/p')
     [[ -n $id ]] && bpftool prog show id "$id" |
         sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' | grep . || echo "0 0"
 }
@@ -471,5 +474,11 @@ if ((BENCH_SMOKE)); then
         [[ -z ${MAC_BAD[$v]:-} ]] || check_eq "60B-100mac: $v: each MAC counted its share" 0 "${MAC_BAD[$v]}"
     done
     check_true "60B: tcpdump captured frames" test "${COUNTED[60B tcpdump]:-0}" -gt 0
+    if [[ -n ${SLICES_OUT:-} ]]; then
+        for prog in minimal count; do
+            check_true "slices: the $prog program counted frames" \
+                test "$(sed -n "s/^fslice $prog counted: //p" "$SLICES_OUT")" -gt 0
+        done
+    fi
     check_summary capture
 fi
