@@ -85,8 +85,8 @@ static void tc_detach(int ifindex, bool egress)
 
 /* --- TCX ------------------------------------------------------------------ */
 
-/* The ifindex a pinned TCX link is attached to: 0 when its interface is
- * gone (the kernel then detached it), -1 when path is no such link. */
+/* The ifindex the TCX link fd is attached to: 0 when its interface is
+ * gone (the kernel then detached it), -1 when fd is no TCX link. */
 static int link_ifindex(int fd)
 {
 	struct bpf_link_info info;
