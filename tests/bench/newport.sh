@@ -35,7 +35,6 @@ out=$LAB_DIR/tally.out
 tally_pid=$(lab_bg tally ip netns exec "$LAB_HV" "$VSACCT_BUILDDIR/tests/tally" -c "$conf" -o "$out")
 lab_wait_for 10 test -s "$out"
 hv() { ip netns exec "$LAB_HV" "$@"; }
-attached() { hv tc filter show dev "$1" ingress 2>/dev/null | grep -q vs_count; }
 # The tally's packets on lan0, from a fresh dump.
 counted() {
     rm -f "$out"
@@ -61,8 +60,8 @@ for ((i = 0; i < rounds; i++)); do
     hv ip link set "$port" master "$br"
     wait "$sender" || { cat "$LAB_DIR/trafgen$i.out" >&2; exit 1; }
     t1=$EPOCHREALTIME
-    lab_wait_for 5 attached "$port" || true
-    check_true "$port: the program on its ingress within 5 s" attached "$port"
+    lab_wait_for 5 lab_bpf_counted "$port" || true
+    check_true "$port: the program on its ingress within 5 s" lab_bpf_counted "$port"
     sleep 0.2 # the tally reads the maps every 100 ms
     c1=$(counted) b1=$(hv cat "/sys/class/net/$br/statistics/rx_packets")
     forwarded=$((b1 - b0)) got=$((c1 - c0))

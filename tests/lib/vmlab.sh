@@ -50,12 +50,4 @@ vmlab_counters() {
     done
 }
 
-vmlab_counted() {
-    local dev ifindex
-    dev=$(lab_hostif "$1")
-    ifindex=$(lab_hv_exec cat "/sys/class/net/$dev/ifindex") || return 1
-    # A TCX link is pinned as long as it is attached (tchook.h), a tc
-    # filter shows.
-    [[ -e $LAB_DIR/bpf/vsacct/links/$ifindex-in ]] ||
-        lab_hv_exec tc filter show dev "$dev" ingress | grep -q vs_count
-}
+vmlab_counted() { lab_bpf_counted "$(lab_hostif "$1")"; }
