@@ -205,49 +205,6 @@ static struct minimal_bpf *minimal_load(const __u64 *keys, int n)
 	return skel;
 }
 
-/* The minimal program counting the frames of the n MACs keys (map keys)
- * on ifindex's ingress until a signal. */
-static int attach_minimal(int ifindex, const __u64 *keys, int n)
-{
-	sigset_t stop;
-	sigemptyset(&stop);
-	sigaddset(&stop, SIGTERM);
-	sigaddset(&stop, SIGINT);
-	sigprocmask(SIG_BLOCK, &stop, NULL);
-	struct minimal_bpf *skel = minimal_load(keys, n);
-	int ncpus = libbpf_num_possible_cpus();
-	__u64 *vals = calloc((size_t)ncpus * 2, sizeof *vals);
-	if (!skel || !vals) {
-		fprintf(stderr, "bpfrun: cannot load the minimal program (root?)\n");
-		return 1;
-	}
-	int fd = bpf_map__fd(skel->maps.minimal_macs);
-	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = ifindex, .attach_point = BPF_TC_INGRESS);
-	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1,
-			    .prog_fd = bpf_program__fd(skel->progs.minimal_count));
-	int r = bpf_tc_hook_create(&hook);
-	if ((r < 0 && r != -EEXIST) || (r = bpf_tc_attach(&hook, &opts)) < 0) {
-		fprintf(stderr, "bpfrun: attaching to interface %d: %s\n", ifindex, strerror(-r));
-		return 1;
-	}
-	printf("attached\n");
-	fflush(stdout);
-	int sig;
-	sigwait(&stop, &sig);
-	__u64 packets = 0;
-	for (int i = 0; i < n; i++)
-		if (bpf_map_lookup_elem(fd, &keys[i], vals) == 0)
-			for (int c = 0; c < ncpus; c++)
-				packets += vals[2 * c + 1];
-	printf("minimal counted %llu\n", (unsigned long long)packets);
-	opts.prog_fd = opts.prog_id = opts.flags = 0;
-	bpf_tc_detach(&hook, &opts);
-	bpf_tc_hook_destroy(&hook);
-	free(vals);
-	minimal_bpf__destroy(skel);
-	return 0;
-}
-
 #define MAX_MACS 256
 
 /* The MACs of the command line as map keys of slot 0 (MAC_A when none);
@@ -385,6 +342,36 @@ static unsigned long long counted(int fd, const __u64 *keys, int n, size_t strid
 				sum += vals[(size_t)c * stride + packets_at];
 	free(vals);
 	return sum;
+}
+
+/* The minimal program counting the frames of the n MACs keys (map keys)
+ * on ifindex's ingress until a signal. */
+static int attach_minimal(int ifindex, const __u64 *keys, int n)
+{
+	sigset_t stop;
+	sigemptyset(&stop);
+	sigaddset(&stop, SIGTERM);
+	sigaddset(&stop, SIGINT);
+	sigprocmask(SIG_BLOCK, &stop, NULL);
+	struct minimal_bpf *skel = minimal_load(keys, n);
+	if (!skel) {
+		fprintf(stderr, "bpfrun: cannot load the minimal program (root?)\n");
+		return 1;
+	}
+	struct slice_hook hook = { ifindex, -1, false };
+	int r = hook_set(&hook, bpf_program__fd(skel->progs.minimal_count), false);
+	if (r < 0) {
+		fprintf(stderr, "bpfrun: attaching to interface %d: %s\n", ifindex, strerror(-r));
+		return 1;
+	}
+	printf("attached\n");
+	fflush(stdout);
+	int sig;
+	sigwait(&stop, &sig);
+	printf("minimal counted %llu\n", counted(bpf_map__fd(skel->maps.minimal_macs), keys, n, 2, 1));
+	hook_clear(&hook);
+	minimal_bpf__destroy(skel);
+	return 0;
 }
 
 static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cycles,
