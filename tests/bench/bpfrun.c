@@ -246,14 +246,19 @@ struct slice_hook {
 	int ifindex;
 	int link_fd; /* TCX: the link (closing it detaches); else -1 */
 	bool tc;     /* a tc filter of ours is attached */
+	bool clsact; /* the qdisc is there (made once: making it again is an error
+		      * the kernel reports at every slice) */
 };
 
 static int hook_tc(struct slice_hook *h, int prog_fd)
 {
 	DECLARE_LIBBPF_OPTS(bpf_tc_hook, hook, .ifindex = h->ifindex, .attach_point = BPF_TC_INGRESS);
 	DECLARE_LIBBPF_OPTS(bpf_tc_opts, opts, .handle = 1, .priority = 1, .prog_fd = prog_fd);
-	int r = bpf_tc_hook_create(&hook);
-	if ((r < 0 && r != -EEXIST) || (r = bpf_tc_attach(&hook, &opts)) < 0)
+	int r = h->clsact ? 0 : bpf_tc_hook_create(&hook);
+	if (r < 0 && r != -EEXIST)
+		return r;
+	h->clsact = true;
+	if ((r = bpf_tc_attach(&hook, &opts)) < 0)
 		return r;
 	h->tc = true;
 	return 0;
@@ -358,7 +363,7 @@ static int attach_minimal(int ifindex, const __u64 *keys, int n)
 		fprintf(stderr, "bpfrun: cannot load the minimal program (root?)\n");
 		return 1;
 	}
-	struct slice_hook hook = { ifindex, -1, false };
+	struct slice_hook hook = { ifindex, -1, false, false };
 	int r = hook_set(&hook, bpf_program__fd(skel->progs.minimal_count), false);
 	if (r < 0) {
 		fprintf(stderr, "bpfrun: attaching to interface %d: %s\n", ifindex, strerror(-r));
@@ -413,7 +418,7 @@ static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cyc
 					   bpf_program__fd(count->progs.vs_count),
 					   bpf_program__fd(count->progs.vs_count),
 					   bpf_program__fd(minimal->progs.minimal_count) };
-	struct slice_hook hook = { ifindex, -1, false };
+	struct slice_hook hook = { ifindex, -1, false, false };
 	bool have_tcx = hook_set(&hook, prog_fd[SLICE_COUNT_TCX], true) == 0;
 	hook_clear(&hook);
 
