@@ -6,7 +6,7 @@
  *
  *   TCX  (Linux 6.6 and later) a BPF link, run by the hook itself without
  *        the clsact qdisc and cls_bpf in between (60-byte frames: 0.007
- *        to 0.015 more of the host's forwarding rate, README "Performance"),
+ *        to 0.018 more of the host's forwarding rate, README "Performance"),
  *        pinned as IFINDEX-in or IFINDEX-eg in the links directory
  *        (bpfPinDir/links) so that it outlives vsacctd as a filter does;
  *   tc   a filter of ours (handle and priority 0x5653) on the clsact
