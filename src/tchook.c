@@ -17,12 +17,6 @@
 #define TC_HANDLE 0x5653 /* "VS" */
 #define TC_PRIORITY 0x5653
 
-/* TCX's attach types and link type (Linux 6.6 UAPI; Debian 12's headers
- * are 6.1's, and libbpf 1.1 passes an attach type it does not know on). */
-#define VS_BPF_TCX_INGRESS 46
-#define VS_BPF_TCX_EGRESS 47
-#define VS_BPF_LINK_TYPE_TCX 11
-
 void tchook_links_dir(const char *pin_dir, char *out, size_t outlen)
 {
 	snprintf(out, outlen, "%s/links", pin_dir);

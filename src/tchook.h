@@ -29,6 +29,12 @@
 
 #include "conf.h"
 
+/* TCX's attach types and link type (Linux 6.6 UAPI; Debian 12's headers
+ * are 6.1's, and libbpf 1.1 passes an attach type it does not know on). */
+#define VS_BPF_TCX_INGRESS 46
+#define VS_BPF_TCX_EGRESS 47
+#define VS_BPF_LINK_TYPE_TCX 11
+
 struct tchook {
 	char links_dir[CONF_PATH_MAX + 8];
 	bool tcx; /* the kernel has TCX */

@@ -67,6 +67,7 @@
 #include <minimal.skel.h>
 
 #include "bpf/count_maps.h"
+#include "tchook.h" /* VS_BPF_TCX_INGRESS */
 
 #define FRAME_LEN 60
 #define MAX_ROUNDS 101
@@ -231,9 +232,6 @@ static int mac_keys(char **macs, int n, __u64 *keys)
 
 /* --- Forwarding in interleaved slices (-t) --------------------------------- */
 
-/* Not in Debian 12's UAPI headers (Linux 6.1): TCX came with 6.6. */
-#define VS_BPF_TCX_INGRESS 46
-
 enum slice_prog { SLICE_NONE, SLICE_MINIMAL, SLICE_COUNT, SLICE_COUNT_TCX, SLICE_MINIMAL_TCX,
 		  SLICE_PROGS };
 static const char *const slice_prog_name[SLICE_PROGS] = { "none", "minimal", "count",
@@ -287,7 +285,6 @@ static int hook_set(struct slice_hook *h, int prog_fd, bool tcx)
 		return 0;
 	if (!tcx)
 		return hook_tc(h, prog_fd);
-	/* libbpf 1.1 passes an attach type it does not know through. */
 	h->link_fd = bpf_link_create(prog_fd, h->ifindex, VS_BPF_TCX_INGRESS, NULL);
 	return h->link_fd < 0 ? -errno : 0;
 }

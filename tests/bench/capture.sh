@@ -279,7 +279,7 @@ bpf_prog_stats() {
     id=$(ip netns exec "$LAB_HV" tc filter show dev "$SENDER_IF" ingress |
         sed -n 's/.* id \([0-9]*\).*/\1/p' | head -n 1)
     # vsacctd's program by TCX: its link pinned in bpfPinDir/links.
-    link=$LAB_DIR/bpf/vsacct/links/$(ip netns exec "$LAB_HV" cat "/sys/class/net/$SENDER_IF/ifindex")-in
+    link=$(lab_bpf_link "$SENDER_IF")
     [[ -n $id || ! -e $link ]] || id=$(bpftool -j link show pinned "$link" | sed -n 's/.*"prog_id":\([0-9]*\).*/\1/p')
     [[ -n $id ]] && bpftool prog show id "$id" |
         sed -n 's/.*run_time_ns \([0-9]*\) run_cnt \([0-9]*\).*/\1 \2/p' | grep . || echo "0 0"

@@ -197,7 +197,7 @@ if [[ $method == ebpf ]]; then
         # --- a TCX link removed by hand: vm1's port uncounted until the
         # next rescan links it again, the loss marked
         ndisc_before=$(net_disc)
-        rm "$pins/links/$(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm1)/ifindex")-in"
+        rm "$(lab_bpf_link "$(lab_hostif vm1)")"
         ping_vm1 5
         check_true "a link removed by hand: vm1's port linked again within 2 s" lab_wait_for 2 vmlab_counted vm1
         check_true "the loss marked ($ndisc_before → $(net_disc))" test "$(net_disc)" -gt "$ndisc_before"
@@ -242,8 +242,8 @@ if [[ $method == ebpf ]]; then
     ping_vm1 5
     check_true "restarted with bpfAttach auto: vm1's bytes equal the kernel's (none twice, none lost)" lab_wait_for 2 exact
     check_eq "and no discontinuity moved" "$ndisc_before" "$(net_disc)"
-    vm1_link=$pins/links/$(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm1)/ifindex")-in
-    check_true "vm1's port kept its filter, and no link beside it" eval 'vm1_filtered && [[ ! -e $vm1_link ]]'
+    filter_alone() { vm1_filtered && [[ ! -e $(lab_bpf_link "$(lab_hostif vm1)") ]]; }
+    check_true "vm1's port kept its filter, and no link beside it" filter_alone
 
     # --- where the method cannot count: a clear message, exit 78
     sed "s|^bpfPinDir .*|bpfPinDir $LAB_DIR/not-bpffs/vsacct|; s|^stateDir .*|stateDir $LAB_DIR/state2|" \

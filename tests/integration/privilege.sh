@@ -78,7 +78,7 @@ lab_vm_exec vm1 ping -q -c 5 -i 0.01 -s 700 10.77.0.2 >/dev/null
 check_true "and counts again, exactly" lab_wait_for 2 exact
 if grep -q "eBPF at TCX links" "$LAB_DIR/vsacctd.log"; then
     # Attached again as the user, who owns the links directory.
-    link=$LAB_DIR/bpf/vsacct/links/$(lab_hv_exec cat "/sys/class/net/$(lab_hostif vm1)/ifindex")-in
+    link=$(lab_bpf_link "$(lab_hostif vm1)")
     check_eq "ebpf: vm1's port linked again by $USER_NAME (TCX)" "$USER_NAME" \
         "$(stat -c %U "$link" 2>/dev/null || echo none)"
 fi

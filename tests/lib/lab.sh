@@ -47,7 +47,7 @@
 #   lab_snmp3 CMD ARGS...           lab_snmptrapd_start    lab_wait_trap SECS OID
 #   lab_vsacctd BUILDDIR ARGS...    lab_oids BUILDDIR
 #   lab_end_second NOW UPTIME ENDTIME
-#   lab_method_conf                 lab_bpf_counted DEV
+#   lab_method_conf                 lab_bpf_link DEV       lab_bpf_counted DEV
 #
 # Variables set (and exported) by the library:
 #   LAB_NAME LAB_PREFIX LAB_DIR LAB_HV          by lab_init
@@ -453,14 +453,23 @@ lab_method_conf() {
     esac
 }
 
-# lab_bpf_counted DEV
-# True when vsacctd's eBPF program is at the ingress of DEV (in the
-# hypervisor namespace): its TCX link pinned in the lab's bpfPinDir (a link
-# is pinned as long as it is attached, src/tchook.h), or its tc filter.
-lab_bpf_counted() {
+# lab_bpf_link DEV
+# Echo where vsacctd pins the TCX link at the ingress of DEV (in the
+# hypervisor namespace): bpfPinDir/links/IFINDEX-in (src/tchook.h), in the
+# lab's bpfPinDir (lab_method_conf).
+lab_bpf_link() {
     local ifindex
     ifindex=$(ip netns exec "$LAB_HV" cat "/sys/class/net/$1/ifindex" 2>/dev/null) || return 1
-    [[ -e $LAB_DIR/bpf/vsacct/links/$ifindex-in ]] ||
+    echo "$LAB_DIR/bpf/vsacct/links/$ifindex-in"
+}
+
+# lab_bpf_counted DEV
+# True when vsacctd's eBPF program is at the ingress of DEV: its TCX link
+# pinned (a link is pinned as long as it is attached), or its tc filter.
+lab_bpf_counted() {
+    local link
+    link=$(lab_bpf_link "$1") || return 1
+    [[ -e $link ]] ||
         ip netns exec "$LAB_HV" tc filter show dev "$1" ingress 2>/dev/null | grep -q vs_count
 }
 
