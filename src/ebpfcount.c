@@ -40,6 +40,7 @@
 #include "fileio.h"
 #include "lifecycle.h"
 #include "log.h"
+#include "mactable.h"
 #include "tchook.h"
 
 #define USEC_PER_SEC 1000000
@@ -69,6 +70,7 @@ struct slot_state {
 /* A (MAC, slot) key of a vNIC and what was handed acct from it. */
 struct key_state {
 	uint64_t key;
+	int where;                   /* its counters' place (mactable) */
 	struct inv_vnic *vnic;
 	struct slot_state *slot;
 	struct vsbpf_mac_counts fed;
@@ -112,7 +114,9 @@ struct ebpfcount {
 	int64_t next_rescan_usec;
 	bool keys_new;              /* bound since the last read: read them all */
 	bool index_swept;           /* vs_port_index has this run's ports only */
+	struct mactable macs;       /* where the keys' counters are */
 	bool told_full;             /* vs_macs full: said once */
+	bool told_hashed;           /* a key went to vs_macs: said once */
 	struct capset *ports;       /* captures of macvtap networks */
 };
 
@@ -160,19 +164,39 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
 	return 0;
 }
 
-/* How many of the *n maps that hold counts are pinned in place now (as
- * far as vsacctd can tell: run as a user (-u), it may not look into the
- * pin directory, and a pin it cannot see is not known to be gone). */
+/* The maps a version before them did not have: vs_port_index (it holds
+ * no counts, the first scan fills it) and the table of MACs (pair: the
+ * keys found in the hash count on there). */
+static bool pin_optional(const struct count_bpf *skel, const struct bpf_map *map)
+{
+	return map == skel->maps.vs_port_index || map == skel->maps.vs_mac_slots ||
+	       map == skel->maps.vs_mac_counts;
+}
+
+static bool pinned(const struct bpf_map *map)
+{
+	return access(bpf_map__pin_path(map), F_OK) == 0 || errno != ENOENT;
+}
+
+/* How many of the *n maps that must be pinned together are pinned in
+ * place now (as far as vsacctd can tell: run as a user (-u), it may not
+ * look into the pin directory, and a pin it cannot see is not known to be
+ * gone). The table of MACs is wanted only when half of it is there. */
 static size_t pins_present(struct count_bpf *skel, size_t *n)
 {
 	struct bpf_map *map;
 	size_t present = 0;
 	*n = 0;
 	bpf_object__for_each_map(map, skel->obj) {
-		if (!bpf_map__pin_path(map) || map == skel->maps.vs_port_index)
+		if (!bpf_map__pin_path(map) || pin_optional(skel, map))
 			continue;
 		(*n)++;
-		present += access(bpf_map__pin_path(map), F_OK) == 0 || errno != ENOENT;
+		present += pinned(map);
+	}
+	bool slots = pinned(skel->maps.vs_mac_slots), counts = pinned(skel->maps.vs_mac_counts);
+	if (slots || counts) {
+		*n += 2;
+		present += (size_t)slots + counts;
 	}
 	return present;
 }
@@ -181,9 +205,8 @@ static size_t pins_present(struct count_bpf *skel, size_t *n)
  * Pins are reused whole or not at all: a map missing (removed by hand, a
  * half-finished removal) would pair the kernel's new counters with what was
  * handed acct from the old ones. The rest then goes too, counting starts
- * afresh and the restored rows' discontinuity times say so. vs_port_index
- * alone may be missing (pins of a version without it): it holds no counts,
- * and the first scan fills it from the bridges.
+ * afresh and the restored rows' discontinuity times say so. The optional
+ * maps alone may be missing (pins of a version without them).
  */
 static void drop_partial_pins(struct count_bpf *skel)
 {
@@ -708,7 +731,7 @@ static void hand_over(struct ebpfcount *e, struct key_state *k, const struct vsb
 static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 {
 	__u64 key = k->key;
-	if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_macs), &key, e->percpu) < 0)
+	if (mactable_read(&e->macs, key, k->where) < 0)
 		return;
 	struct vsbpf_mac_counts sum;
 	ebpfcount_sum_mac(e->percpu, e->ncpus, &sum);
@@ -844,24 +867,30 @@ static struct key_state *old_key(struct ebpfcount *e, uint64_t key)
  * the kernel did not have yet. */
 static void key_start(struct ebpfcount *e, struct key_state *k)
 {
-	int fd = map_fd(e->skel->maps.vs_macs);
 	__u64 key = k->key;
-	memset(e->percpu, 0, (size_t)e->ncpus * sizeof(struct vsbpf_mac));
+	bool found;
 	memset(&k->fed, 0, sizeof k->fed);
-	if (bpf_map_update_elem(fd, &key, e->percpu, BPF_NOEXIST) == 0) {
+	k->where = mactable_place(&e->macs, key, &e->skel->bss->vs_macs_hashed, &found);
+	if (k->where == MACTABLE_NONE) {
+		if (!e->told_full)
+			log_warn("ebpf: some vNICs' MACs cannot be counted (%d MAC and network "
+				 "pairs at most; a vNIC with no host interface takes one per network)",
+				 VSBPF_MAC_SLOTS + VSBPF_MACS_MAX);
+		e->told_full = true;
+		return;
+	}
+	if (k->where == MACTABLE_HASHED && !found && !e->told_hashed) {
+		log_info("ebpf: the table of vNICs' MACs has no room near some of them: they are "
+			 "counted through a hash (about 30 ns more a frame)");
+		e->told_hashed = true;
+	}
+	if (!found) {
 		bpf_map_delete_elem(map_fd(e->skel->maps.vs_fed_macs), &key);
 		return;
 	}
-	if (errno == EEXIST) {
-		if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_macs), &key, &k->saved) == 0) {
-			k->fed = k->saved.counts;
-			k->resumed = true;
-		}
-	} else if (!e->told_full) {
-		log_warn("ebpf: some vNICs' MACs cannot be counted (%d MAC and network pairs "
-			 "at most; a vNIC with no host interface takes one per network)",
-			 VSBPF_MACS_MAX);
-		e->told_full = true;
+	if (bpf_map_lookup_elem(map_fd(e->skel->maps.vs_fed_macs), &key, &k->saved) == 0) {
+		k->fed = k->saved.counts;
+		k->resumed = true;
 	}
 }
 
@@ -957,6 +986,7 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 				ks->slot = &slots[k];
 				struct key_state *old = old_key(e, ks->key);
 				if (old) {
+					ks->where = old->where;
 					ks->fed = old->fed;
 					ks->fed_sec = old->fed_sec;
 					ks->fed_second = old->fed_second;
@@ -968,15 +998,17 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 		}
 	}
 	qsort(keys, nk, sizeof *keys, key_cmp);
-	/* Keys of vNICs gone or moved: no longer counted. */
+	/* Keys of vNICs gone or moved: no longer counted (after the new ones
+	 * are placed: none takes a position given up now, see mactable.h). */
 	for (size_t i = 0; i < e->nkeys; i++) {
 		struct key_state probe = { .key = e->keys[i].key };
 		if (!bsearch(&probe, keys, nk, sizeof *keys, key_cmp)) {
 			__u64 key = probe.key;
-			bpf_map_delete_elem(map_fd(e->skel->maps.vs_macs), &key);
+			mactable_forget(&e->macs, key, e->keys[i].where);
 			bpf_map_delete_elem(map_fd(e->skel->maps.vs_fed_macs), &key);
 		}
 	}
+	e->skel->bss->vs_macs_hashed = mactable_hashed(&e->macs);
 	free(e->slots);
 	free(e->keys);
 	e->slots = slots;
@@ -1022,6 +1054,11 @@ void *ebpfcount_open(const struct conf *conf, char *err, size_t errlen)
 		return NULL;
 	}
 	capset_ports_only(e->ports);
+	e->macs = (struct mactable){ map_fd(e->skel->maps.vs_mac_slots),
+				     map_fd(e->skel->maps.vs_mac_counts),
+				     map_fd(e->skel->maps.vs_macs), e->percpu, e->ncpus };
+	/* Before the program is attached: keys pinned in the hash count on. */
+	e->skel->bss->vs_macs_hashed = mactable_hashed(&e->macs);
 	set_clock(e);
 	log_info("counting in the kernel (eBPF at %s, maps pinned in %s)",
 		 e->hook.tcx ? "TCX links" : "tc filters", e->pin_dir);
@@ -1221,7 +1258,8 @@ int ebpfcount_remove(const struct conf *conf, char *err, size_t errlen)
 	if (tchook_remove_links(dir, err, errlen) < 0)
 		return -1;
 	static const char *const maps[] = { "vs_ports", "vs_port_index", "vs_vlans", "vs_nets",
-					    "vs_macs", "vs_netids", "vs_fed_nets", "vs_fed_macs" };
+					    "vs_mac_slots", "vs_mac_counts", "vs_macs", "vs_netids",
+					    "vs_fed_nets", "vs_fed_macs" };
 	for (size_t i = 0; i < sizeof maps / sizeof *maps; i++) {
 		snprintf(path, sizeof path, "%s/%s", dir, maps[i]);
 		if (unlink(path) < 0 && errno != ENOENT) {

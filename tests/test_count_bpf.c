@@ -8,7 +8,9 @@
  * shortest a bridge forwards (a header alone, 14 bytes), minimal and full
  * size, an 802.1Q tag in the frame, a frame beyond the standard MTU (as
  * long as the test run's linear buffer allows), broadcast and multicast,
- * unknown sources and destinations, two seconds. Needs root (BPF).
+ * unknown sources and destinations, two seconds; the vNICs' counters in
+ * the table of MACs, and in the hash (pins of a version before the table,
+ * or keys the table has no room for). Needs root (BPF).
  */
 #define _GNU_SOURCE /* unshare, setns */
 #include <bpf/bpf.h>
@@ -24,6 +26,7 @@
 
 #include "bpf/count_maps.h"
 #include "ebpfcount.h"
+#include "mactable.h"
 #include "meter.h"
 #include "runner.h"
 
@@ -138,9 +141,31 @@ static struct count_bpf *load_unpinned(void)
 	return skel;
 }
 
+/* The program's MAC maps of skel, with room for one read of them. */
+static struct mactable mac_maps(struct count_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	struct mactable t = { bpf_map__fd(skel->maps.vs_mac_slots),
+			      bpf_map__fd(skel->maps.vs_mac_counts), bpf_map__fd(skel->maps.vs_macs),
+			      calloc((size_t)ncpus, sizeof(struct vsbpf_mac)), ncpus };
+	CU_ASSERT_PTR_NOT_NULL_FATAL(t.percpu);
+	return t;
+}
+
+/* key's counters where it is, summed over the CPUs (zero: nowhere). */
+static struct vsbpf_mac_counts mac_counts(const struct mactable *t, __u64 key)
+{
+	struct vsbpf_mac_counts sum = { 0 };
+	int where = mactable_find(t, key);
+	if (where != MACTABLE_NONE && mactable_read(t, key, where) == 0)
+		ebpfcount_sum_mac(t->percpu, t->ncpus, &sum);
+	return sum;
+}
+
 /* The eBPF path: the frames through the program, its maps read and handed
- * to acct as ebpfcount hands them. */
-static void count_by_bpf(struct side *s)
+ * to acct as ebpfcount hands them; the vNICs' keys placed by mactable
+ * (in the table) or in the hash. */
+static void count_by_bpf(struct side *s, bool hashed)
 {
 	struct count_bpf *skel = load_unpinned();
 
@@ -152,10 +177,16 @@ static void count_by_bpf(struct side *s)
 	struct vsbpf_port where = { slot, 0 };
 	CU_ASSERT_FATAL(ebpfcount_port_set(bpf_map__fd(skel->maps.vs_ports),
 					   bpf_map__fd(skel->maps.vs_port_index), port, &where) == 0);
+	struct mactable t = mac_maps(skel);
 	for (int i = 0; i < 3; i++) {
 		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
-		CU_ASSERT_FATAL(bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs,
-						    BPF_NOEXIST) == 0);
+		bool found;
+		if (hashed)
+			skel->bss->vs_macs_hashed = 1;
+		CU_ASSERT_FATAL(hashed ? bpf_map_update_elem(t.hash_fd, &key, macs, BPF_NOEXIST) == 0
+				       : mactable_place(&t, key, &skel->bss->vs_macs_hashed, &found) >= 0);
+		int placed = mactable_find(&t, key);
+		CU_ASSERT(hashed ? placed == MACTABLE_HASHED : placed >= 0);
 	}
 
 	static uint8_t buf[4096];
@@ -185,7 +216,9 @@ static void count_by_bpf(struct side *s)
 	}
 	for (int i = 0; i < 3; i++) {
 		__u64 key = vsbpf_mac_key(s->vnic[i]->mac, slot);
-		CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_macs), &key, macs) == 0);
+		int placed = mactable_find(&t, key);
+		CU_ASSERT_FATAL(placed != MACTABLE_NONE && mactable_read(&t, key, placed) == 0);
+		memcpy(macs, t.percpu, (size_t)ncpus * sizeof *macs);
 		struct vsbpf_mac_counts m;
 		ebpfcount_sum_mac(macs, ncpus, &m);
 		acct_port_add(&s->vnic[i]->acct, &s->net->acct, to_acct(m.sent),
@@ -198,6 +231,7 @@ static void count_by_bpf(struct side *s)
 	}
 	free(nets);
 	free(macs);
+	free(t.percpu);
 	count_bpf__destroy(skel);
 }
 
@@ -211,12 +245,12 @@ static void assert_counts_equal(struct acct_counts want, struct acct_counts got,
 	CU_ASSERT_EQUAL(want.packets, got.packets);
 }
 
-static void test_count_bpf_same_as_pcap(void)
+static void same_as_pcap(bool hashed)
 {
 	CU_ASSERT_EQUAL_FATAL(geteuid(), 0); /* loading a BPF program needs root */
 	struct side pcap = side_new(), ebpf = side_new();
 	count_by_pcap(&pcap);
-	count_by_bpf(&ebpf);
+	count_by_bpf(&ebpf, hashed);
 
 	assert_counts_equal(acct_net_carried(&pcap.net->acct), acct_net_carried(&ebpf.net->acct),
 			    "network carried");
@@ -264,6 +298,9 @@ static void test_count_bpf_same_as_pcap(void)
 	side_free(&pcap);
 	side_free(&ebpf);
 }
+
+static void test_count_bpf_same_as_pcap(void) { same_as_pcap(false); }
+static void test_count_bpf_same_as_pcap_hashed(void) { same_as_pcap(true); }
 
 /* The frames network slot 0 carried, by the program's map. */
 static __u64 carried_frames(struct count_bpf *skel)
@@ -398,8 +435,87 @@ static void test_count_bpf_window(void)
 	count_bpf__destroy(skel);
 }
 
+/* A 60-byte frame from the MAC of key (slot 0) to one nobody has, through
+ * the ingress program on the loopback. */
+static void run_from(struct count_bpf *skel, __u64 key)
+{
+	uint8_t buf[60] = { 0x02, 0, 0, 0, 0, 0x98 };
+	for (int i = 0; i < 6; i++)
+		buf[6 + i] = (uint8_t)(key >> (40 - 8 * i));
+	buf[12] = 0x08;
+	struct __sk_buff ctx = { .tstamp = (__u64)T0 * NSEC };
+	DECLARE_LIBBPF_OPTS(bpf_test_run_opts, run, .data_in = buf, .data_size_in = sizeof buf,
+			    .ctx_in = &ctx, .ctx_size_in = sizeof ctx);
+	CU_ASSERT_EQUAL_FATAL(bpf_prog_test_run_opts(bpf_program__fd(skel->progs.vs_count), &run), 0);
+}
+
+static __u64 sent_frames(const struct mactable *t, __u64 key)
+{
+	return mac_counts(t, key).sent.packets;
+}
+
+static void test_count_bpf_mac_table(void)
+{
+	CU_ASSERT_EQUAL_FATAL(geteuid(), 0);
+	struct count_bpf *skel = load_unpinned();
+	const struct vsbpf_port port = { 0, 0 };
+	CU_ASSERT_FATAL(ebpfcount_port_set(bpf_map__fd(skel->maps.vs_ports),
+					   bpf_map__fd(skel->maps.vs_port_index), LO_IFINDEX,
+					   &port) == 0);
+	struct mactable t = mac_maps(skel);
+	volatile __u32 *hashed = &skel->bss->vs_macs_hashed;
+	/* Keys of slot 0 (the MAC itself) with one home: one more than the
+	 * positions a key may take, and one for later. */
+	enum { N = VSBPF_MAC_PROBES + 2 };
+	__u64 keys[N];
+	const __u32 home = vsbpf_mac_home(0x525400000001ULL);
+	int n = 0;
+	for (__u64 mac = 0x525400000001ULL; n < N; mac++)
+		if (vsbpf_mac_home(mac) == home)
+			keys[n++] = mac;
+	bool found;
+	for (int i = 0; i < N - 1; i++) {
+		int where = mactable_place(&t, keys[i], hashed, &found);
+		CU_ASSERT(!found);
+		CU_ASSERT_EQUAL(where, i < VSBPF_MAC_PROBES
+					       ? (int)((home + (__u32)i) & (VSBPF_MAC_SLOTS - 1))
+					       : MACTABLE_HASHED);
+		CU_ASSERT_EQUAL(mactable_place(&t, keys[i], hashed, &found), where);
+		CU_ASSERT(found);
+	}
+	CU_ASSERT_EQUAL(*hashed, 1);
+	CU_ASSERT_EQUAL(mactable_hashed(&t), 1);
+	for (int i = 0; i < N - 1; i++) {
+		run_from(skel, keys[i]);
+		CU_ASSERT_EQUAL(sent_frames(&t, keys[i]), 1);
+	}
+	/* The second forgotten: not counted; the third, past it, still is. */
+	mactable_forget(&t, keys[1], mactable_find(&t, keys[1]));
+	CU_ASSERT_EQUAL(mactable_find(&t, keys[1]), MACTABLE_NONE);
+	run_from(skel, keys[1]);
+	run_from(skel, keys[2]);
+	CU_ASSERT_EQUAL(sent_frames(&t, keys[1]), 0);
+	CU_ASSERT_EQUAL(sent_frames(&t, keys[2]), 2);
+	/* A new key takes the gone position, from zero. */
+	CU_ASSERT_EQUAL(mactable_place(&t, keys[N - 1], hashed, &found),
+			(int)((home + 1) & (VSBPF_MAC_SLOTS - 1)));
+	CU_ASSERT(!found);
+	CU_ASSERT_EQUAL(sent_frames(&t, keys[N - 1]), 0);
+	run_from(skel, keys[N - 1]);
+	CU_ASSERT_EQUAL(sent_frames(&t, keys[N - 1]), 1);
+	/* The hashed key forgotten: the hash is empty again. */
+	mactable_forget(&t, keys[N - 2], MACTABLE_HASHED);
+	CU_ASSERT_EQUAL(mactable_hashed(&t), 0);
+	free(t.percpu);
+	count_bpf__destroy(skel);
+}
+
 static CU_TestInfo count_bpf_tests[] = {
 	{ "the program counts crafted frames as meter and acct do", test_count_bpf_same_as_pcap },
+	{ "the same, the vNICs' counters in the hash", test_count_bpf_same_as_pcap_hashed },
+	{ "keys of one home take the next positions, then the hash; a gone position is "
+	  "searched past and taken again",
+	  test_count_bpf_mac_table },
 	{ "ports are found in the array below its bound, in the hash above",
 	  test_count_bpf_port_maps },
 	{ "the program counts its window's seconds only", test_count_bpf_window },

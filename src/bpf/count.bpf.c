@@ -59,6 +59,22 @@ struct {
 	__uint(pinning, LIBBPF_PIN_BY_NAME);
 } vs_macs SEC(".maps");
 
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, VSBPF_MAC_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_mac_slots SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, VSBPF_MAC_SLOTS);
+	__type(key, __u32);
+	__type(value, struct vsbpf_mac);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+} vs_mac_counts SEC(".maps");
+
 /* The wall-clock second each CPU binned its last frame in, and where that
  * second starts (ns): a frame of the same second costs no division. A
  * cache of this program's own, not pinned. */
@@ -84,6 +100,9 @@ __s64 vs_clock_offset_ns = 0;
  * a whole second (countwindow.h): each frame counted by exactly one. */
 __s64 vs_count_from_sec = 0;
 __s64 vs_count_until_sec = 0;
+
+/* Not 0: vs_macs holds keys (count_maps.h). */
+__u32 vs_macs_hashed = 0;
 
 /* User space's own, pinned with the rest (see count_maps.h). */
 struct {
@@ -209,12 +228,29 @@ static __always_inline struct vsbpf_mac_bin *mac_bin(struct vsbpf_mac *m, __s64 
 	return bin;
 }
 
+/* The counters of key: at its position in the table (two array lookups
+ * the verifier inlines), else in the hash, else none (not a known vNIC). */
+static __always_inline struct vsbpf_mac *mac_find(__u64 key)
+{
+	__u32 home = vsbpf_mac_home(key);
+#pragma unroll
+	for (__u32 i = 0; i < VSBPF_MAC_PROBES; i++) {
+		__u32 pos = (home + i) & (VSBPF_MAC_SLOTS - 1);
+		const __u64 *slot = bpf_map_lookup_elem(&vs_mac_slots, &pos);
+		if (!slot || !*slot)
+			break;
+		if (*slot == (key | VSBPF_MAC_SLOT_USED))
+			return bpf_map_lookup_elem(&vs_mac_counts, &pos);
+	}
+	return vs_macs_hashed ? bpf_map_lookup_elem(&vs_macs, &key) : 0;
+}
+
 /* A frame with addresses on the network of slot s (acct_count_frame). */
 static __always_inline void count_frame(struct vsbpf_net *net, __u32 s, const __u8 *addr,
 					__s64 sec, __u32 len)
 {
 	__u64 key = vsbpf_mac_key(addr + 6, s);
-	struct vsbpf_mac *src = bpf_map_lookup_elem(&vs_macs, &key);
+	struct vsbpf_mac *src = mac_find(key);
 	bool group = addr[0] & 1;
 	count_net(net, sec, len, !src, group);
 	if (src) {
@@ -229,7 +265,7 @@ static __always_inline void count_frame(struct vsbpf_net *net, __u32 s, const __
 	if (group)
 		return;
 	key = vsbpf_mac_key(addr, s);
-	struct vsbpf_mac *dst = bpf_map_lookup_elem(&vs_macs, &key);
+	struct vsbpf_mac *dst = mac_find(key);
 	if (dst) {
 		add(&dst->total.rx_unicast, len);
 		mac_bin(dst, sec)->rx_unicast += len;

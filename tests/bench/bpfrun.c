@@ -67,6 +67,7 @@
 #include <minimal.skel.h>
 
 #include "bpf/count_maps.h"
+#include "mactable.h"
 #include "tchook.h" /* VS_BPF_TCX_INGRESS */
 
 #define FRAME_LEN 60
@@ -144,6 +145,44 @@ static double median(const int *v, int n)
 	return n % 2 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2.0;
 }
 
+/* The counting program's MAC maps, with room for one read of them. */
+static struct mactable count_macs(struct count_bpf *skel)
+{
+	int ncpus = libbpf_num_possible_cpus();
+	return (struct mactable){ bpf_map__fd(skel->maps.vs_mac_slots),
+				  bpf_map__fd(skel->maps.vs_mac_counts),
+				  bpf_map__fd(skel->maps.vs_macs),
+				  calloc((size_t)ncpus, sizeof(struct vsbpf_mac)), ncpus };
+}
+
+/* The n keys placed as vsacctd places its vNICs' keys; -1 on failure. */
+static int place_keys(struct count_bpf *skel, const __u64 *keys, int n)
+{
+	struct mactable t = count_macs(skel);
+	bool found;
+	int r = t.percpu ? 0 : -1;
+	for (int i = 0; r == 0 && i < n; i++)
+		if (mactable_place(&t, keys[i], &skel->bss->vs_macs_hashed, &found) == MACTABLE_NONE)
+			r = -1;
+	free(t.percpu);
+	return r;
+}
+
+/* The frames the counting program counted as sent by the n keys. */
+static unsigned long long count_counted(struct count_bpf *skel, const __u64 *keys, int n)
+{
+	struct mactable t = count_macs(skel);
+	unsigned long long sum = 0;
+	for (int i = 0; t.percpu && i < n; i++) {
+		int where = mactable_find(&t, keys[i]);
+		if (where != MACTABLE_NONE && mactable_read(&t, keys[i], where) == 0)
+			for (int c = 0; c < t.ncpus; c++)
+				sum += ((const struct vsbpf_mac *)t.percpu)[c].total.sent.packets;
+	}
+	free(t.percpu);
+	return sum;
+}
+
 /* The counting program with vsacctd's maps of one network in slot 0. */
 static struct count_bpf *count_load(void)
 {
@@ -166,21 +205,15 @@ static struct count_bpf *count_load(void)
 	__u32 ifindex = LO_IFINDEX, slot = 0;
 	struct vsbpf_port port = { slot, 0 };
 	struct vsbpf_port_entry entry = { slot, 0, 1 };
-	int ncpus = libbpf_num_possible_cpus();
-	struct vsbpf_mac *zero = calloc((size_t)ncpus, sizeof *zero);
-	__u64 ka = vsbpf_mac_key(MAC_A, slot), kb = vsbpf_mac_key(MAC_B, slot);
-	if (!zero ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &ifindex, &port, BPF_ANY) < 0 ||
+	const __u64 known[] = { vsbpf_mac_key(MAC_A, slot), vsbpf_mac_key(MAC_B, slot) };
+	if (bpf_map_update_elem(bpf_map__fd(skel->maps.vs_ports), &ifindex, &port, BPF_ANY) < 0 ||
 	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_port_index), &ifindex, &entry,
 				BPF_ANY) < 0 ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &ka, zero, BPF_NOEXIST) < 0 ||
-	    bpf_map_update_elem(bpf_map__fd(skel->maps.vs_macs), &kb, zero, BPF_NOEXIST) < 0) {
+	    place_keys(skel, known, 2) < 0) {
 		fprintf(stderr, "bpfrun: filling the maps: %s\n", strerror(errno));
-		free(zero);
 		count_bpf__destroy(skel);
 		return NULL;
 	}
-	free(zero);
 	return skel;
 }
 
@@ -387,21 +420,14 @@ static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cyc
 	}
 	/* The sender's port is a port of the network in slot 0 (count_load
 	 * filled the loopback's, for test runs), the MACs its known vNICs. */
-	int ncpus = libbpf_num_possible_cpus();
-	struct vsbpf_mac *zero = calloc((size_t)ncpus, sizeof *zero);
 	__u32 port_ifindex = (__u32)ifindex;
 	struct vsbpf_port port = { 0, 0 };
 	struct vsbpf_port_entry entry = { 0, 0, 1 };
-	int status = !zero ||
-		     bpf_map_update_elem(bpf_map__fd(count->maps.vs_ports), &port_ifindex, &port,
-					 BPF_ANY) < 0 ||
-		     bpf_map_update_elem(bpf_map__fd(count->maps.vs_port_index), &port_ifindex,
-					 &entry, BPF_ANY) < 0;
-	for (int i = 0; !status && i < n; i++)
-		status = bpf_map_update_elem(bpf_map__fd(count->maps.vs_macs), &keys[i], zero,
-					     BPF_ANY) < 0;
-	free(zero);
-	if (status) {
+	if (bpf_map_update_elem(bpf_map__fd(count->maps.vs_ports), &port_ifindex, &port,
+				BPF_ANY) < 0 ||
+	    bpf_map_update_elem(bpf_map__fd(count->maps.vs_port_index), &port_ifindex, &entry,
+				BPF_ANY) < 0 ||
+	    place_keys(count, keys, n) < 0) {
 		fprintf(stderr, "bpfrun: filling the maps: %s\n", strerror(errno));
 		return 1;
 	}
@@ -470,9 +496,7 @@ static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cyc
 	}
 	printf("fslice minimal counted: %llu\n",
 	       counted(bpf_map__fd(minimal->maps.minimal_macs), keys, n, 2, 1));
-	printf("fslice count counted: %llu\n",
-	       counted(bpf_map__fd(count->maps.vs_macs), keys, n,
-		       sizeof(struct vsbpf_mac) / sizeof(__u64), 1));
+	printf("fslice count counted: %llu\n", count_counted(count, keys, n));
 	count_bpf__destroy(count);
 	minimal_bpf__destroy(minimal);
 	return 0;
