@@ -165,8 +165,8 @@ static int check_pin_dir(const char *dir, char *err, size_t errlen)
 }
 
 /* The maps a version before them did not have: vs_port_index (it holds
- * no counts, the first scan fills it) and the table of MACs (pair: the
- * keys found in the hash count on there). */
+ * no counts, the first scan fills it) and the table of MACs (a pair, see
+ * pins_present: the keys found in the hash count on there). */
 static bool pin_optional(const struct count_bpf *skel, const struct bpf_map *map)
 {
 	return map == skel->maps.vs_port_index || map == skel->maps.vs_mac_slots ||
@@ -178,10 +178,37 @@ static bool pinned(const struct bpf_map *map)
 	return access(bpf_map__pin_path(map), F_OK) == 0 || errno != ENOENT;
 }
 
+/* Whether every key saved in the pinned vs_fed_macs has its counters in
+ * the pinned hash, as a version before the table of MACs kept them all:
+ * the table's pins are then not missing, only new. */
+static bool saved_keys_hashed(struct count_bpf *skel)
+{
+	int fed = bpf_obj_get(bpf_map__pin_path(skel->maps.vs_fed_macs));
+	int hash = bpf_obj_get(bpf_map__pin_path(skel->maps.vs_macs));
+	int ncpus = libbpf_num_possible_cpus();
+	void *value = ncpus > 0 ? calloc((size_t)ncpus, sizeof(struct vsbpf_mac)) : NULL;
+	bool all = true;
+	if (fed >= 0 && hash >= 0 && value) {
+		__u64 key, next, *prev = NULL;
+		while (all && bpf_map_get_next_key(fed, prev, &next) == 0) {
+			key = next;
+			prev = &key;
+			all = bpf_map_lookup_elem(hash, &key, value) == 0;
+		}
+	}
+	free(value);
+	if (fed >= 0)
+		close(fed);
+	if (hash >= 0)
+		close(hash);
+	return all;
+}
+
 /* How many of the *n maps that must be pinned together are pinned in
  * place now (as far as vsacctd can tell: run as a user (-u), it may not
  * look into the pin directory, and a pin it cannot see is not known to be
- * gone). The table of MACs is wanted only when half of it is there. */
+ * gone). The table of MACs is wanted unless neither of its maps is there
+ * and the hash holds every saved key (pins of a version before it). */
 static size_t pins_present(struct count_bpf *skel, size_t *n)
 {
 	struct bpf_map *map;
@@ -194,7 +221,7 @@ static size_t pins_present(struct count_bpf *skel, size_t *n)
 		present += pinned(map);
 	}
 	bool slots = pinned(skel->maps.vs_mac_slots), counts = pinned(skel->maps.vs_mac_counts);
-	if (slots || counts) {
+	if (slots || counts || !saved_keys_hashed(skel)) {
 		*n += 2;
 		present += (size_t)slots + counts;
 	}

@@ -11,7 +11,8 @@
 # and with ebpf a pin removed by hand (a TCX link: its port linked again
 # within a second, the loss marked; a map: the programs detached at the stop, a
 # marked discontinuity at the next start; vs_port_index alone missing, as
-# an older version leaves the pins: reused, nothing lost), a port that
+# an older version leaves the pins: reused, nothing lost; the table of
+# MACs' two maps missing: a marked discontinuity), a port that
 # joined and sent while vsacctd was down (a marked discontinuity), and ports
 # attached by tc filters kept as they are by a run that links (TCX). vsacctd
 # must keep serving through all of it.
@@ -86,6 +87,19 @@ if [[ $method == ebpf ]]; then
     check_eq "and vsVmDiscontinuityTime did not move" "$disc_before" "$(get "$OID_vsVmDiscontinuityTime.1")"
     check_eq "nor vsNetDiscontinuityTime" "$ndisc_before" "$(net_disc)"
     check_true "vs_port_index pinned again" test -e "$pins/vs_port_index"
+
+    # --- the table of MACs' pins removed by hand, both: unlike the pins of
+    # a version before the table (every key in the hash), the keys' counts
+    # are gone: the restart marks it
+    disc_before=$(get "$OID_vsVmDiscontinuityTime.1")
+    kill -KILL "$vsacctd_pid"
+    rm "$pins/vs_mac_slots" "$pins/vs_mac_counts"
+    start_vsacctd
+    check_true "the table of MACs removed: vm1's discontinuity marked" \
+        test "$(get "$OID_vsVmDiscontinuityTime.1")" -gt "$disc_before"
+    base=$(($(rx vm1) - $(get "$OID_vsVmNetBytesSent.1")))
+    ping_vm1 5
+    check_true "and it counts exactly from there" lab_wait_for 2 exact
 else
     # --- vsacctd SIGKILLed: counters resume from the last save
     ping_vm1 10
