@@ -29,8 +29,8 @@
  *                  position for (and those of pins made before it): the
  *                  program looks there only while vs_macs_hashed is not 0
  *                  (a global of the program, which vsacctd sets). The
- *                  table spares the two hashed lookups a frame costs
- *                  otherwise: about 60 ns a frame on its port (README)
+ *                  table spares a frame the two hashed lookups
+ *                  (tests/bench/README.md: what that saves)
  * vs_clock_offset_ns (a global of the program, not pinned): the wall
  *                  clock's offset from the monotonic one, for frames that
  *                  carry no receive timestamp
