@@ -908,7 +908,7 @@ static void key_start(struct ebpfcount *e, struct key_state *k)
 	}
 	if (k->where == MACTABLE_HASHED && !found && !e->told_hashed) {
 		log_info("ebpf: the table of vNICs' MACs has no room near some of them: they are "
-			 "counted through a hash (about 30 ns more a frame)");
+			 "counted through a hash (a lookup more per frame)");
 		e->told_hashed = true;
 	}
 	if (!found) {
