@@ -1035,6 +1035,8 @@ static int ebpf_bind(void *impl, struct inventory *inv, const struct conf *conf)
 			bpf_map_delete_elem(map_fd(e->skel->maps.vs_fed_macs), &key);
 		}
 	}
+	/* Before rescan attaches this run's program: keys pinned in the hash
+	 * (by an earlier run or version) count on there. */
 	e->skel->bss->vs_macs_hashed = mactable_hashed(&e->macs);
 	free(e->slots);
 	free(e->keys);
@@ -1084,8 +1086,6 @@ void *ebpfcount_open(const struct conf *conf, char *err, size_t errlen)
 	e->macs = (struct mactable){ map_fd(e->skel->maps.vs_mac_slots),
 				     map_fd(e->skel->maps.vs_mac_counts),
 				     map_fd(e->skel->maps.vs_macs), e->percpu, e->ncpus };
-	/* Before the program is attached: keys pinned in the hash count on. */
-	e->skel->bss->vs_macs_hashed = mactable_hashed(&e->macs);
 	set_clock(e);
 	log_info("counting in the kernel (eBPF at %s, maps pinned in %s)",
 		 e->hook.tcx ? "TCX links" : "tc filters", e->pin_dir);
