@@ -162,7 +162,8 @@ if [[ -n $slice_count ]]; then
     echo "ebpf in interleaved slices (forwarding / none, 60 B): the program $slice_count by tc," \
         "$(ratio "$(figure "capture 60B slices forwarding ratio count-tcx/none")") by TCX;" \
         "the minimal program $(figure "capture 60B slices forwarding ratio minimal/none") by tc," \
-        "$(ratio "$(figure "capture 60B slices forwarding ratio minimal-tcx/none")") by TCX"
+        "$(ratio "$(figure "capture 60B slices forwarding ratio minimal-tcx/none")") by TCX;" \
+        "nothing on the receive tracepoint $(ratio "$(figure "capture 60B slices forwarding ratio rx-tracepoint/none")")"
 fi
 prog_ns=$(figure "bpfprog unicast count ns per run")
 if [[ -n $prog_ns ]]; then

@@ -39,7 +39,11 @@
  * the MACs known vNICs), nothing, and where the kernel has TCX (Linux
  * 6.6 and later) the counting program, then the minimal one, attached by
  * TCX instead of a tc filter, each followed by nothing;
- * every one on IFINDEX's ingress for SLICE_MS (100) after a 20 ms settle.
+ * every one on IFINDEX's ingress for SLICE_MS (100) after a 20 ms settle;
+ * last, where the kernel runs BPF on tracepoints, a program doing nothing
+ * on net:netif_receive_skb (every frame any interface receives: what a
+ * hook on the bridge's path that needs no attaching to each port would
+ * cost), then nothing.
  * A program's slice is compared with the two bare slices beside it, a
  * tenth of a second away, so that a machine whose speed drifts by 10%
  * between whole runs (a shared host) weighs on both alike. Prints, per
@@ -217,10 +221,28 @@ static struct count_bpf *count_load(void)
 	return skel;
 }
 
-/* The minimal program with the n MAC keys (map keys) in its map. */
+/* The minimal programs, the receive tracepoint's too when rx_hook. */
+static struct minimal_bpf *minimal_open_load(bool rx_hook)
+{
+	struct minimal_bpf *skel = minimal_bpf__open();
+	if (!skel)
+		return NULL;
+	bpf_program__set_autoload(skel->progs.minimal_rx_hook, rx_hook);
+	if (minimal_bpf__load(skel) < 0) {
+		minimal_bpf__destroy(skel);
+		return NULL;
+	}
+	return skel;
+}
+
+/* The minimal programs with the n MAC keys (map keys) in their map; the
+ * receive tracepoint's only where the kernel runs BPF there (elsewhere its
+ * fd is negative). */
 static struct minimal_bpf *minimal_load(const __u64 *keys, int n)
 {
-	struct minimal_bpf *skel = minimal_bpf__open_and_load();
+	struct minimal_bpf *skel = minimal_open_load(true);
+	if (!skel)
+		skel = minimal_open_load(false);
 	if (!skel)
 		return NULL;
 	int ncpus = libbpf_num_possible_cpus();
@@ -266,16 +288,23 @@ static int mac_keys(char **macs, int n, __u64 *keys)
 /* --- Forwarding in interleaved slices (-t) --------------------------------- */
 
 enum slice_prog { SLICE_NONE, SLICE_MINIMAL, SLICE_COUNT, SLICE_COUNT_TCX, SLICE_MINIMAL_TCX,
-		  SLICE_PROGS };
+		  SLICE_RX_TRACEPOINT, SLICE_PROGS };
 static const char *const slice_prog_name[SLICE_PROGS] = { "none", "minimal", "count",
-							    "count-tcx", "minimal-tcx" };
+							    "count-tcx", "minimal-tcx",
+							    "rx-tracepoint" };
+/* Where a slice's program runs. */
+enum slice_hook_kind { HOOK_TC, HOOK_TCX, HOOK_RX_TRACEPOINT };
+static const enum slice_hook_kind slice_hook_kind[SLICE_PROGS] = {
+	HOOK_TC, HOOK_TC, HOOK_TC, HOOK_TCX, HOOK_TCX, HOOK_RX_TRACEPOINT
+};
 #define SLICES_PER_CYCLE (2 * SLICE_PROGS - 1)
 #define MAX_CYCLES 200
 
-/* What is on the sender's ingress now: a tc filter or a TCX link. */
+/* What is on now: a tc filter or a TCX link on the sender's ingress, or the
+ * receive tracepoint's link. */
 struct slice_hook {
 	int ifindex;
-	int link_fd; /* TCX: the link (closing it detaches); else -1 */
+	int link_fd; /* TCX or the tracepoint: the link (closing it detaches); else -1 */
 	bool tc;     /* a tc filter of ours is attached */
 	bool clsact; /* the qdisc is there (made once: making it again is an error
 		      * the kernel reports at every slice) */
@@ -310,15 +339,22 @@ static void hook_clear(struct slice_hook *h)
 	}
 }
 
-/* prog_fd on the hook (by TCX when tcx), replacing what was there. */
-static int hook_set(struct slice_hook *h, int prog_fd, bool tcx)
+/* prog_fd where kind says, replacing what was there (-1: nothing). */
+static int hook_set(struct slice_hook *h, int prog_fd, enum slice_hook_kind kind)
 {
 	hook_clear(h);
 	if (prog_fd < 0)
 		return 0;
-	if (!tcx)
+	switch (kind) {
+	case HOOK_TC:
 		return hook_tc(h, prog_fd);
-	h->link_fd = bpf_link_create(prog_fd, h->ifindex, VS_BPF_TCX_INGRESS, NULL);
+	case HOOK_TCX:
+		h->link_fd = bpf_link_create(prog_fd, h->ifindex, VS_BPF_TCX_INGRESS, NULL);
+		break;
+	case HOOK_RX_TRACEPOINT:
+		h->link_fd = bpf_raw_tracepoint_open("netif_receive_skb", prog_fd);
+		break;
+	}
 	return h->link_fd < 0 ? -errno : 0;
 }
 
@@ -394,7 +430,7 @@ static int attach_minimal(int ifindex, const __u64 *keys, int n)
 		return 1;
 	}
 	struct slice_hook hook = { ifindex, -1, false, false };
-	int r = hook_set(&hook, bpf_program__fd(skel->progs.minimal_count), false);
+	int r = hook_set(&hook, bpf_program__fd(skel->progs.minimal_count), HOOK_TC);
 	if (r < 0) {
 		fprintf(stderr, "bpfrun: attaching to interface %d: %s\n", ifindex, strerror(-r));
 		return 1;
@@ -440,29 +476,38 @@ static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cyc
 	const int prog_fd[SLICE_PROGS] = { -1, bpf_program__fd(minimal->progs.minimal_count),
 					   bpf_program__fd(count->progs.vs_count),
 					   bpf_program__fd(count->progs.vs_count),
-					   bpf_program__fd(minimal->progs.minimal_count) };
+					   bpf_program__fd(minimal->progs.minimal_count),
+					   bpf_program__fd(minimal->progs.minimal_rx_hook) };
 	struct slice_hook hook = { ifindex, -1, false, false };
-	bool have_tcx = hook_set(&hook, prog_fd[SLICE_COUNT_TCX], true) == 0;
+	bool have_tcx = hook_set(&hook, prog_fd[SLICE_COUNT_TCX], HOOK_TCX) == 0;
+	bool have_rx = prog_fd[SLICE_RX_TRACEPOINT] >= 0 &&
+		       hook_set(&hook, prog_fd[SLICE_RX_TRACEPOINT], HOOK_RX_TRACEPOINT) == 0;
 	hook_clear(&hook);
+	bool run[SLICE_PROGS];
+	for (int p = SLICE_MINIMAL; p < SLICE_PROGS; p++)
+		run[p] = slice_hook_kind[p] == HOOK_TC ||
+			 (slice_hook_kind[p] == HOOK_TCX ? have_tcx : have_rx);
 
 	/* Each program between two bare slices: none, minimal, none, count,
-	 * none[, count-tcx, none, minimal-tcx, none]. */
+	 * none[, count-tcx, none, minimal-tcx, none][, rx-tracepoint, none]. */
 	enum slice_prog order[SLICES_PER_CYCLE];
 	int per_cycle = 0;
 	order[per_cycle++] = SLICE_NONE;
-	for (int p = SLICE_MINIMAL; p < (have_tcx ? SLICE_PROGS : SLICE_COUNT_TCX); p++) {
+	for (int p = SLICE_MINIMAL; p < SLICE_PROGS; p++) {
+		if (!run[p])
+			continue;
 		order[per_cycle++] = (enum slice_prog)p;
 		order[per_cycle++] = SLICE_NONE;
 	}
 	static double ratio[SLICE_PROGS][MAX_CYCLES];
 	double rate[SLICES_PER_CYCLE];
-	printf("# bpfrun: slices of %d ms, %d cycles, on interface %d%s\n", slice_ms, cycles,
-	       ifindex, have_tcx ? "" : " (this kernel has no TCX: the -tcx slices left out)");
+	printf("# bpfrun: slices of %d ms, %d cycles, on interface %d%s%s\n", slice_ms, cycles,
+	       ifindex, have_tcx ? "" : " (this kernel has no TCX: the -tcx slices left out)",
+	       have_rx ? "" : " (no BPF on tracepoints here: the rx-tracepoint slices left out)");
 	for (int c = 0; c < cycles; c++) {
 		for (int i = 0; i < per_cycle; i++) {
 			enum slice_prog p = order[i];
-			int r = hook_set(&hook, prog_fd[p],
-					 p == SLICE_COUNT_TCX || p == SLICE_MINIMAL_TCX);
+			int r = hook_set(&hook, prog_fd[p], slice_hook_kind[p]);
 			if (r < 0) {
 				fprintf(stderr, "bpfrun: attaching %s: %s\n", slice_prog_name[p],
 					strerror(-r));
@@ -487,7 +532,7 @@ static int slices_main(int ifindex, const char *to_ifname, int slice_ms, int cyc
 	}
 	hook_clear(&hook);
 	for (int p = SLICE_MINIMAL; p < SLICE_PROGS; p++) {
-		if (p >= SLICE_COUNT_TCX && !have_tcx)
+		if (!run[p])
 			continue;
 		double q1 = quantile(ratio[p], cycles, 0.25), q3 = quantile(ratio[p], cycles, 0.75);
 		printf("fslice %s ratio/none: %.3f\n", slice_prog_name[p],
