@@ -810,6 +810,9 @@ static void set_clock(struct ebpfcount *e)
 	clock_gettime(CLOCK_REALTIME, &real);
 	e->skel->bss->vs_clock_offset_ns =
 		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
+	struct timespec tick;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &tick) == 0)
+		e->skel->bss->vs_tick_ns = (__u64)tick.tv_sec * NSEC_PER_SEC + (__u64)tick.tv_nsec;
 }
 
 /*

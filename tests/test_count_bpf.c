@@ -12,7 +12,7 @@
  * the table of MACs, and in the hash (pins of a version before the table,
  * or keys the table has no room for). Needs root (BPF).
  */
-#define _GNU_SOURCE /* unshare, setns */
+#define _GNU_SOURCE /* unshare, setns, sched_getcpu, CPU affinity */
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <count.skel.h>
@@ -22,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bpf/count_maps.h"
@@ -435,6 +436,61 @@ static void test_count_bpf_window(void)
 	count_bpf__destroy(skel);
 }
 
+/* Sleeps until the wall clock is between 0.1 and 0.5 s into a second. */
+static void sleep_to_early_in_second(void)
+{
+	struct timespec now;
+	clock_gettime(CLOCK_REALTIME, &now);
+	long wait = now.tv_nsec < 100000000L ? 100000000L - now.tv_nsec
+		    : now.tv_nsec >= 500000000L ? 1100000000L - now.tv_nsec : 0;
+	struct timespec gap = { wait / 1000000000L, wait % 1000000000L };
+	nanosleep(&gap, NULL);
+}
+
+/* Two frames without a timestamp, early in a second, on one CPU: the
+ * first reads the clock and is stamped; the second, jiffies showing the
+ * second cannot have ended, is binned in the same second unstamped (a
+ * capture stamps it). With a tick longer than a second no second has room
+ * for the margin, and every frame reads the clock. */
+static void cheap_second(__u64 tick_ns, bool second_frame_stamped)
+{
+	CU_ASSERT_EQUAL_FATAL(geteuid(), 0);
+	cpu_set_t one, was;
+	CU_ASSERT_FATAL(sched_getaffinity(0, sizeof was, &was) == 0);
+	CPU_ZERO(&one);
+	CPU_SET(sched_getcpu(), &one);
+	CU_ASSERT_FATAL(sched_setaffinity(0, sizeof one, &one) == 0); /* the cache is per CPU */
+	struct count_bpf *skel = load_unpinned();
+	__u32 port = LO_IFINDEX, slot = 0;
+	struct vsbpf_port where = { slot, 0 };
+	CU_ASSERT_FATAL(ebpfcount_port_set(bpf_map__fd(skel->maps.vs_ports),
+					    bpf_map__fd(skel->maps.vs_port_index), port, &where) == 0);
+	skel->bss->vs_tick_ns = tick_ns;
+	sleep_to_early_in_second();
+	__u64 first = run_frame(skel, 0);
+	__u64 next = run_frame(skel, 0);
+	CU_ASSERT(first != 0);
+	CU_ASSERT_EQUAL(next != 0, second_frame_stamped);
+	int ncpus = libbpf_num_possible_cpus();
+	struct vsbpf_net *nets = calloc((size_t)ncpus, sizeof *nets);
+	CU_ASSERT_FATAL(nets != NULL);
+	CU_ASSERT_FATAL(bpf_map_lookup_elem(bpf_map__fd(skel->maps.vs_nets), &slot, nets) == 0);
+	struct acct_net_second second;
+	ebpfcount_net_second(nets, ncpus, (int64_t)(first / NSEC), &second);
+	CU_ASSERT_EQUAL(second.carried.packets, 2);
+	free(nets);
+	count_bpf__destroy(skel);
+	sched_setaffinity(0, sizeof was, &was);
+}
+
+static void test_count_bpf_cheap_second(void)
+{
+	struct timespec tick;
+	CU_ASSERT_FATAL(clock_getres(CLOCK_MONOTONIC_COARSE, &tick) == 0);
+	cheap_second((__u64)tick.tv_sec * NSEC + (__u64)tick.tv_nsec, false);
+	cheap_second(2 * NSEC, true);
+}
+
 /* A 60-byte frame from the MAC of key (slot 0) to one nobody has, through
  * the ingress program on the loopback. */
 static void run_from(struct count_bpf *skel, __u64 key)
@@ -519,6 +575,8 @@ static CU_TestInfo count_bpf_tests[] = {
 	{ "ports are found in the array below its bound, in the hash above",
 	  test_count_bpf_port_maps },
 	{ "the program counts its window's seconds only", test_count_bpf_window },
+	{ "a frame the jiffies place in the last clock read's second reads no clock",
+	  test_count_bpf_cheap_second },
 	CU_TEST_INFO_NULL,
 };
 

@@ -81,6 +81,10 @@ struct {
 struct second_cache {
 	__u64 start_ns;
 	__s64 sec;
+	/* The second of this CPU's last clock read, and the jiffies below
+	 * which every later frame here is surely still in it (0: none). */
+	__s64 read_sec;
+	__u64 read_jiffies_until;
 };
 
 struct {
@@ -94,6 +98,15 @@ struct {
  * before attaching and keeps current: a global, read without a helper call
  * (count_maps.h's vs_clock is this program's .bss). */
 __s64 vs_clock_offset_ns = 0;
+
+/* A jiffy's length (ns), which vsacctd sets: 0 reads the clock for every
+ * frame. How many ticks jiffies may lag the clock (twice the 5 stalled
+ * ticks after which a ticking CPU forces their update), and how much later
+ * than the frame a capture may stamp it, in ticks: together, the margin at
+ * a second's end within which every frame reads the clock. */
+__u64 vs_tick_ns = 0;
+#define JIFFIES_LAG_TICKS 10
+#define CAPTURE_DELAY_TICKS 1
 
 /* The wall-clock seconds this program counts: [from, until), 0 for no
  * bound. vsacctd sets them when it hands counting over between methods at
@@ -172,16 +185,38 @@ static __always_inline __s64 second_of(__u64 ns)
  * time, and pings went through as before. At the bridge's egress
  * the timestamp is a delivery time (EDT) and is never written: the host's
  * frames are stamped by the capture's tap a little later (README).
+ * The clock is most of this program's cost in place, so it is read only
+ * when the second of this CPU's last read may have ended; the frames
+ * between are binned in that second and not stamped (their capture's own
+ * stamp, microseconds later, is in the same second: the margin).
  */
 static __always_inline __s64 frame_sec(struct __sk_buff *skb, bool ingress)
 {
 	__u64 ts = skb->tstamp;
 	if (ts && skb->tstamp_type == 0) /* real time */
 		return second_of(ts);
+	__u32 zero = 0;
+	struct second_cache *c = bpf_map_lookup_elem(&vs_second, &zero);
+	/* Jiffies never run ahead of the clock: a frame here after the last
+	 * read, while they are below the bound, is in that read's second,
+	 * and so is a capture's own stamp of it (no stamp written). */
+	__u64 j = bpf_jiffies64();
+	if (c && j < c->read_jiffies_until)
+		return c->read_sec;
 	__u64 now = bpf_ktime_get_ns() + (__u64)vs_clock_offset_ns;
 	if (ingress && !ts)
 		skb->tstamp = now;
-	return second_of(now);
+	__s64 sec = second_of(now);
+	__u64 tick = vs_tick_ns;
+	if (c && tick) {
+		__u64 left = (__u64)(sec + 1) * NSEC_PER_SEC - now;
+		__u64 ticks = left / tick;
+		c->read_sec = sec;
+		c->read_jiffies_until =
+			ticks > JIFFIES_LAG_TICKS + CAPTURE_DELAY_TICKS ?
+				j + ticks - JIFFIES_LAG_TICKS - CAPTURE_DELAY_TICKS : 0;
+	}
+	return sec;
 }
 
 /* Whether second sec is this program's to count (the window above). */

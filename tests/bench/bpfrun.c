@@ -205,6 +205,9 @@ static struct count_bpf *count_load(void)
 	clock_gettime(CLOCK_REALTIME, &real);
 	skel->bss->vs_clock_offset_ns =
 		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
+	struct timespec tick;
+	if (clock_getres(CLOCK_MONOTONIC_COARSE, &tick) == 0)
+		skel->bss->vs_tick_ns = (__u64)tick.tv_sec * NSEC_PER_SEC + (__u64)tick.tv_nsec;
 
 	__u32 ifindex = LO_IFINDEX, slot = 0;
 	struct vsbpf_port port = { slot, 0 };
