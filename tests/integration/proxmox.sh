@@ -315,15 +315,16 @@ check_eq "vmbr0.20 carried what its two guests sent (their devices' rx_bytes)" \
 check_eq "vmbr0 bytes = every frame tcpdump saw, VLAN frames untagged" "${REFB[all]:-0}" "$(net_get "$OID_vsNetBytesSent" vmbr0)"
 check_eq "vmbr0 frames = tcpdump's" "${REFP[all]:-0}" "$(net_get "$OID_vsNetPacketsSent" vmbr0)"
 
-# History of VLAN 20: column N = the N-th last completed second.
-hist=$(lab_snmp snmpget -Oqvt .1.3.6.1.2.1.1.3.0 "$OID_vsNetHistoryEndTime.${NET[vmbr0.20]}" 2>/dev/null |
-    tr '\n' ' ')
-read -r up endt <<<"$hist"
-end=$(lab_end_second "$EPOCHREALTIME" "$up" "$endt")
-wrong=0 shown=0
+# History of VLAN 20: column N = the N-th last completed second. The end
+# time in the same request as the columns: the history may move on between
+# two requests.
 cols=()
 for n in $(seq 1 60); do cols+=("$OID_vsNetHistoryEntry.$n.${NET[vmbr0.20]}"); done
-mapfile -t vals < <(lab_snmp snmpget -Oqv "${cols[@]}")
+mapfile -t vals < <(lab_snmp snmpget -Oqvt .1.3.6.1.2.1.1.3.0 \
+    "$OID_vsNetHistoryEndTime.${NET[vmbr0.20]}" "${cols[@]}")
+end=$(lab_end_second "$EPOCHREALTIME" "${vals[0]}" "${vals[1]}")
+vals=("${vals[@]:2}")
+wrong=0 shown=0
 for n in $(seq 1 60); do
     want=${REFSEC[20.$((end - n))]:-0}
     shown=$((shown + vals[n - 1]))
