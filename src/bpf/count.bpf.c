@@ -153,11 +153,10 @@ static __always_inline void add(struct vsbpf_counts *c, __u32 len)
 	c->packets++;
 }
 
-/* The wall-clock second of time ns (vs_second spares the division). */
-static __always_inline __s64 second_of(__u64 ns)
+/* The wall-clock second of time ns (c, this CPU's vs_second, spares the
+ * division). */
+static __always_inline __s64 second_of(struct second_cache *c, __u64 ns)
 {
-	__u32 zero = 0;
-	struct second_cache *c = bpf_map_lookup_elem(&vs_second, &zero);
 	/* Unsigned: a time before start_ns is far out of range. */
 	if (c && ns - c->start_ns < NSEC_PER_SEC)
 		return c->sec;
@@ -192,11 +191,11 @@ static __always_inline __s64 second_of(__u64 ns)
  */
 static __always_inline __s64 frame_sec(struct __sk_buff *skb, bool ingress)
 {
-	__u64 ts = skb->tstamp;
-	if (ts && skb->tstamp_type == 0) /* real time */
-		return second_of(ts);
 	__u32 zero = 0;
 	struct second_cache *c = bpf_map_lookup_elem(&vs_second, &zero);
+	__u64 ts = skb->tstamp;
+	if (ts && skb->tstamp_type == 0) /* real time */
+		return second_of(c, ts);
 	/* Jiffies never run ahead of the clock: a frame here after the last
 	 * read, while they are below the bound, is in that read's second,
 	 * and so is a capture's own stamp of it (no stamp written). */
@@ -206,7 +205,7 @@ static __always_inline __s64 frame_sec(struct __sk_buff *skb, bool ingress)
 	__u64 now = bpf_ktime_get_ns() + (__u64)vs_clock_offset_ns;
 	if (ingress && !ts)
 		skb->tstamp = now;
-	__s64 sec = second_of(now);
+	__s64 sec = second_of(c, now);
 	__u64 tick = vs_tick_ns;
 	if (c && tick) {
 		__u64 left = (__u64)(sec + 1) * NSEC_PER_SEC - now;
