@@ -33,6 +33,7 @@
 /* The program's skeleton, which the build makes with bpftool. */
 #include <count.skel.h>
 
+#include "bpf/count_clock.h"
 #include "bpf/count_maps.h"
 #include "brvlan.h"
 #include "capset.h"
@@ -44,7 +45,6 @@
 #include "tchook.h"
 
 #define USEC_PER_SEC 1000000
-#define NSEC_PER_SEC 1000000000LL
 
 /* A network's slot and what was handed acct from it. */
 struct slot_state {
@@ -801,18 +801,11 @@ static void read_key(struct ebpfcount *e, struct key_state *k, int64_t now_sec)
 	k->fed_sec = now_sec;
 }
 
-/* The wall clock's offset from the monotonic one, for the program's frames
- * without a timestamp (it follows a stepped clock within a tick). */
+/* The program's clock globals (count_clock.h), again at every tick: it
+ * follows a stepped clock within a tick. */
 static void set_clock(struct ebpfcount *e)
 {
-	struct timespec mono, real;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	e->skel->bss->vs_clock_offset_ns =
-		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
-	struct timespec tick;
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &tick) == 0)
-		e->skel->bss->vs_tick_ns = (__u64)tick.tv_sec * NSEC_PER_SEC + (__u64)tick.tv_nsec;
+	count_clock_set(e->skel);
 }
 
 /*

@@ -70,6 +70,7 @@
 #include <count.skel.h>
 #include <minimal.skel.h>
 
+#include "bpf/count_clock.h"
 #include "bpf/count_maps.h"
 #include "mactable.h"
 #include "tchook.h" /* VS_BPF_TCX_INGRESS */
@@ -77,7 +78,6 @@
 #define FRAME_LEN 60
 #define MAX_ROUNDS 101
 #define LO_IFINDEX 1 /* a test run's frames arrive on the loopback device */
-#define NSEC_PER_SEC 1000000000LL
 
 static const __u8 MAC_A[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x01 };
 static const __u8 MAC_B[6] = { 0x52, 0x54, 0x00, 0x00, 0x00, 0x02 };
@@ -200,14 +200,7 @@ static struct count_bpf *count_load(void)
 		count_bpf__destroy(skel);
 		return NULL;
 	}
-	struct timespec mono, real;
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	skel->bss->vs_clock_offset_ns =
-		(real.tv_sec - mono.tv_sec) * NSEC_PER_SEC + (real.tv_nsec - mono.tv_nsec);
-	struct timespec tick;
-	if (clock_getres(CLOCK_MONOTONIC_COARSE, &tick) == 0)
-		skel->bss->vs_tick_ns = (__u64)tick.tv_sec * NSEC_PER_SEC + (__u64)tick.tv_nsec;
+	count_clock_set(skel);
 
 	__u32 ifindex = LO_IFINDEX, slot = 0;
 	struct vsbpf_port port = { slot, 0 };
